@@ -1,0 +1,649 @@
+"""The lossless syntax tree of a Dockerfile, its builder and its printer.
+
+Every byte of the source has exactly one owner: the file owns its byte order mark, its
+parser directives and the comment or blank lines after the last instruction; an
+instruction owns the comment and blank lines directly above it, its own lines (with the
+continuations and the comment or empty lines inside them), its line ending and its heredoc
+bodies. Printing a tree (``.code``) concatenates what the nodes own, in order, and gives
+back the source exactly.
+
+Offsets (``start``, ``end``) index the source text; ``line`` and ``column`` are 1-based.
+Values read from an instruction (flags, words, key/value pairs) are what BuildKit reads
+from the instruction's logical line, where continuations are already removed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer
+
+from dockeropt.errors import DockerfileError
+from dockeropt.grammar.lexer import DockerfileLexer, InstructionToken, Logical, directive_parts, line_body
+from dockeropt.grammar.semantics import parse_words
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    start: int
+    end: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trivia(Node):
+    """A comment line or a blank line, with its line ending."""
+
+    kind: str  # "comment" or "blank"
+    text: str
+
+    @property
+    def comment(self) -> str:
+        """The comment's text after ``#``, stripped; empty for a blank line."""
+        return line_body(self.text).strip()[1:].strip() if self.kind == "comment" else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Directive(Node):
+    """A parser directive such as ``# syntax=docker/dockerfile:1``."""
+
+    name: str
+    value: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Word(Node):
+    """A value read from an instruction, as written (quotes kept), with its source span.
+
+    ``text`` is the value as BuildKit reads it from the logical line; a word that spans a
+    continuation has a source span that covers the continuation too.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Flag(Node):
+    """A ``--name=value`` flag; ``value`` is None for a bare ``--name``."""
+
+    name: str
+    value: str | None
+    text: str  # as BuildKit reports it: "--name=value", quotes removed
+
+
+@dataclass(frozen=True, slots=True)
+class KeyValue(Node):
+    """One key and value of ENV, LABEL or ARG. ARG's value may be absent (None)."""
+
+    key: Word
+    value: Word | None
+    legacy: bool  # the old ``ENV key value words`` form
+
+
+@dataclass(frozen=True, slots=True)
+class ShellForm(Node):
+    """A command in shell form: ``text`` is what the shell runs (continuations joined)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExecForm(Node):
+    """A command in exec (JSON) form: its JSON text as written and the decoded list."""
+
+    json: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc(Node):
+    """A heredoc: ``<<[-]NAME`` on the instruction line, its body and its terminator line.
+
+    ``start``/``end`` cover the body and the terminator line.
+    """
+
+    name: str
+    marker: str  # the marker as written on the instruction line, e.g. ``3<<-"EOF"``
+    file_descriptor: int
+    chomp: bool  # ``<<-``: leading tabs are stripped
+    quoted: bool  # some part of the name was quoted: the body is not expanded
+    body: str
+    terminator: str  # the terminator line as written, with its line ending
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef(Node):
+    """FROM's image reference, split into its parts."""
+
+    text: str
+    name: str
+    tag: str | None
+    digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction(Node):
+    """One instruction: its leading trivia, its own lines, and what BuildKit reads there.
+
+    ``keyword`` is the instruction word as written (case kept); ``name`` is its upper case.
+    ``start`` is where its first line starts (its leading trivia lies before); ``end`` is
+    after its line ending and heredocs.
+    """
+
+    keyword: str
+    leading: tuple[Trivia, ...]
+    text: str  # its own source: lines, continuations, line ending, heredocs
+    end_line: int
+    flags: tuple[Flag, ...]
+    arguments: Word | None  # the argument text after keyword and flags
+    words: tuple[Word, ...]  # BuildKit's values where they are slices of the line
+    heredocs: tuple[Heredoc, ...]
+    logical: Logical = field(repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.keyword.upper()
+
+    @property
+    def code(self) -> str:
+        return "".join(t.text for t in self.leading) + self.text
+
+    @property
+    def full_start(self) -> int:
+        """Where the instruction's leading trivia starts."""
+        return self.leading[0].start if self.leading else self.start
+
+    @property
+    def value(self) -> tuple[str, ...]:
+        """BuildKit's values for the instruction (for ONBUILD, those of the inner one)."""
+        return self.logical.parse.value
+
+    @property
+    def is_json(self) -> bool:
+        return self.logical.parse.json
+
+    def flag(self, name: str) -> Flag | None:
+        for f in self.flags:
+            if f.name == name:
+                return f
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class From(Instruction):
+    image: ImageRef | None = None
+    platform: str | None = None
+    stage: Word | None = None  # the name after AS
+
+
+@dataclass(frozen=True, slots=True)
+class _CommandInstruction(Instruction):
+    command: ShellForm | ExecForm | None = None
+
+
+class Run(_CommandInstruction):
+    __slots__ = ()
+
+
+class Cmd(_CommandInstruction):
+    __slots__ = ()
+
+
+class Entrypoint(_CommandInstruction):
+    __slots__ = ()
+
+
+class Shell(_CommandInstruction):
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _FileInstruction(Instruction):
+    """COPY or ADD: ``sources`` and ``destination`` in either form."""
+
+    exec_form: ExecForm | None = None
+    sources: tuple[Word, ...] = ()
+    destination: Word | None = None
+
+
+class Copy(_FileInstruction):
+    __slots__ = ()
+
+
+class Add(_FileInstruction):
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _PairsInstruction(Instruction):
+    pairs: tuple[KeyValue, ...] = ()
+
+
+class Env(_PairsInstruction):
+    __slots__ = ()
+
+
+class Label(_PairsInstruction):
+    __slots__ = ()
+
+
+class Arg(_PairsInstruction):
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Onbuild(Instruction):
+    inner: Instruction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Healthcheck(Instruction):
+    kind: str | None = None  # CMD or NONE
+    command: ShellForm | ExecForm | None = None
+
+
+class Expose(Instruction):
+    __slots__ = ()
+
+
+class Volume(Instruction):
+    __slots__ = ()
+
+
+class Workdir(Instruction):
+    __slots__ = ()
+
+
+class User(Instruction):
+    __slots__ = ()
+
+
+class Maintainer(Instruction):
+    __slots__ = ()
+
+
+class Stopsignal(Instruction):
+    __slots__ = ()
+
+
+class Unknown(Instruction):
+    """A word BuildKit does not know as an instruction; BuildKit keeps it, ignored."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A build stage: its FROM and the instructions up to the next FROM."""
+
+    index: int
+    from_: From
+    instructions: tuple[Instruction, ...]  # after the FROM
+
+    @property
+    def name(self) -> str | None:
+        return self.from_.stage.text if self.from_.stage else None
+
+
+@dataclass(frozen=True, slots=True)
+class Dockerfile:
+    """A parsed Dockerfile. ``code`` prints it back, byte for byte."""
+
+    source: str = field(repr=False)
+    bom: str
+    directives: tuple[Directive, ...]
+    instructions: tuple[Instruction, ...]
+    trailer: tuple[Trivia, ...]
+    escape: str
+    line_starts: tuple[int, ...] = field(repr=False, compare=False)
+
+    @property
+    def code(self) -> str:
+        return (
+            self.bom
+            + "".join(d.text for d in self.directives)
+            + "".join(i.code for i in self.instructions)
+            + "".join(t.text for t in self.trailer)
+        )
+
+    def directive(self, name: str) -> Directive | None:
+        for d in self.directives:
+            if d.name == name:
+                return d
+        return None
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        stages: list[Stage] = []
+        current: From | None = None
+        body: list[Instruction] = []
+        for inst in self.instructions:
+            if isinstance(inst, From):
+                if current is not None:
+                    stages.append(Stage(len(stages), current, tuple(body)))
+                current, body = inst, []
+            elif current is not None:
+                body.append(inst)
+        if current is not None:
+            stages.append(Stage(len(stages), current, tuple(body)))
+        return tuple(stages)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a source offset."""
+        index = bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+    @property
+    def newline(self) -> str:
+        """The file's line ending style: CRLF when most lines use it, else LF."""
+        crlf = self.source.count("\r\n")
+        return "\r\n" if crlf and crlf * 2 >= self.source.count("\n") else "\n"
+
+
+# --- builder -------------------------------------------------------------------------------
+
+_CLASSES: dict[str, type[Instruction]] = {
+    "FROM": From,
+    "RUN": Run,
+    "CMD": Cmd,
+    "ENTRYPOINT": Entrypoint,
+    "SHELL": Shell,
+    "COPY": Copy,
+    "ADD": Add,
+    "ENV": Env,
+    "LABEL": Label,
+    "ARG": Arg,
+    "ONBUILD": Onbuild,
+    "HEALTHCHECK": Healthcheck,
+    "EXPOSE": Expose,
+    "VOLUME": Volume,
+    "WORKDIR": Workdir,
+    "USER": User,
+    "MAINTAINER": Maintainer,
+    "STOPSIGNAL": Stopsignal,
+}
+
+
+def _line_starts(text: str) -> tuple[int, ...]:
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return tuple(starts)
+
+
+class _Builder(Transformer):
+    """Turns Lark's tree of tokens into the typed nodes above."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+        self.line_starts = _line_starts(source)
+
+    def _pos(self, offset: int) -> tuple[int, int]:
+        index = bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+    def start(self, children: list) -> Dockerfile:
+        bom = ""
+        directives: tuple[Directive, ...] = ()
+        instructions: list[Instruction] = []
+        trailer: tuple[Trivia, ...] = ()
+        for child in children:
+            if isinstance(child, Token):
+                bom = str(child)
+            elif isinstance(child, Instruction):
+                instructions.append(child)
+            elif child and isinstance(child[0], Directive):
+                directives = child
+            elif child and isinstance(child[0], Trivia):
+                trailer = child
+        escape = next((d.value for d in directives if d.name == "escape"), "\\")
+        return Dockerfile(self.source, bom, directives, tuple(instructions), trailer, escape, self.line_starts)
+
+    def directives(self, tokens: list[Token]) -> tuple[Directive, ...]:
+        out = []
+        for tok in tokens:
+            name, value = directive_parts(line_body(str(tok)))
+            assert name is not None
+            out.append(Directive(tok.start_pos, tok.end_pos, tok.line, tok.column, name, value, str(tok)))
+        return tuple(out)
+
+    def trivia(self, tokens: list[Token]) -> tuple[Trivia, ...]:
+        return tuple(
+            Trivia(t.start_pos, t.end_pos, t.line, t.column, "comment" if t.type == "COMMENT" else "blank", str(t))
+            for t in tokens
+        )
+
+    def heredoc(self, tokens: list[Token]) -> tuple[Token | None, Token]:
+        if len(tokens) == 1:
+            return None, tokens[0]
+        return tokens[0], tokens[1]
+
+    def instruction(self, children: list) -> Instruction:
+        leading: tuple[Trivia, ...] = ()
+        lines: list[Token] = []
+        heredocs: list[tuple[Token | None, Token]] = []
+        for child in children:
+            if isinstance(child, Token):
+                lines.append(child)
+            elif isinstance(child, tuple) and child and isinstance(child[0], Trivia):
+                leading = child
+            else:
+                heredocs.append(child)
+        first = lines[0]
+        assert isinstance(first, InstructionToken)
+        return build_instruction(self, first.logical, leading, lines, heredocs)
+
+
+def build_instruction(
+    ctx: _Builder,
+    logical: Logical,
+    leading: tuple[Trivia, ...],
+    lines: list[Token],
+    heredoc_parts: list[tuple[Token | None, Token]],
+) -> Instruction:
+    first = lines[0]
+    start = first.start_pos + first.column - 1
+    end = heredoc_parts[-1][1].end_pos if heredoc_parts else lines[-1].end_pos
+    line, column = first.line, first.column
+    parse = logical.parse
+
+    def word(span: tuple[int, int] | None, text: str) -> Word | None:
+        if span is None:
+            return None
+        a, b = logical.span_to_source(*span)
+        ln, col = ctx._pos(a)
+        return Word(a, b, ln, col, text)
+
+    heredocs = _heredocs(ctx, logical, heredoc_parts)
+    flags = tuple(_flag(ctx, logical, text, span) for text, span in zip(parse.flags, parse.flag_spans))
+    arguments = word(parse.args_span, parse.args) if parse.args else None
+    words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
+    common = dict(
+        start=start,
+        end=end,
+        line=line,
+        column=column,
+        keyword=parse.cmd,
+        leading=leading,
+        text=ctx.source[first.start_pos : end],
+        end_line=logical.end_line,
+        flags=flags,
+        arguments=arguments,
+        words=words,
+        heredocs=heredocs,
+        logical=logical,
+    )
+    # the instruction's own text starts at its line start: indentation is part of it
+    common["start"] = first.start_pos
+    name = parse.cmd.upper()
+    cls = _CLASSES.get(name, Unknown)
+    extra = _payload(ctx, cls, parse, logical, words, arguments, word)
+    return cls(**common, **extra)
+
+
+def _flag(ctx: _Builder, logical: Logical, text: str, span: tuple[int, int]) -> Flag:
+    a, b = logical.span_to_source(*span)
+    ln, col = ctx._pos(a)
+    body = text[2:] if text.startswith("--") else text
+    name, eq, value = body.partition("=")
+    return Flag(a, b, ln, col, name, value if eq else None, text)
+
+
+def _payload(ctx, cls, parse, logical, words, arguments, word) -> dict:  # noqa: ANN001
+    if issubclass(cls, _CommandInstruction):
+        return {"command": _command(ctx, parse, logical, arguments)}
+    if cls is From:
+        return _from(ctx, parse, words)
+    if issubclass(cls, _FileInstruction):
+        if parse.json:
+            return {"exec_form": _command(ctx, parse, logical, arguments)}
+        return {"sources": words[:-1], "destination": words[-1] if words else None}
+    if issubclass(cls, _PairsInstruction):
+        return {"pairs": _pairs(ctx, cls, parse, logical, word)}
+    if cls is Onbuild:
+        return {"inner": _inner(ctx, parse, logical, word)}
+    if cls is Healthcheck:
+        if not parse.value:
+            return {}
+        kind = parse.value[0]
+        if parse.json or len(parse.value) > 1:
+            rest_start = parse.spans[0][1] if parse.spans[0] else parse.args_span[0]
+            rest = parse.args[rest_start - parse.args_span[0] :].lstrip()
+            offset = parse.args_span[1] - len(rest)
+            if parse.json:
+                a, b = logical.span_to_source(offset, parse.args_span[1])
+                ln, col = ctx._pos(a)
+                return {"kind": kind, "command": ExecForm(a, b, ln, col, rest, parse.value[1:])}
+            a, b = logical.span_to_source(offset, parse.args_span[1])
+            ln, col = ctx._pos(a)
+            return {"kind": kind, "command": ShellForm(a, b, ln, col, rest)}
+        return {"kind": kind}
+    return {}
+
+
+def _command(ctx, parse, logical, arguments):  # noqa: ANN001
+    if arguments is None:
+        return None
+    if parse.json:
+        return ExecForm(arguments.start, arguments.end, arguments.line, arguments.column, arguments.text, parse.value)
+    return ShellForm(arguments.start, arguments.end, arguments.line, arguments.column, arguments.text)
+
+
+def _from(ctx, parse, words) -> dict:  # noqa: ANN001
+    platform = next((f[len("--platform=") :] for f in parse.flags if f.startswith("--platform=")), None)
+    if not words:
+        return {"platform": platform}
+    image = words[0]
+    stage = words[2] if len(words) >= 3 and words[1].text.lower() == "as" else None
+    return {"image": _image_ref(image), "platform": platform, "stage": stage}
+
+
+def _image_ref(word: Word) -> ImageRef:
+    text = word.text
+    rest, at, digest = text.partition("@")
+    slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > slash:
+        name, tag = rest[:colon], rest[colon + 1 :]
+    else:
+        name, tag = rest, None
+    return ImageRef(word.start, word.end, word.line, word.column, text, name, tag, digest if at else None)
+
+
+def _pairs(ctx, cls, parse, logical, word) -> tuple[KeyValue, ...]:  # noqa: ANN001
+    values, spans = parse.value, parse.spans
+    pairs: list[KeyValue] = []
+    if cls is Arg:
+        for value, span in zip(values, spans):
+            key_text, eq, val_text = value.partition("=")
+            a, b = span
+            key = word((a, a + len(key_text)), key_text)
+            val = word((a + len(key_text) + 1, b), val_text) if eq else None
+            pairs.append(KeyValue(key.start, (val or key).end, key.line, key.column, key, val, False))
+        return tuple(pairs)
+    legacy = _is_legacy(parse, logical.escape)
+    for i in range(0, len(values) - 1, 2):
+        key = word(spans[i], values[i])
+        val = word(spans[i + 1], values[i + 1])
+        pairs.append(KeyValue(key.start, val.end, key.line, key.column, key, val, legacy))
+    return tuple(pairs)
+
+
+def _is_legacy(parse, escape: str) -> bool:  # noqa: ANN001
+    words = parse_words(parse.args, escape)
+    return bool(words) and "=" not in words[0][0]
+
+
+def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
+    inner = parse.inner
+    if inner is None:
+        return None
+    inner_logical = Logical(logical.text, logical.segments, inner, (), logical.start_line, logical.end_line, logical.escape)
+    a, _ = logical.span_to_source(*inner.cmd_span)
+    ln, col = ctx._pos(a)
+    end = logical.to_source(len(logical.text), end=True)
+    line_token = Token("FIRST_LINE", "", a, ln, col, ln, col, end)
+    node = build_instruction(ctx, inner_logical, (), [line_token], [])
+    return replace(node, text=ctx.source[a:end])
+
+
+def _heredocs(ctx: _Builder, logical: Logical, parts: list[tuple[Token | None, Token]]) -> tuple[Heredoc, ...]:
+    out = []
+    markers = _markers(logical.text)
+    for i, (doc, (body, end)) in enumerate(zip(logical.heredocs, parts)):
+        start = body.start_pos if body is not None else end.start_pos
+        ln, col = ctx._pos(start)
+        marker = markers[i] if i < len(markers) else f"<<{'-' if doc.chomp else ''}{doc.name}"
+        out.append(
+            Heredoc(
+                start,
+                end.end_pos,
+                ln,
+                col,
+                doc.name,
+                marker,
+                doc.file_descriptor,
+                doc.chomp,
+                not doc.expand,
+                str(body) if body is not None else "",
+                str(end),
+            )
+        )
+    return tuple(out)
+
+
+def _markers(text: str) -> list[str]:
+    import re
+
+    return [m.group(0) for m in re.finditer(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+", text)]
+
+
+# --- entry points --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = resources.files("dockeropt.grammar").joinpath("dockerfile.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer=DockerfileLexer, propagate_positions=False, maybe_placeholders=False)
+
+
+def parse(text: str) -> Dockerfile:
+    """Parse Dockerfile text into a lossless tree; raises DockerfileError on bad input."""
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise DockerfileError("binary file: contains a NUL byte", line, column)
+    tree = _parser().parse(text)
+    return _Builder(text).transform(tree)

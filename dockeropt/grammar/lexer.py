@@ -1,0 +1,269 @@
+"""The context-sensitive half of the Dockerfile grammar.
+
+A Dockerfile is not context free: ``# escape=`` changes which character continues a
+line, comment and blank lines inside a continuation are dropped from the command, and a
+heredoc body runs until a terminator named on the instruction line. This lexer walks the
+physical lines the way BuildKit's parser does and hands the LALR grammar whole-line
+tokens, so that every byte of the input lives in exactly one token:
+
+    BOM            the UTF-8 byte order mark at the very start
+    DIRECTIVE      a parser directive line (``# syntax=...``, ``# escape=...``, ``# check=...``)
+    COMMENT        a comment line between instructions
+    BLANK          an empty or white-space line between instructions
+    FIRST_LINE     the first line of an instruction that fits on one line
+    FIRST_LINE_CONT  the first line of an instruction ending with the escape character
+    LINE_CONT      a later line that continues again
+    LINE_END       the last line of a continued instruction
+    CONT_COMMENT   a comment line inside a continuation (BuildKit drops it)
+    CONT_BLANK     an empty line inside a continuation (BuildKit drops it)
+    HEREDOC_BODY   the body lines of one heredoc
+    HEREDOC_END    the line that terminates it
+
+Each line token keeps its own line ending. The first line token of an instruction also
+carries the instruction's logical line (what BuildKit parses) and BuildKit's reading of it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Iterator
+
+from lark import Token
+from lark.lexer import Lexer
+
+from dockeropt.errors import DockerfileError
+from dockeropt.grammar.semantics import GO_SPACE, ArgumentError, LineParse, parse_line
+from dockeropt.grammar.shellwords import HeredocWord, ShellWordError, heredocs_from_line
+
+BOM = "\ufeff"
+# bufio.Scanner's limit in BuildKit: a line, with its newline, of at most 64 KiB
+MAX_LINE_BYTES = 64 * 1024
+_MAX = sys.maxsize
+VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
+_CONTINUATION = {
+    esc: re.compile(r"(?:(?<=[^%s])|^)%s[ \t]*\Z" % (re.escape(esc), re.escape(esc))) for esc in ("\\", "`")
+}
+
+
+class InstructionToken(Token):
+    """The first line token of an instruction, carrying what BuildKit reads from it."""
+
+    __slots__ = ("logical",)
+
+
+@dataclass(frozen=True, slots=True)
+class Logical:
+    """An instruction's logical line: the physical lines joined as BuildKit joins them.
+
+    ``segments`` maps it back to the source: each entry is (offset in the logical line,
+    offset in the source) for one contributing piece of a physical line.
+    """
+
+    text: str
+    segments: tuple[tuple[int, int], ...]
+    parse: LineParse
+    heredocs: tuple[HeredocWord, ...]
+    start_line: int
+    end_line: int
+    escape: str
+
+    def to_source(self, offset: int, *, end: bool = False) -> int:
+        """The source offset of a logical-line offset.
+
+        An ``end`` offset belongs to the piece holding the character before it, so that a
+        span ending at a piece boundary does not swallow the continuation that follows.
+        """
+        key = offset - 1 if end and offset > 0 else offset
+        index = bisect_right(self.segments, (key, _MAX)) - 1
+        logical_start, source_start = self.segments[max(index, 0)]
+        return source_start + (offset - logical_start)
+
+    def span_to_source(self, start: int, end: int) -> tuple[int, int]:
+        source_start = self.to_source(start)
+        return source_start, (source_start if end == start else self.to_source(end, end=True))
+
+
+def go_lstrip(text: str) -> str:
+    return text.lstrip(GO_SPACE)
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines with their endings, split on LF only (a lone CR is not a break)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    out = [line + "\n" for line in lines]
+    if last:
+        out.append(last)
+    return out
+
+
+def line_body(line: str) -> str:
+    """The line without its trailing CR and LF characters (BuildKit's trimNewline)."""
+    return line.rstrip("\r\n")
+
+
+class DockerfileLexer(Lexer):
+    """Lark lexer hook: Lark hands us the text, we yield whole-line tokens."""
+
+    def __init__(self, lexer_conf) -> None:  # noqa: ANN001 - Lark's signature
+        pass
+
+    def lex(self, data, parser_state=None) -> Iterator[Token]:  # noqa: ANN001
+        # Lark hands a custom lexer the text itself (older versions: a LexerState)
+        while not isinstance(data, str):
+            data = data.text
+        return tokenize(data)
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    lines = split_lines(text)
+    _check_line_lengths(lines)
+    pos = 0
+    index = 0
+    count = len(lines)
+    if text.startswith(BOM):
+        yield Token("BOM", BOM, 0, 1, 1, 1, 2, 1)
+        pos = 1
+        lines[0] = lines[0][1:]
+
+    # Parser directives: only the unbroken run of directive lines at the very top.
+    escape = "\\"
+    seen: set[str] = set()
+    while index < count:
+        line = lines[index]
+        name, value = directive_parts(line_body(line))
+        if name is None:
+            break
+        if name in seen:
+            raise DockerfileError(f"only one {name} parser directive can be used", index + 1, 1)
+        seen.add(name)
+        if name == "escape":
+            if value not in ("\\", "`"):
+                raise DockerfileError(f"invalid escape token '{value}' does not match ` or \\", index + 1, 1)
+            escape = value
+        yield _token("DIRECTIVE", line, pos, index)
+        pos += len(line)
+        index += 1
+
+    continuation = _CONTINUATION[escape]
+    instructions = 0
+    while index < count:
+        line = lines[index]
+        body = line_body(line)
+        stripped = go_lstrip(body)
+        if not stripped:
+            yield _token("BLANK", line, pos, index)
+            pos += len(line)
+            index += 1
+            continue
+        if stripped[0] == "#":
+            yield _token("COMMENT", line, pos, index)
+            pos += len(line)
+            index += 1
+            continue
+
+        # An instruction: its first line, then the lines it continues onto.
+        instructions += 1
+        start_index = index
+        indent = len(body) - len(stripped)
+        m = continuation.search(stripped) if _may_continue(stripped, escape) else None
+        first_text = stripped if m is None else stripped[: m.start()]
+        pieces = [first_text]
+        segments = [(0, pos + indent)]
+        logical_len = len(first_text)
+        first = InstructionToken("FIRST_LINE" if m is None else "FIRST_LINE_CONT", line, pos, index + 1, indent + 1, index + 1, len(line) + 1, pos + len(line))
+        tokens: list[Token] = [first]
+        pos += len(line)
+        index += 1
+        continued = m is not None
+        while continued and index < count:
+            line = lines[index]
+            body = line_body(line)
+            stripped = go_lstrip(body)
+            if stripped.startswith("#"):
+                tokens.append(_token("CONT_COMMENT", line, pos, index))
+            elif not stripped:
+                tokens.append(_token("CONT_BLANK", line, pos, index))
+            else:
+                m = continuation.search(body) if _may_continue(body, escape) else None
+                piece = body if m is None else body[: m.start()]
+                segments.append((logical_len, pos))
+                pieces.append(piece)
+                logical_len += len(piece)
+                continued = m is not None
+                tokens.append(_token("LINE_CONT" if continued else "LINE_END", line, pos, index))
+            pos += len(line)
+            index += 1
+
+        logical_text = "".join(pieces)
+        try:
+            parse = parse_line(logical_text, escape)
+        except ArgumentError as exc:
+            raise DockerfileError(exc.message, start_index + 1, 1) from None
+        heredocs: tuple[HeredocWord, ...] = ()
+        if "<<" in logical_text and parse.can_contain_heredoc():
+            try:
+                heredocs = tuple(heredocs_from_line(logical_text))
+            except ShellWordError as exc:
+                raise DockerfileError(str(exc), start_index + 1, 1) from None
+        for heredoc in heredocs:
+            body_start = pos
+            body_index = index
+            while index < count:
+                line = lines[index]
+                candidate = line_body(line)
+                if heredoc.chomp:
+                    candidate = candidate.lstrip("\t")
+                if candidate == heredoc.name:
+                    break
+                pos += len(line)
+                index += 1
+            else:
+                raise DockerfileError("unterminated heredoc", start_index + 1, 1)
+            if pos > body_start:
+                tokens.append(Token("HEREDOC_BODY", text[body_start:pos], body_start, body_index + 1, 1, index, 1, pos))
+            line = lines[index]
+            tokens.append(_token("HEREDOC_END", line, pos, index))
+            pos += len(line)
+            index += 1
+
+        first.logical = Logical(logical_text, tuple(segments), parse, heredocs, start_index + 1, index, escape)
+        yield from tokens
+
+    if instructions == 0:
+        raise DockerfileError("file with no instructions", max(count, 1), 1)
+
+
+def _may_continue(text: str, escape: str) -> bool:
+    return text.rstrip(" \t").endswith(escape)
+
+
+def directive_parts(body: str) -> tuple[str | None, str]:
+    if not body.startswith("#"):
+        body = go_lstrip(body)
+        if not body.startswith("#"):
+            return None, ""
+    m = _DIRECTIVE.match(go_lstrip(body[1:]))
+    if m is None:
+        return None, ""
+    name = m.group(1).lower()
+    if name not in VALID_DIRECTIVES:
+        return None, ""
+    return name, m.group(2)
+
+
+def _token(kind: str, line: str, pos: int, index: int) -> Token:
+    return Token(kind, line, pos, index + 1, 1, index + 1, len(line) + 1, pos + len(line))
+
+
+def _check_line_lengths(lines: list[str]) -> None:
+    for index, line in enumerate(lines):
+        # a character is at most 4 bytes, so only long lines need counting
+        if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogateescape")) > MAX_LINE_BYTES:
+            raise DockerfileError(
+                f"line is longer than BuildKit's limit of {MAX_LINE_BYTES - 1} bytes", index + 1, 1
+            )
