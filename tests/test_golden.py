@@ -1,0 +1,85 @@
+"""Whole-file cases for every transform, reviewed by hand.
+
+Layout: ``tests/golden/<transform module>/<case>/`` holds
+- ``input.Dockerfile``: the file as a user wrote it;
+- ``expected.Dockerfile``: what ``--fix`` makes of it (absent: the file must not change);
+- ``findings.txt``: one line per finding on the input, ``LINE:COL CODE [applicability] message``
+  (applicability ``-`` when the finding has no fix);
+- ``options.json`` (optional): ``{"unsafe": true}`` to apply unsafe fixes too, and
+  ``"options"`` for the transform's settings;
+- ``context/`` (optional): the build context beside the Dockerfile.
+
+Each case runs only its own transform, so cases stay independent of the others.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockeropt import engine
+from dockeropt.transforms import ALL
+from dockeropt.transforms.base import Context, Finding
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _cases() -> list:
+    params = []
+    for case in sorted(GOLDEN.glob("*/*/input.Dockerfile")):
+        folder = case.parent
+        params.append(pytest.param(folder, id=f"{folder.parent.name}/{folder.name}"))
+    return params
+
+
+def _transform(module: str):
+    for transform in ALL:
+        if type(transform).__module__.rsplit(".", 1)[-1] == module:
+            return transform
+    raise AssertionError(f"no registered transform lives in dockeropt/transforms/{module}.py")
+
+
+def buildkit_parses(text: str) -> None:
+    """Every rewritten text must also parse with BuildKit's own parser."""
+    dockerfile = pytest.importorskip("dockerfile")
+    try:
+        dockerfile.parse_string(text)
+    except dockerfile.GoParseError as exc:
+        raise ValueError(f"BuildKit rejects the rewrite: {exc}") from None
+
+
+def render(finding: Finding) -> str:
+    applicability = finding.fix.applicability.value if finding.fix else "-"
+    return f"{finding.line}:{finding.column} {finding.code} [{applicability}] {finding.message}"
+
+
+def run_case(folder: Path) -> tuple[str, list[str], str]:
+    options = json.loads((folder / "options.json").read_text()) if (folder / "options.json").exists() else {}
+    transform = _transform(folder.parent.name)
+    context_dir = folder / "context"
+    context = Context(
+        path=str(folder / "input.Dockerfile"),
+        build_context=context_dir if context_dir.is_dir() else None,
+        options=options.get("options", {}),
+    )
+    source = (folder / "input.Dockerfile").read_bytes().decode("utf-8")
+    result = engine.run(
+        source, context, [transform], fix=True, unsafe=options.get("unsafe", False), validate=buildkit_parses
+    )
+    checked = engine.run(source, context, [transform])
+    again = engine.run(result.output, context, [transform], fix=True, unsafe=options.get("unsafe", False))
+    assert result.reverted is None, result.reverted
+    assert again.output == result.output, "fixing the fixed file changed it again"
+    return result.output, [render(f) for f in checked.findings], source
+
+
+@pytest.mark.parametrize("folder", _cases())
+def test_golden(folder: Path) -> None:
+    output, findings, source = run_case(folder)
+    expected_file = folder / "expected.Dockerfile"
+    expected = expected_file.read_bytes().decode("utf-8") if expected_file.exists() else source
+    assert output == expected
+    expected_findings = (folder / "findings.txt").read_text().splitlines()
+    assert findings == expected_findings
