@@ -1,0 +1,160 @@
+"""The command line as a user meets it: exit codes, messages, stdin, files left intact."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD = "FROM alpine:3.19\nRUN echo hi\n"
+
+
+def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dockeropt", *args], input=stdin, capture_output=True, cwd=cwd, timeout=120
+    )
+
+
+BAD = [
+    pytest.param(b"", "1:1: file with no instructions", id="empty file"),
+    pytest.param(b"# nothing\n# here\n", ":2:1: file with no instructions", id="only comments"),
+    pytest.param(b"# escape=x\nFROM a\n", ":1:1: invalid escape token", id="bad escape directive"),
+    pytest.param(b"# escape=`\n# escape=`\nFROM a\n", ":2:1: only one escape parser directive", id="repeated escape"),
+    pytest.param(b"FROM a\nRUN <<EOF\nnever ends\n", ":2:1: unterminated heredoc", id="unterminated heredoc"),
+    pytest.param(bytes(range(256)) * 4, ": binary file", id="binary junk"),
+    pytest.param(b"FROM a\nRUN " + b"x" * 3_000_000 + b"\n", ":2:1: line is longer", id="a line of megabytes"),
+    pytest.param(b"FROM a\nCMD [1, 2]\n", ":2:1: when using JSON array syntax", id="JSON numbers"),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), BAD)
+@pytest.mark.parametrize("mode", [[], ["--fix"], ["--diff"], ["--check"], ["parse"], ["parse", "--json"]])
+def test_bad_input_is_a_clear_error_and_the_file_is_kept(tmp_path: Path, content: bytes, message: str, mode: list[str]) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(content)
+    args = [mode[0], str(path), *mode[1:]] if mode and mode[0] == "parse" else [*mode, str(path)]
+    proc = run(*args)
+    assert proc.returncode == 2
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"{path}:")
+    assert message in lines[0]
+    assert "Traceback" not in proc.stderr.decode()
+    assert path.read_bytes() == content
+
+
+def test_bad_input_on_stdin_with_fix_prints_the_input_unchanged() -> None:
+    content = b"FROM a\nRUN <<EOF\nx\n"
+    proc = run("--fix", "-", stdin=content)
+    assert proc.returncode == 2
+    assert proc.stdout == content
+    assert proc.stderr.decode().startswith("-:2:1: unterminated heredoc")
+
+
+def test_non_utf8_bytes_round_trip(tmp_path: Path) -> None:
+    content = b"FROM a\nRUN echo \xff\xfe caf\xe9\r\n"
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(content)
+    proc = run("--fix", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert path.read_bytes() == content
+    proc = run("--fix", "-", stdin=content)
+    assert proc.stdout == content
+
+
+def test_a_file_of_100000_lines(tmp_path: Path) -> None:
+    lines = ["FROM alpine:3.19"] + [f"LABEL n{i}=v{i}" if i % 2 else f"# comment {i}" for i in range(99_999)]
+    content = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(content)
+    proc = run("--check", str(path))
+    assert proc.returncode == 0, proc.stderr
+    proc = run("parse", "--json", str(path))
+    assert proc.returncode == 0
+    assert proc.stdout.count(b'"cmd"') == 50_000
+
+
+def test_fix_on_stdin_prints_only_the_file() -> None:
+    content = b"\xef\xbb\xbfFROM a\r\n# keep\r\nRUN x\r\n"
+    proc = run("--fix", "-", stdin=content)
+    assert proc.returncode == 0
+    assert proc.stdout == content
+
+
+def test_parse_json_is_buildkit_shaped(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM a AS b\nRUN <<EOF\nhi\nEOF\n")
+    proc = run("parse", "--json", str(path))
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    assert data[1] == {
+        "cmd": "RUN",
+        "sub_cmd": None,
+        "json": False,
+        "start_line": 2,
+        "end_line": 4,
+        "flags": [],
+        "value": ["<<EOF"],
+        "heredocs": [{"name": "EOF", "file_descriptor": 0, "content": "hi\n"}],
+    }
+
+
+def test_parse_prints_the_tree(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("# c\nFROM a AS b\nCOPY --chown=1 x y\n")
+    proc = run("parse", str(path))
+    assert proc.returncode == 0
+    out = proc.stdout.decode()
+    assert "2:1 From keyword='FROM'" in out
+    assert "flag chown='1'" in out
+
+
+def test_discovery_finds_dockerfiles_by_name(tmp_path: Path) -> None:
+    from dockeropt.cli import discover
+
+    for name in ["Dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile", "README.md", "dockerfile.txt"]:
+        (tmp_path / "svc").mkdir(exist_ok=True)
+        (tmp_path / "svc" / name).write_text(GOOD)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "Dockerfile").write_text(GOOD)
+    found = sorted(p.name for p in discover(tmp_path))
+    assert found == ["Containerfile", "Dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile"]
+
+
+def test_no_paths_checks_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(b"")
+    proc = run(cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("Dockerfile:1:1:")
+
+
+def test_a_named_file_is_processed_whatever_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "build.txt"
+    path.write_text(GOOD)
+    proc = run("--check", str(path))
+    assert proc.returncode == 0
+    path.write_text("")
+    assert run("--check", str(path)).returncode == 2
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    proc = run("--check", str(tmp_path / "nope"))
+    assert proc.returncode == 2
+    assert "cannot read" in proc.stderr.decode()
+
+
+def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
+    from dockeropt.cli import write_atomic
+
+    path = tmp_path / "Dockerfile"
+    path.write_text("old")
+    os.chmod(path, 0o640)
+    write_atomic(path, "new\r\n")
+    assert path.read_bytes() == b"new\r\n"
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["Dockerfile"]
