@@ -14,6 +14,7 @@ from the instruction's logical line, where continuations are already removed.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -22,7 +23,7 @@ from importlib import resources
 from lark import Lark, Token, Transformer
 
 from dockeropt.errors import DockerfileError
-from dockeropt.grammar.lexer import DockerfileLexer, InstructionToken, Logical, directive_parts, line_body
+from dockeropt.grammar.lexer import DockerfileLexer, InstructionToken, Logical, directive_parts, line_body, split_lines
 from dockeropt.grammar.semantics import parse_words
 
 # --- nodes ---------------------------------------------------------------------------------
@@ -381,17 +382,29 @@ def _line_starts(text: str) -> tuple[int, ...]:
     return tuple(starts)
 
 
-class _Builder(Transformer):
-    """Turns Lark's tree of tokens into the typed nodes above."""
+class _Source:
+    """The text being parsed, with its line starts for turning offsets into positions."""
+
+    __slots__ = ("source", "line_starts")
 
     def __init__(self, source: str) -> None:
-        super().__init__()
         self.source = source
         self.line_starts = _line_starts(source)
 
     def _pos(self, offset: int) -> tuple[int, int]:
         index = bisect_right(self.line_starts, offset) - 1
         return index + 1, offset - self.line_starts[index] + 1
+
+
+_STATE = threading.local()
+
+
+class _Builder(Transformer):
+    """Turns Lark's reductions into the typed nodes above, as the parser reduces them.
+
+    The parser is built once with this transformer inline; the text being parsed is in
+    ``_STATE.current`` (one per thread) while ``parse`` runs.
+    """
 
     def start(self, children: list) -> Dockerfile:
         bom = ""
@@ -408,7 +421,8 @@ class _Builder(Transformer):
             elif child and isinstance(child[0], Trivia):
                 trailer = child
         escape = next((d.value for d in directives if d.name == "escape"), "\\")
-        return Dockerfile(self.source, bom, directives, tuple(instructions), trailer, escape, self.line_starts)
+        current = _STATE.current
+        return Dockerfile(current.source, bom, directives, tuple(instructions), trailer, escape, current.line_starts)
 
     def directives(self, tokens: list[Token]) -> tuple[Directive, ...]:
         out = []
@@ -419,10 +433,15 @@ class _Builder(Transformer):
         return tuple(out)
 
     def trivia(self, tokens: list[Token]) -> tuple[Trivia, ...]:
-        return tuple(
-            Trivia(t.start_pos, t.end_pos, t.line, t.column, "comment" if t.type == "COMMENT" else "blank", str(t))
-            for t in tokens
-        )
+        out = []
+        for token in tokens:
+            kind = "comment" if token.type == "COMMENT" else "blank"
+            start, line = token.start_pos, token.line
+            for text in split_lines(str(token)):
+                out.append(Trivia(start, start + len(text), line, 1, kind, text))
+                start += len(text)
+                line += 1
+        return tuple(out)
 
     def heredoc(self, tokens: list[Token]) -> tuple[Token | None, Token]:
         if len(tokens) == 1:
@@ -442,11 +461,11 @@ class _Builder(Transformer):
                 heredocs.append(child)
         first = lines[0]
         assert isinstance(first, InstructionToken)
-        return build_instruction(self, first.logical, leading, lines, heredocs)
+        return build_instruction(_STATE.current, first.logical, leading, lines, heredocs)
 
 
 def build_instruction(
-    ctx: _Builder,
+    ctx: _Source,
     logical: Logical,
     leading: tuple[Trivia, ...],
     lines: list[Token],
@@ -492,7 +511,7 @@ def build_instruction(
     return cls(**common, **extra)
 
 
-def _flag(ctx: _Builder, logical: Logical, text: str, span: tuple[int, int]) -> Flag:
+def _flag(ctx: _Source, logical: Logical, text: str, span: tuple[int, int]) -> Flag:
     a, b = logical.span_to_source(*span)
     ln, col = ctx._pos(a)
     body = text[2:] if text.startswith("--") else text
@@ -598,7 +617,9 @@ def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
     return replace(node, text=ctx.source[a:end])
 
 
-def _heredocs(ctx: _Builder, logical: Logical, parts: list[tuple[Token | None, Token]]) -> tuple[Heredoc, ...]:
+def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, Token]]) -> tuple[Heredoc, ...]:
+    if not parts:
+        return ()
     out = []
     markers = _markers(logical.text)
     for i, (doc, (body, end)) in enumerate(zip(logical.heredocs, parts)):
@@ -635,7 +656,14 @@ def _markers(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = resources.files("dockeropt.grammar").joinpath("dockerfile.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer=DockerfileLexer, propagate_positions=False, maybe_placeholders=False)
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer=DockerfileLexer,
+        transformer=_Builder(),
+        propagate_positions=False,
+        maybe_placeholders=False,
+    )
 
 
 def parse(text: str) -> Dockerfile:
@@ -645,5 +673,8 @@ def parse(text: str) -> Dockerfile:
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         raise DockerfileError("binary file: contains a NUL byte", line, column)
-    tree = _parser().parse(text)
-    return _Builder(text).transform(tree)
+    _STATE.current = _Source(text)
+    try:
+        return _parser().parse(text)
+    finally:
+        _STATE.current = None

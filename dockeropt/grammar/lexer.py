@@ -8,18 +8,19 @@ tokens, so that every byte of the input lives in exactly one token:
 
     BOM            the UTF-8 byte order mark at the very start
     DIRECTIVE      a parser directive line (``# syntax=...``, ``# escape=...``, ``# check=...``)
-    COMMENT        a comment line between instructions
-    BLANK          an empty or white-space line between instructions
+    COMMENT        comment lines between instructions
+    BLANK          empty or white-space lines between instructions
     FIRST_LINE     the first line of an instruction that fits on one line
     FIRST_LINE_CONT  the first line of an instruction ending with the escape character
-    LINE_CONT      a later line that continues again
+    LINE_CONT      later lines that continue again
     LINE_END       the last line of a continued instruction
-    CONT_COMMENT   a comment line inside a continuation (BuildKit drops it)
-    CONT_BLANK     an empty line inside a continuation (BuildKit drops it)
+    CONT_COMMENT   comment lines inside a continuation (BuildKit drops them)
+    CONT_BLANK     empty lines inside a continuation (BuildKit drops them)
     HEREDOC_BODY   the body lines of one heredoc
     HEREDOC_END    the line that terminates it
 
-Each line token keeps its own line ending. The first line token of an instruction also
+A run of consecutive lines of one kind is one token (fewer tokens, a faster parse); each
+token keeps the line endings of its lines. The first line token of an instruction also
 carries the instruction's logical line (what BuildKit parses) and BuildKit's reading of it.
 """
 
@@ -155,15 +156,19 @@ def tokenize(text: str) -> Iterator[Token]:
         line = lines[index]
         body = line_body(line)
         stripped = go_lstrip(body)
-        if not stripped:
-            yield _token("BLANK", line, pos, index)
+        if not stripped or stripped[0] == "#":
+            # a run of comment lines, or of blank lines, is one token
+            blank = not stripped
+            run_start, run_index = pos, index
             pos += len(line)
             index += 1
-            continue
-        if stripped[0] == "#":
-            yield _token("COMMENT", line, pos, index)
-            pos += len(line)
-            index += 1
+            while index < count:
+                following = go_lstrip(line_body(lines[index]))
+                if (not following) != blank or (not blank and following[0] != "#"):
+                    break
+                pos += len(lines[index])
+                index += 1
+            yield _run("BLANK" if blank else "COMMENT", text, run_start, pos, run_index, index)
             continue
 
         # An instruction: its first line, then the lines it continues onto.
@@ -180,14 +185,15 @@ def tokenize(text: str) -> Iterator[Token]:
         pos += len(line)
         index += 1
         continued = m is not None
+        run_kind, run_start, run_index = "", pos, index
         while continued and index < count:
             line = lines[index]
             body = line_body(line)
             stripped = go_lstrip(body)
             if stripped.startswith("#"):
-                tokens.append(_token("CONT_COMMENT", line, pos, index))
+                kind = "CONT_COMMENT"
             elif not stripped:
-                tokens.append(_token("CONT_BLANK", line, pos, index))
+                kind = "CONT_BLANK"
             else:
                 m = continuation.search(body) if _may_continue(body, escape) else None
                 piece = body if m is None else body[: m.start()]
@@ -195,9 +201,16 @@ def tokenize(text: str) -> Iterator[Token]:
                 pieces.append(piece)
                 logical_len += len(piece)
                 continued = m is not None
-                tokens.append(_token("LINE_CONT" if continued else "LINE_END", line, pos, index))
+                kind = "LINE_CONT" if continued else "LINE_END"
+            if kind != run_kind:
+                # consecutive lines of one kind make one token
+                if run_kind:
+                    tokens.append(_run(run_kind, text, run_start, pos, run_index, index))
+                run_kind, run_start, run_index = kind, pos, index
             pos += len(line)
             index += 1
+        if run_kind:
+            tokens.append(_run(run_kind, text, run_start, pos, run_index, index))
 
         logical_text = "".join(pieces)
         try:
@@ -254,6 +267,11 @@ def directive_parts(body: str) -> tuple[str | None, str]:
     if name not in VALID_DIRECTIVES:
         return None, ""
     return name, m.group(2)
+
+
+def _run(kind: str, text: str, start: int, end: int, first_index: int, end_index: int) -> Token:
+    """A token of the whole lines ``first_index`` up to ``end_index`` (exclusive)."""
+    return Token(kind, text[start:end], start, first_index + 1, 1, end_index, 1, end)
 
 
 def _token(kind: str, line: str, pos: int, index: int) -> Token:
