@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dockeropt.transforms.base import Transform
+from dockeropt.transforms.smaller_base import SmallerBase
 
-ALL: tuple[Transform, ...] = ()
+ALL: tuple[Transform, ...] = (
+    SmallerBase(),
+)
 
 
 def by_code() -> dict[str, Transform]:

@@ -1,0 +1,2 @@
+FROM nginx:latest
+COPY site/ /usr/share/nginx/html/

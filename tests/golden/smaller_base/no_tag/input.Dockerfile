@@ -1,0 +1,3 @@
+FROM python
+RUN pip install requests
+CMD ["python"]
