@@ -14,6 +14,7 @@ Each case runs only its own transform, so cases stay independent of the others.
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -35,10 +36,20 @@ def _cases() -> list:
 
 
 def _transform(module: str):
-    for transform in ALL:
-        if type(transform).__module__.rsplit(".", 1)[-1] == module:
-            return transform
-    raise AssertionError(f"no registered transform lives in dockeropt/transforms/{module}.py")
+    """The transform defined in ``dockeropt/transforms/<module>.py`` (registered or not yet)."""
+    loaded = importlib.import_module(f"dockeropt.transforms.{module}")
+    found = [t for t in vars(loaded).values() if isinstance(t, type) and t.__module__ == loaded.__name__ and isinstance(getattr(t, "code", None), str)]
+    assert len(found) == 1, f"dockeropt/transforms/{module}.py should define exactly one transform class"
+    return found[0]()
+
+
+def test_every_transform_module_is_registered() -> None:
+    registered = {type(t).__module__ for t in ALL}
+    modules = {f"dockeropt.transforms.{p.stem}" for p in (Path(__file__).parents[1] / "dockeropt" / "transforms").glob("*.py")}
+    modules -= {"dockeropt.transforms.__init__", "dockeropt.transforms.base"}
+    assert modules <= registered, f"not in dockeropt.transforms.ALL: {sorted(modules - registered)}"
+    codes = [t.code for t in ALL]
+    assert len(codes) == len(set(codes)), "two transforms share a code"
 
 
 def buildkit_parses(text: str) -> None:
