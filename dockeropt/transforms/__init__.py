@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dockeropt.transforms.base import Transform
+from dockeropt.transforms.merge_run import MergeRun
 from dockeropt.transforms.smaller_base import SmallerBase
 
 ALL: tuple[Transform, ...] = (
+    MergeRun(),
     SmallerBase(),
 )
 

@@ -1,0 +1,363 @@
+"""DO101 merge-run: run adjacent RUN instructions of a stage as one RUN.
+
+What it does
+    Finds RUN instructions that follow each other in a stage, with nothing but comment
+    and blank lines between them, and joins each such run of RUNs into one whose
+    commands are chained with ``&&``::
+
+        RUN a            RUN a \\
+        # why b      ->      # why b
+        RUN b                && b
+
+    The merged RUN keeps the first RUN's keyword, flags, leading comments and
+    formatting. Each later RUN's keyword and flags go; its comment lines move inside the
+    continuation (BuildKit drops comment lines there, so the command is unchanged) and
+    its blank lines are dropped (an empty continuation line is deprecated). The file's
+    escape character, line ending and continuation indent are used, and ``&&`` goes at
+    the start of the new line, or at the end of the line before when the file's RUNs
+    mostly write it there.
+
+    A later command whose own top level is more than an ``&&`` chain (``x || y``,
+    ``x; y``) is put in braces, ``&& { x || y; }``, so that it still runs only when
+    everything before it succeeded and its exit status still decides the build.
+
+    Only the stages that ship run it: the final stage and the stages it is built
+    ``FROM``. A builder stage's layers never reach the image, while its RUNs are cache
+    points worth keeping (option ``all_stages`` changes this).
+
+Why
+    Every RUN commits a layer. Fewer layers build, push and pull faster, and files that
+    one RUN creates and the next one deletes (``apt-get`` lists, caches, archives) only
+    stop costing space when both happen in the same layer.
+
+Example
+    ::
+
+        FROM debian:bookworm-slim
+        RUN apt-get update
+        RUN apt-get install -y --no-install-recommends curl
+        # the lists are useless once installed
+        RUN rm -rf /var/lib/apt/lists/*
+
+    becomes::
+
+        FROM debian:bookworm-slim
+        RUN apt-get update \\
+            && apt-get install -y --no-install-recommends curl \\
+            # the lists are useless once installed
+            && rm -rf /var/lib/apt/lists/*
+
+Fix safety
+    Safe. Separate RUNs are separate ``sh -c`` processes that share only the filesystem
+    (and the environment BuildKit gives both, since no instruction lies between them).
+    ``a && b`` in one process is the same when (1) ``b`` runs only if the first RUN
+    succeeded, and the build fails when either part fails; and (2) ``b`` starts in the
+    shell state a fresh shell has. The rule only merges when it can show both:
+
+    - ``&&`` binds to the last and-or list of the first text, and that list's status is
+      the first RUN's status (``a; b`` as a RUN fails exactly when ``b`` fails), so the
+      first text is kept as written. The second is braced when it is not a plain
+      ``&&``/pipe chain, since ``T1 && x || y`` would run ``y`` after ``T1`` failed.
+    - the first text must leave no shell state behind, as ``dockeropt.shell`` reads it:
+      no ``cd``, ``export``, ``set``, ``umask``, ``source``/``.``, ``exit``, ``exec``,
+      ``trap``, ``ulimit``, ``eval``, ``read``..., no bare assignment, function
+      definition, ``for`` variable or assigning expansion, no ``&`` anywhere (a
+      background job would keep running into the second command).
+
+    Wrapping the first text in a subshell, ``( T1 ) && T2``, would contain its state,
+    but it is not used: a compound command left of ``&&`` runs with ``set -e``
+    ignored, so ``( set -e; false; echo hi ) && T2`` prints ``hi`` and goes on, in
+    dash, busybox sh and bash alike, where the RUN alone would have failed.
+
+When it refuses
+    No finding (the RUNs are not merge candidates):
+
+    - another instruction (including ``ONBUILD RUN``) lies between them;
+    - either is in exec form (``RUN ["a"]``) or has a heredoc;
+    - their flags differ (``--mount``, ``--network``, ``--security``); equal flags may
+      merge, except ``--mount=type=tmpfs`` and writable bind mounts, whose contents
+      the second RUN would no longer get fresh;
+    - the shell in effect is not POSIX: a ``SHELL`` that is not sh/bash/dash/ash/ksh
+      with ``-c`` (PowerShell, cmd), a Windows base image (its default shell is cmd),
+      or a shell that reads start-up files each time (``-l``, ``-i``, or ``BASH_ENV``
+      set by ``ENV`` for bash), since the second RUN would re-read them;
+    - the merged RUN would span more than ``max_lines`` lines (default 30): a run of
+      RUNs is cut there, so long chains stay separate cache points;
+    - the stage does not ship (see above), unless ``all_stages`` is set.
+
+    A finding without a fix (the RUNs could merge, but not provably safely):
+
+    - the first text changes the shell state (see Fix safety) or cannot be read;
+    - the first text ends with a shell comment (``make # build`` would swallow
+      ``&& b``) or with ``;``;
+    - the second text cannot be read, has no command, starts a background job, needs
+      braces but ends with a comment, or reads ``$_`` (bash's last argument of the
+      previous command);
+    - the ``SHELL`` has ``-e`` and the first text's last and-or list holds a compound
+      command, or the first text is braced by the merge and holds several lists
+      (``x; y``): left of ``&&``, ``-e`` is ignored inside them (dash, busybox sh and
+      bash agree), so ``x`` failing would no longer stop the build.
+
+Options
+    ``max_lines`` (int, default 30): the longest merged RUN, in lines.
+    ``all_stages`` (bool, default false): merge in builder stages too.
+
+See also
+    hadolint DL3059 (multiple consecutive RUN instructions).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from dockeropt import shell
+from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, style_of
+
+MAX_LINES = 30
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
+_WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|dotnet/framework", re.IGNORECASE)
+_DASH_C = re.compile(r"-[a-zA-Z]*c")  # the option cluster that ends the shell's flags
+_LAST_ARGUMENT = re.compile(r"\$\{?_(?![A-Za-z0-9_])")
+# connectors that keep a pipeline inside one and-or list of ``&&``s
+_CHAINING = frozenset({"&&", "|", "|&"})
+_LIST_SEPARATORS = frozenset({";", "&", "\n"})
+_REASONS = {"trailing-comment": "it ends with a shell comment, which would swallow '&& ...'"}
+
+
+@dataclass(frozen=True, slots=True)
+class ShellInfo:
+    """The shell a stage's RUNs run in, as far as merging cares."""
+
+    posix: bool
+    errexit: bool = False  # -e: a failing command ends the script
+
+
+UNKNOWN_SHELL = ShellInfo(posix=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """How a RUN joins the RUN above it: braced or not, or why it cannot."""
+
+    refusal: str | None = None
+    wrap: bool = False  # the second text goes in ``{ ...; }``
+    close: str = "; }"
+
+
+class MergeRun:
+    __doc__ = __doc__  # the module docstring is the rule's documentation
+
+    code = "DO101"
+    name = "merge-run"
+    summary = "Merge adjacent RUN instructions into one RUN"
+
+    def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
+        max_lines = context.option(self.code, "max_lines", MAX_LINES)
+        every_stage = context.option(self.code, "all_stages", False)
+        stages = tree.stages
+        shipped = shipped_stages(stages)
+        style = style_of(tree)
+        leading = operators_lead(tree)
+        for stage, entries in stage_shells(stages):
+            if every_stage or stage.index in shipped:
+                yield from self._stage(entries, style, leading, max_lines)
+
+    def _stage(
+        self, entries: list[tuple[Instruction, ShellInfo]], style: Style, leading: bool, max_lines: int
+    ) -> Iterator[Finding]:
+        """Grow runs of RUNs while each joins the one above; a refusal or the size limit ends one."""
+        group: list[Run] = []
+        links: list[Link] = []
+        lines = 0
+        for (before, _), (inst, info) in zip([(None, None), *entries], entries):
+            link = join(before, inst, info, links[-1].wrap) if group else None
+            size = inst.end_line - inst.line + 1
+            moved = sum(t.kind == "comment" for t in inst.leading)
+            if link is not None and link.refusal is None and lines + size + moved <= max_lines:
+                group.append(inst)
+                links.append(link)
+                lines += size + moved
+                continue
+            if len(group) > 1:
+                yield self._merge(group, links, style, leading)
+            if link is not None and link.refusal is not None:
+                yield finding(self.code, f"not merged into the RUN on line {before.line}: {link.refusal}", inst)
+            group, links, lines = ([inst], [Link()], size) if isinstance(inst, Run) else ([], [], 0)
+        if len(group) > 1:
+            yield self._merge(group, links, style, leading)
+
+    def _merge(self, group: list[Run], links: list[Link], style: Style, leading: bool) -> Finding:
+        pairs = zip(group, group[1:], links, links[1:])
+        edits = [join_edit(a, b, link_a, link_b, style, leading) for a, b, link_a, link_b in pairs]
+        if links[-1].wrap:
+            end = group[-1].command.end
+            edits.append(Edit(end, end, links[-1].close))
+        fewer = len(group) - 1
+        message = f"{len(group)} adjacent RUN instructions can be one RUN ({fewer} layer{'s' * (fewer > 1)} fewer)"
+        first = group[0]
+        fix = Fix("Merge into one RUN", tuple(edits), Applicability.SAFE)
+        return Finding(self.code, message, first.line, first.column, first.start, group[-1].end, fix)
+
+
+# --- which stages, which shell --------------------------------------------------------------
+
+
+def shipped_stages(stages: Sequence[Stage]) -> set[int]:
+    """The final stage and the stages it is built FROM, whose layers end up in the image."""
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    shipped: set[int] = set()
+    stage = stages[-1] if stages else None
+    while stage is not None and stage.index not in shipped:
+        shipped.add(stage.index)
+        ref = stage.from_.image
+        parent = by_name.get(ref.text.lower()) if ref else None
+        stage = parent if parent is not None and parent.index < stage.index else None
+    return shipped
+
+
+def stage_shells(stages: Sequence[Stage]) -> Iterator[tuple[Stage, list[tuple[Instruction, ShellInfo]]]]:
+    """Each stage with its instructions and the shell a RUN there would run in.
+
+    A stage built FROM another stage inherits its shell (SHELL is image config).
+    """
+    by_name: dict[str, tuple[tuple[str, ...] | None, bool]] = {}  # SHELL argv, BASH_ENV set
+    for stage in stages:
+        ref = stage.from_.image
+        inherited = by_name.get(ref.text.lower()) if ref else None
+        if inherited is not None:
+            argv, bash_env = inherited
+        else:
+            windows = bool(ref and _WINDOWS_IMAGE.search(ref.name)) or "windows" in (stage.from_.platform or "")
+            argv, bash_env = (None if windows else ("/bin/sh", "-c")), False
+        entries = []
+        for inst in stage.instructions:
+            if isinstance(inst, Shell):
+                argv = inst.command.values if isinstance(inst.command, ExecForm) else None
+            elif isinstance(inst, Env) and any(p.key.text == "BASH_ENV" for p in inst.pairs):
+                bash_env = True
+            entries.append((inst, shell_info(argv, bash_env)))
+        if stage.name:
+            by_name[stage.name.lower()] = (argv, bash_env)
+        yield stage, entries
+
+
+def shell_info(argv: tuple[str, ...] | None, bash_env: bool) -> ShellInfo:
+    """Read a SHELL's argv: POSIX-like and with ``-c`` last, or unknown."""
+    if not argv:
+        return UNKNOWN_SHELL
+    words = list(argv)
+    while words and words[0].rsplit("/", 1)[-1] in ("env", "busybox"):
+        words.pop(0)
+    if not words or not _DASH_C.fullmatch(words[-1]):
+        return UNKNOWN_SHELL
+    program = words[0].rsplit("/", 1)[-1]
+    options = words[1:]
+    clusters = "".join(w[1:] for w in options if w.startswith("-") and not w.startswith("--"))
+    rereads = "l" in clusters or "i" in clusters or any(w in ("--login", "--rcfile", "--init-file") for w in options)
+    if program not in _POSIX_SHELLS or rereads or (bash_env and program == "bash"):
+        return UNKNOWN_SHELL
+    return ShellInfo(posix=True, errexit="e" in clusters or "errexit" in options)
+
+
+# --- can two RUNs be one --------------------------------------------------------------------
+
+
+def join(first: Instruction | None, second: Instruction, info: ShellInfo, first_wrapped: bool) -> Link | None:
+    """How ``second`` joins ``first``: None when they are no merge candidates at all."""
+    if not (is_plain_run(first) and is_plain_run(second) and info.posix):
+        return None
+    if [f.text for f in first.flags] != [f.text for f in second.flags]:
+        return None
+    if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
+        return None
+    before = shell.parse(first.command.text)
+    for change in shell.shell_state_changes(before):
+        if not (first_wrapped and change.kind == "trailing-separator"):  # ``{ a; }`` ends with ``}``
+            return Link(_REASONS.get(change.kind, change.reason))
+    if info.errexit and compound_ends(before):
+        return Link("with -e in SHELL, -e would be ignored inside its last compound command")
+    if info.errexit and first_wrapped and any(i.connector in _LIST_SEPARATORS for i in before.items):
+        return Link("with -e in SHELL, -e would be ignored inside the braces it needs")
+    return second_link(second.command.text)
+
+
+def is_plain_run(inst: Instruction | None) -> bool:
+    """A RUN in shell form, without heredocs, whose lines hold nothing after the command."""
+    if not isinstance(inst, Run) or not isinstance(inst.command, ShellForm) or inst.heredocs:
+        return False
+    return not inst.text[inst.command.end - inst.start :].strip()
+
+
+def mount_is_shared(value: str) -> bool:
+    """A mount the second RUN would see in the same state either way (no tmpfs, no rw bind)."""
+    fields = dict(f.partition("=")[::2] for f in value.split(","))
+    kind = fields.get("type", "bind")
+    if kind == "tmpfs":
+        return False
+    if kind == "bind":
+        writable = any(k in fields and fields[k] not in ("false", "0") for k in ("rw", "readwrite"))
+        return not (writable or fields.get("ro", fields.get("readonly", "")) in ("false", "0"))
+    return True
+
+
+def compound_ends(script: shell.Script) -> bool:
+    """True when the last and-or list of the script holds a compound command."""
+    tail: list[shell.Command] = []
+    for item in script.items:
+        tail.append(item)
+        if item.connector in _LIST_SEPARATORS:
+            tail = []
+    return any(item.kind != "simple" for item in tail)
+
+
+def second_link(text: str) -> Link:
+    """How a text goes after ``&&``: as written, braced, or not at all."""
+    script = shell.parse(text)
+    if not script.ok:
+        return Link(f"this RUN's text cannot be read ({script.errors[0].message})")
+    if not script.items:
+        return Link("this RUN has no command")
+    if any(c.kind == "background" for c in shell.shell_state_changes(script)):
+        return Link("this RUN starts a background job")
+    if _LAST_ARGUMENT.search(text):
+        return Link("this RUN reads $_, the last argument of the command before it")
+    if all(item.connector in _CHAINING for item in script.items[:-1]):
+        return Link()
+    if shell.trailing_comment(script) is not None:
+        return Link("this RUN would need braces, and its trailing comment would swallow the closing one")
+    last = shell.ends_with_operator(script)
+    return Link(wrap=True, close=" }" if last is not None and last.value == ";" else "; }")
+
+
+# --- the edit -------------------------------------------------------------------------------
+
+
+def join_edit(first: Run, second: Run, first_link: Link, link: Link, style: Style, leading: bool) -> Edit:
+    """Replace what lies between the two commands with a continuation and ``&&``."""
+    close = first_link.close if first_link.wrap else ""
+    comments = "".join(
+        style.indent + t.text.lstrip(" \t") for t in second.leading if t.kind == "comment"
+    )
+    opening = "{ " if link.wrap else ""
+    if leading:
+        text = f"{close}{style.continuation}{comments}{style.indent}&& {opening}"
+    else:
+        text = f"{close} &&{style.continuation}{comments}{style.indent}{opening}"
+    return Edit(first.command.end, second.command.start, text)
+
+
+def operators_lead(tree: Dockerfile) -> bool:
+    """True unless the file's RUNs mostly end lines with ``&& \\`` rather than start them with ``&&``."""
+    lead = trail = 0
+    for inst in tree.instructions:
+        if not isinstance(inst, Run) or inst.heredocs:
+            continue
+        for line in inst.text.splitlines():
+            body = line.strip()
+            lead += body.startswith(("&&", "||"))
+            if body.endswith(tree.escape):
+                trail += body[:-1].rstrip().endswith(("&&", "||"))
+    return trail <= lead

@@ -1,0 +1,5 @@
+FROM alpine
+RUN mkdir -p /app \
+    # data lives here
+    && touch /app/data
+CMD ["ls"]

@@ -1,0 +1,4 @@
+FROM debian:12
+SHELL ["/bin/sh", "-ec"]
+RUN mkdir /a && touch /a/x \
+    && for f in /a/*; do cp "$f" /tmp; done

@@ -1,0 +1,3 @@
+FROM alpine
+RUN mkdir -p /a; touch /a/x \
+    && ls /a > /list

@@ -1,0 +1,6 @@
+FROM alpine
+RUN apk add --no-cache \
+  curl \
+  git \
+  # the user the app runs as
+  && adduser -D app

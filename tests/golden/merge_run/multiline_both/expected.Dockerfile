@@ -1,0 +1,7 @@
+FROM debian:12
+RUN \
+    apt-get update \
+    # refresh first
+    && apt-get install -y curl \
+    && curl --version \
+        && curl --help > /dev/null

@@ -1,0 +1,3 @@
+FROM alpine
+RUN mkdir /a
+RUN mkdir /b

@@ -1,0 +1,5 @@
+FROM alpine
+RUN mkdir /app \
+    && cd /app
+RUN touch /x \
+    && touch /y

@@ -1,0 +1,5 @@
+FROM alpine:3.20
+RUN apk add --no-cache git \
+    && git config --system init.defaultBranch main \
+    && mkdir -p /src
+WORKDIR /src

@@ -1,0 +1,5 @@
+# exec form does not run in a shell
+FROM alpine
+RUN ["mkdir", "/a"]
+RUN mkdir /b
+RUN ["mkdir", "/c"]

@@ -1,0 +1,6 @@
+# a heredoc body cannot take '&& ...'
+FROM alpine
+RUN <<EOF
+mkdir /a
+EOF
+RUN mkdir /b
