@@ -45,8 +45,9 @@ def _transform(module: str):
 
 def test_every_transform_module_is_registered() -> None:
     registered = {type(t).__module__ for t in ALL}
-    modules = {f"dockeropt.transforms.{p.stem}" for p in (Path(__file__).parents[1] / "dockeropt" / "transforms").glob("*.py")}
-    modules -= {"dockeropt.transforms.__init__", "dockeropt.transforms.base"}
+    folder = Path(__file__).parents[1] / "dockeropt" / "transforms"
+    modules = {f"dockeropt.transforms.{p.stem}" for p in folder.glob("*.py") if not p.stem.startswith("_")}
+    modules.discard("dockeropt.transforms.base")
     assert modules <= registered, f"not in dockeropt.transforms.ALL: {sorted(modules - registered)}"
     codes = [t.code for t in ALL]
     assert len(codes) == len(set(codes)), "two transforms share a code"
