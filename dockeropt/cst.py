@@ -18,12 +18,10 @@ import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
-
-from lark import Lark, Token, Transformer
 
 from dockeropt.errors import DockerfileError
-from dockeropt.grammar.lexer import DockerfileLexer, InstructionToken, Logical, directive_parts, line_body, split_lines
+from dockeropt.grammar import table
+from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
 from dockeropt.grammar.semantics import parse_words
 
 # --- nodes ---------------------------------------------------------------------------------
@@ -399,10 +397,10 @@ class _Source:
 _STATE = threading.local()
 
 
-class _Builder(Transformer):
-    """Turns Lark's reductions into the typed nodes above, as the parser reduces them.
+class _Builder:
+    """Turns the grammar's reductions into the typed nodes above, as the parser reduces them.
 
-    The parser is built once with this transformer inline; the text being parsed is in
+    One method per named rule of the grammar; the text being parsed is in
     ``_STATE.current`` (one per thread) while ``parse`` runs.
     """
 
@@ -654,17 +652,10 @@ def _markers(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Lark:
-    grammar = resources.files("dockeropt.grammar").joinpath("dockerfile.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer=DockerfileLexer,
-        transformer=_Builder(),
-        propagate_positions=False,
-        maybe_placeholders=False,
-        cache=True,  # the parse table, kept in the temp folder: start-up 15 ms faster
-    )
+def _grammar() -> tuple[table.Table, dict]:
+    builder = _Builder()
+    callbacks = {name: getattr(builder, name) for name in ("start", "directives", "instruction", "trivia", "heredoc")}
+    return table.load(), callbacks
 
 
 def parse(text: str) -> Dockerfile:
@@ -674,8 +665,9 @@ def parse(text: str) -> Dockerfile:
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         raise DockerfileError("binary file: contains a NUL byte", line, column)
+    lalr, callbacks = _grammar()
     _STATE.current = _Source(text)
     try:
-        return _parser().parse(text)
+        return table.run(lalr, tokenize(text), callbacks)
     finally:
         _STATE.current = None

@@ -32,9 +32,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterator
 
-from lark import Token
-from lark.lexer import Lexer
-
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar.semantics import GO_SPACE, ArgumentError, LineParse, parse_line
 from dockeropt.grammar.shellwords import HeredocWord, ShellWordError, heredocs_from_line
@@ -48,6 +45,28 @@ _DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\
 _CONTINUATION = {
     esc: re.compile(r"(?:(?<=[^%s])|^)%s[ \t]*\Z" % (re.escape(esc), re.escape(esc))) for esc in ("\\", "`")
 }
+
+
+class Token(str):
+    """A token: its text, its kind and where it stands (the fields Lark's tokens have)."""
+
+    __slots__ = ("type", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
+
+    def __new__(
+        cls, kind: str, value: str, start_pos: int, line: int, column: int, end_line: int, end_column: int, end_pos: int
+    ) -> "Token":
+        self = super().__new__(cls, value)
+        self.type = kind
+        self.start_pos = start_pos
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.end_pos = end_pos
+        return self
+
+    def __repr__(self) -> str:
+        return f"Token({self.type}, {str(self)!r})"
 
 
 class InstructionToken(Token):
@@ -105,19 +124,6 @@ def split_lines(text: str) -> list[str]:
 def line_body(line: str) -> str:
     """The line without its trailing CR and LF characters (BuildKit's trimNewline)."""
     return line.rstrip("\r\n")
-
-
-class DockerfileLexer(Lexer):
-    """Lark lexer hook: Lark hands us the text, we yield whole-line tokens."""
-
-    def __init__(self, lexer_conf) -> None:  # noqa: ANN001 - Lark's signature
-        pass
-
-    def lex(self, data, parser_state=None) -> Iterator[Token]:  # noqa: ANN001
-        # Lark hands a custom lexer the text itself (older versions: a LexerState)
-        while not isinstance(data, str):
-            data = data.text
-        return tokenize(data)
 
 
 def tokenize(text: str) -> Iterator[Token]:

@@ -1,0 +1,162 @@
+"""The LALR table of ``dockerfile.lark``, as Lark computes it, and the loop that runs it.
+
+Lark turns the grammar into an LALR(1) table. Importing Lark and analysing the grammar
+costs more than parsing a typical Dockerfile, and dockeropt runs on every save, so the
+table is computed ahead of time and shipped as plain data in ``_table.py``; a test checks
+that it is exactly what Lark computes from the grammar today. If the grammar file and the
+shipped table ever disagree, the table is computed again with Lark at run time.
+
+Regenerate after editing the grammar:  python -m dockeropt.grammar.table
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterable, NamedTuple
+
+from dockeropt.errors import DockerfileError
+
+END = "$END"
+
+
+class Table(NamedTuple):
+    grammar: str  # the grammar text this table was computed from
+    start: int  # the start state
+    accept: int  # the state in which $END accepts
+    # per state: symbol -> (True, next state) to shift, or (False, rule index) to reduce
+    actions: tuple[dict[str, tuple[bool, int]], ...]
+    # per rule: (name of the rule it reduces to, how many symbols it pops)
+    rules: tuple[tuple[str, int], ...]
+
+
+def grammar_text() -> str:
+    return resources.files("dockeropt.grammar").joinpath("dockerfile.lark").read_text(encoding="utf-8")
+
+
+def compute(grammar: str) -> Table:
+    """Ask Lark for the LALR table of ``grammar``."""
+    from lark import Lark
+    from lark.lexer import Lexer
+
+    class _NoLexer(Lexer):  # Lark wants a lexer to build a parser; tokens come from lexer.py
+        def __init__(self, conf) -> None:  # noqa: ANN001
+            pass
+
+        def lex(self, data, parser_state=None):  # noqa: ANN001, ANN201
+            raise NotImplementedError
+
+    parser = Lark(grammar, parser="lalr", lexer=_NoLexer, maybe_placeholders=False)
+    parse_table = parser.parser.parser.parser.parse_table
+    rules: dict[object, int] = {}
+    actions = []
+    for state in range(len(parse_table.states)):
+        row = {}
+        for symbol, (action, arg) in sorted(parse_table.states[state].items()):
+            if action.name == "Shift":
+                row[str(symbol)] = (True, arg)
+            else:
+                index = rules.setdefault(arg, len(rules))
+                row[str(symbol)] = (False, index)
+        actions.append(row)
+    rule_list = [("", 0)] * len(rules)
+    for rule, index in rules.items():
+        rule_list[index] = (str(rule.origin.name), len(rule.expansion))
+    return Table(grammar, parse_table.start_states["start"], parse_table.end_states["start"], tuple(actions), tuple(rule_list))
+
+
+def load() -> Table:
+    """The shipped table, or a fresh one when the grammar file has changed since."""
+    grammar = grammar_text()
+    try:
+        from dockeropt.grammar import _table
+
+        shipped = Table(_table.GRAMMAR, _table.START, _table.ACCEPT, _table.ACTIONS, _table.RULES)
+    except ImportError:
+        shipped = None
+    if shipped is not None and shipped.grammar == grammar:
+        return shipped
+    return compute(grammar)
+
+
+class _Inline(list):
+    """The children of a rule whose name starts with ``_``: spliced into the parent."""
+
+    __slots__ = ()
+
+
+def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], object]]) -> object:
+    """Run the LALR table over ``tokens``, reducing with ``callbacks`` per rule name.
+
+    Rules without a callback are inlined into their parent (Lark's ``_rule`` convention,
+    which also covers the helper rules Lark makes for ``*``, ``+`` and ``?``).
+    """
+    actions, rules = table.actions, table.rules
+    states = [table.start]
+    values: list = []
+    for token in _with_end(tokens):
+        kind = token.type
+        while True:
+            try:
+                shift, arg = actions[states[-1]][kind]
+            except KeyError:
+                raise DockerfileError(f"unexpected {kind} (internal grammar error)", token.line, 1) from None
+            if shift:
+                states.append(arg)
+                values.append(token)
+                break
+            name, size = rules[arg]
+            children: list = []
+            if size:
+                for child in values[-size:]:
+                    if type(child) is _Inline:
+                        children.extend(child)
+                    else:
+                        children.append(child)
+                del values[-size:]
+                del states[-size:]
+            callback = callbacks.get(name)
+            values.append(_Inline(children) if callback is None else callback(children))
+            states.append(actions[states[-1]][name][1])
+            if kind == END and states[-1] == table.accept:
+                return values[-1]
+
+
+class _End:
+    type = END
+    line = 0
+
+
+def _with_end(tokens: Iterable) -> Iterable:
+    last = None
+    for last in tokens:
+        yield last
+    end = _End()
+    end.line = (last.end_line if last is not None else 1) or 1
+    yield end
+
+
+def write(path: Path | None = None) -> Path:
+    """Write ``_table.py`` from the grammar, as Lark computes it now."""
+    table = compute(grammar_text())
+    path = path or Path(__file__).with_name("_table.py")
+    lines = [
+        '"""Generated by `python -m dockeropt.grammar.table` from dockerfile.lark: do not edit."""',
+        "",
+        f"GRAMMAR = {table.grammar!r}",
+        f"START = {table.start!r}",
+        f"ACCEPT = {table.accept!r}",
+        "ACTIONS = (",
+        *(f"    {row!r}," for row in table.actions),
+        ")",
+        "RULES = (",
+        *(f"    {rule!r}," for rule in table.rules),
+        ")",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {write()}")
