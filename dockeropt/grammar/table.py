@@ -48,21 +48,28 @@ def compute(grammar: str) -> Table:
 
     parser = Lark(grammar, parser="lalr", lexer=_NoLexer, maybe_placeholders=False)
     parse_table = parser.parser.parser.parser.parse_table
-    rules: dict[object, int] = {}
+    states = parse_table.states
+    # Lark numbers states and rules in an order that changes from run to run; number them
+    # canonically (states breadth first from the start, rules by name and expansion).
+    all_rules = {arg for row in states.values() for action, arg in row.values() if action.name != "Shift"}
+    ordered_rules = sorted(all_rules, key=lambda r: (str(r.origin.name), [str(s.name) for s in r.expansion]))
+    rule_index = {rule: i for i, rule in enumerate(ordered_rules)}
+    start = parse_table.start_states["start"]
+    order = [start]
+    number = {start: 0}
+    for state in order:
+        for symbol, (action, arg) in sorted(states[state].items(), key=lambda item: str(item[0])):
+            if action.name == "Shift" and arg not in number:
+                number[arg] = len(order)
+                order.append(arg)
     actions = []
-    for state in range(len(parse_table.states)):
+    for state in order:
         row = {}
-        for symbol, (action, arg) in sorted(parse_table.states[state].items()):
-            if action.name == "Shift":
-                row[str(symbol)] = (True, arg)
-            else:
-                index = rules.setdefault(arg, len(rules))
-                row[str(symbol)] = (False, index)
+        for symbol, (action, arg) in sorted(states[state].items(), key=lambda item: str(item[0])):
+            row[str(symbol)] = (True, number[arg]) if action.name == "Shift" else (False, rule_index[arg])
         actions.append(row)
-    rule_list = [("", 0)] * len(rules)
-    for rule, index in rules.items():
-        rule_list[index] = (str(rule.origin.name), len(rule.expansion))
-    return Table(grammar, parse_table.start_states["start"], parse_table.end_states["start"], tuple(actions), tuple(rule_list))
+    rules = tuple((str(r.origin.name), len(r.expansion)) for r in ordered_rules)
+    return Table(grammar, 0, number[parse_table.end_states["start"]], tuple(actions), rules)
 
 
 def load() -> Table:
