@@ -11,7 +11,6 @@ Regenerate after editing the grammar:  python -m dockeropt.grammar.table
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
@@ -31,7 +30,7 @@ class Table(NamedTuple):
 
 
 def grammar_text() -> str:
-    return resources.files("dockeropt.grammar").joinpath("dockerfile.lark").read_text(encoding="utf-8")
+    return Path(__file__).with_name("dockerfile.lark").read_text(encoding="utf-8")
 
 
 def compute(grammar: str) -> Table:
