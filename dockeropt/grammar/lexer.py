@@ -30,11 +30,13 @@ import re
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar.semantics import GO_SPACE, ArgumentError, LineParse, parse_line
-from dockeropt.grammar.shellwords import HeredocWord, ShellWordError, heredocs_from_line
+
+if TYPE_CHECKING:
+    from dockeropt.grammar.shellwords import HeredocWord
 
 BOM = "\ufeff"
 # bufio.Scanner's limit in BuildKit: a line, with its newline, of at most 64 KiB
@@ -225,6 +227,9 @@ def tokenize(text: str) -> Iterator[Token]:
             raise DockerfileError(exc.message, start_index + 1, 1) from None
         heredocs: tuple[HeredocWord, ...] = ()
         if "<<" in logical_text and parse.can_contain_heredoc():
+            # BuildKit's shell lexer is only needed where a heredoc may start
+            from dockeropt.grammar.shellwords import ShellWordError, heredocs_from_line
+
             try:
                 heredocs = tuple(heredocs_from_line(logical_text))
             except ShellWordError as exc:
