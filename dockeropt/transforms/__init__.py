@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dockeropt.transforms.add_to_copy import AddToCopy
 from dockeropt.transforms.base import Transform
+from dockeropt.transforms.cd_to_workdir import CdToWorkdir
+from dockeropt.transforms.copy_chown import CopyChown
+from dockeropt.transforms.exec_form import CmdExecForm
+from dockeropt.transforms.maintainer import MaintainerLabel
 from dockeropt.transforms.manifests_first import ManifestsFirst
 from dockeropt.transforms.merge_run import MergeRun
 from dockeropt.transforms.smaller_base import SmallerBase
 
 ALL: tuple[Transform, ...] = (
+    # cache and layers
     ManifestsFirst(),
+    CopyChown(),  # before merge-run, which would otherwise fold the chown into another RUN
     MergeRun(),
     SmallerBase(),
+    # instruction hygiene
+    AddToCopy(),
+    CdToWorkdir(),
+    CmdExecForm(),
+    MaintainerLabel(),
 )
 
 

@@ -1,0 +1,4 @@
+# escape=`
+FROM busybox
+COPY app.ps1 `
+    C:/app/

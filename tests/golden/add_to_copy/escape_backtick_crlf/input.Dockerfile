@@ -1,0 +1,4 @@
+# escape=`
+FROM busybox
+ADD app.ps1 `
+    C:/app/

@@ -1,0 +1,2 @@
+FROM busybox
+ADD app.py /app/

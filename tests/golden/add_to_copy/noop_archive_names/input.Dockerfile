@@ -1,0 +1,5 @@
+FROM busybox
+ADD vendor.tar.gz /opt/
+ADD rootfs.tar /
+ADD data.TXZ /data/
+ADD patch.gz /tmp/

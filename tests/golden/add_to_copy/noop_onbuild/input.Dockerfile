@@ -1,0 +1,2 @@
+FROM busybox
+ONBUILD ADD . /app/

@@ -1,0 +1,2 @@
+FROM busybox
+COPY conf/*.ini /etc/app/

@@ -1,0 +1,2 @@
+FROM busybox
+ADD conf/*.ini /etc/app/

@@ -1,0 +1,5 @@
+FROM busybox
+WORKDIR /app
+RUN make
+RUN make test
+RUN make install

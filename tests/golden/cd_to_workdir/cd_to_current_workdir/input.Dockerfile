@@ -1,0 +1,6 @@
+FROM busybox
+WORKDIR /app
+RUN cd /app && make
+RUN cd . && make test
+RUN cd /app \
+    && make install

@@ -1,0 +1,4 @@
+FROM busybox
+RUN cd /src && make
+RUN make test
+WORKDIR /

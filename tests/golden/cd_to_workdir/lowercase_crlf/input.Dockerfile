@@ -1,0 +1,3 @@
+from busybox
+workdir /app
+run cd /app && make

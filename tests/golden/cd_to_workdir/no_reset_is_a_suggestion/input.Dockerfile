@@ -1,0 +1,3 @@
+FROM busybox
+RUN cd /src && make
+CMD ["/src/app"]

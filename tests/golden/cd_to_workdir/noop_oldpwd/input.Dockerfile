@@ -1,0 +1,4 @@
+FROM busybox
+WORKDIR /app
+RUN cd /src && make && cd - && ls
+RUN cd /src && cp x $OLDPWD

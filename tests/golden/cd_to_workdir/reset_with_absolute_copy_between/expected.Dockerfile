@@ -1,0 +1,6 @@
+FROM busybox
+WORKDIR /app
+WORKDIR vendor
+RUN make
+COPY conf/ /etc/app/
+workdir /srv

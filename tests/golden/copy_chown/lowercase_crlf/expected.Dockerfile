@@ -1,0 +1,2 @@
+from busybox
+copy --chown=node:node src/ /app/

@@ -1,0 +1,3 @@
+from busybox
+copy src/ /app/
+run chown -R node:node /app

@@ -1,0 +1,2 @@
+FROM busybox
+COPY --chown=0:users app.jar /srv/

@@ -1,0 +1,3 @@
+FROM busybox
+COPY app.jar /srv/
+RUN chown :users /srv/app.jar

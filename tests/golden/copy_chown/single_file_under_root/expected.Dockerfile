@@ -1,0 +1,2 @@
+FROM busybox
+COPY --chown=node:0 app.jar /app.jar

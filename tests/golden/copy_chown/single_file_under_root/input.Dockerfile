@@ -1,0 +1,3 @@
+FROM busybox
+COPY app.jar /app.jar
+RUN chown node /app.jar

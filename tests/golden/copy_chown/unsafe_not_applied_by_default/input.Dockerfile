@@ -1,0 +1,3 @@
+FROM busybox
+COPY src/ /app/
+RUN chown -R node:node /app

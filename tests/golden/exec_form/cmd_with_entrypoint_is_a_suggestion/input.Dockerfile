@@ -1,0 +1,3 @@
+FROM busybox
+ENTRYPOINT ["/entrypoint.sh"]
+CMD nginx -g daemon-off

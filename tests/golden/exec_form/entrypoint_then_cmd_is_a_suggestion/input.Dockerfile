@@ -1,0 +1,3 @@
+FROM busybox
+ENTRYPOINT prog --serve
+CMD ["--port", "80"]

@@ -1,0 +1,2 @@
+FROM busybox
+CMD ["echo", "hello world", "it's"]

@@ -1,0 +1,2 @@
+FROM busybox
+CMD httpd -f -p 8080

@@ -1,0 +1,3 @@
+# escape=`
+FROM busybox
+label org.opencontainers.image.authors='Jo `"Ops`" "Team"'

@@ -1,0 +1,3 @@
+# escape=`
+FROM busybox
+maintainer Jo `"Ops`" "Team"

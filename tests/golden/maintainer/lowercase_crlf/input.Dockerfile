@@ -1,0 +1,3 @@
+from busybox
+  # who to ask
+  maintainer ops@example.com

@@ -1,0 +1,2 @@
+FROM busybox
+MAINTAINER "Jane $Doe" \ <jane@example.com>

@@ -1,0 +1,3 @@
+FROM busybox
+MAINTAINER Jane Doe <jane@example.com>
+RUN true

@@ -1,0 +1,2 @@
+FROM busybox
+MAINTAINER ops@example.com
