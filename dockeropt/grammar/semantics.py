@@ -102,29 +102,39 @@ def extract_builder_flags(line: str, pos: int, end: int) -> tuple[tuple[str, ...
     """Read the leading ``--flag`` words of ``line[pos:end]``.
 
     Returns the flags as BuildKit reports them (quotes and backslashes removed), their
-    spans, and where the arguments start. BuildKit reads this part byte by byte, so a
-    non-ASCII flag is read the same way here, on the UTF-8 bytes.
+    spans, and where the arguments start. BuildKit reads this part byte by byte, turning
+    each byte into a rune: bytes 0x85 and 0xA0 count as white space and every byte of a
+    multi-byte character becomes a Latin-1 character. Non-ASCII text is read that way too.
     """
     segment = line[pos:end]
-    if not segment.isascii():
-        return _extract_builder_flags_bytes(line, pos, end)
+    if segment.isascii():
+        flags, spans, rest = _read_flags(segment)
+        return flags, tuple((pos + a, pos + b) for a, b in spans), pos + rest
+    raw = segment.encode("utf-8", "surrogateescape")
+    flags, spans, rest = _read_flags(raw.decode("latin-1"))
+
+    def char_offset(byte_offset: int) -> int:
+        return pos + len(raw[:byte_offset].decode("utf-8", "surrogateescape"))
+
+    return flags, tuple((char_offset(a), char_offset(b)) for a, b in spans), char_offset(rest)
+
+
+def _read_flags(segment: str) -> tuple[tuple[str, ...], tuple[Span, ...], int]:
     flags: list[str] = []
     spans: list[Span] = []
     i, n = 0, len(segment)
     while True:
         while i < n and segment[i] in _GO_SPACE_SET:
             i += 1
-        if i >= n:
-            return tuple(flags), tuple(spans), pos + n
-        if not segment.startswith("--", i):
-            return tuple(flags), tuple(spans), pos + i
+        if i >= n or not segment.startswith("--", i):
+            return tuple(flags), tuple(spans), i
         word, j, blank_ok = _flag_word(segment, i, n)
         if word == "--":
             # a bare "--" ends the flags; what follows it is the arguments
-            return tuple(flags), tuple(spans), pos + j
+            return tuple(flags), tuple(spans), j
         if blank_ok or word:
             flags.append(word)
-            spans.append((pos + i, pos + j))
+            spans.append((i, j))
         i = j
 
 
@@ -159,37 +169,6 @@ def _flag_word(segment: str, i: int, n: int) -> tuple[str, int, bool]:
             out.append(ch)
         i += 1
     return "".join(out), i, blank_ok
-
-
-def _extract_builder_flags_bytes(line: str, pos: int, end: int) -> tuple[tuple[str, ...], tuple[Span, ...], int]:
-    # Go indexes the string by byte and turns each byte into a rune: bytes 0x85 and 0xA0
-    # count as white space, and every byte of a multi-byte character becomes a Latin-1 rune.
-    raw = line[pos:end].encode("utf-8", "surrogateescape")
-    as_bytes_text = raw.decode("latin-1")
-    flags, spans, rest = extract_builder_flags(as_bytes_text, 0, len(as_bytes_text)) if as_bytes_text.isascii() else _flags_latin1(as_bytes_text)
-
-    def char_offset(byte_offset: int) -> int:
-        return pos + len(raw[:byte_offset].decode("utf-8", "surrogateescape"))
-
-    return flags, tuple((char_offset(a), char_offset(b)) for a, b in spans), char_offset(rest)
-
-
-def _flags_latin1(text: str) -> tuple[tuple[str, ...], tuple[Span, ...], int]:
-    flags: list[str] = []
-    spans: list[Span] = []
-    i, n = 0, len(text)
-    while True:
-        while i < n and text[i] in _GO_SPACE_SET:
-            i += 1
-        if i >= n or not text.startswith("--", i):
-            return tuple(flags), tuple(spans), min(i, n)
-        word, j, blank_ok = _flag_word(text, i, n)
-        if word == "--":
-            return tuple(flags), tuple(spans), j
-        if blank_ok or word:
-            flags.append(word)
-            spans.append((i, j))
-        i = j
 
 
 # --- the argument parsers, one per instruction -------------------------------------------
