@@ -14,6 +14,7 @@ import pytest
 
 from dockeropt import DockerfileError, parse
 from dockeropt.dump import buildkit_json
+from oracle import as_dicts
 
 dockerfile = pytest.importorskip("dockerfile")
 
@@ -32,19 +33,7 @@ def oracle(path: Path) -> tuple[str, object]:
         commands = dockerfile.parse_file(str(path))
     except dockerfile.GoParseError as exc:
         return "error", str(exc)
-    return "ok", [
-        {
-            "cmd": c.cmd,
-            "sub_cmd": c.sub_cmd,
-            "json": c.json,
-            "start_line": c.start_line,
-            "end_line": c.end_line,
-            "flags": list(c.flags),
-            "value": list(c.value),
-            "heredocs": [{"name": h.name, "file_descriptor": h.file_descriptor, "content": h.content} for h in c.heredocs],
-        }
-        for c in commands
-    ]
+    return "ok", as_dicts(commands)
 
 
 def _cut_at_nul(value):  # noqa: ANN001, ANN202

@@ -12,24 +12,13 @@ import pytest
 from dockeropt import DockerfileError, parse
 from dockeropt.cst import Add, Arg, Copy, Env, ExecForm, From, Healthcheck, Label, Onbuild, Run, ShellForm, Unknown
 from dockeropt.dump import buildkit_json
+from oracle import as_dicts
 
 dockerfile = pytest.importorskip("dockerfile")
 
 
 def buildkit(text: str) -> list[dict]:
-    return [
-        {
-            "cmd": c.cmd,
-            "sub_cmd": c.sub_cmd,
-            "json": c.json,
-            "start_line": c.start_line,
-            "end_line": c.end_line,
-            "flags": list(c.flags),
-            "value": list(c.value),
-            "heredocs": [{"name": h.name, "file_descriptor": h.file_descriptor, "content": h.content} for h in c.heredocs],
-        }
-        for c in dockerfile.parse_string(text)
-    ]
+    return as_dicts(dockerfile.parse_string(text))
 
 
 def like_buildkit(text: str):  # noqa: ANN201
