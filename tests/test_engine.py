@@ -1,0 +1,106 @@
+"""The engine: fixes applied together when they do not overlap, to a fixed point, or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from dockeropt import engine
+from dockeropt.cst import Dockerfile, Run
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
+
+
+@dataclass
+class Replace:
+    """A test transform: replaces one RUN's command text with ``text``."""
+
+    old: str
+    new: str
+    applicability: Applicability = Applicability.SAFE
+    code: str = "T001"
+    name: str = "replace"
+    summary: str = "replace a command"
+
+    def check(self, tree: Dockerfile, context: Context):  # noqa: ANN201
+        for inst in tree.instructions:
+            if isinstance(inst, Run) and inst.command is not None and inst.command.text == self.old:
+                edit = Edit(inst.command.start, inst.command.end, self.new)
+                yield finding(self.code, f"{self.old} -> {self.new}", inst.command, Fix("replace", (edit,), self.applicability))
+
+
+def run(text: str, *transforms, **kw) -> engine.Result:  # noqa: ANN002, ANN003
+    return engine.run(text, Context(), list(transforms), fix=True, **kw)
+
+
+def test_fixes_apply_to_a_fixed_point() -> None:
+    result = run("FROM a\nRUN x\n", Replace("x", "y"), Replace("y", "z", code="T002"))
+    assert result.output == "FROM a\nRUN z\n"
+    assert [f.code for f in result.applied] == ["T001", "T002"]
+    assert result.findings == []
+
+
+def test_unsafe_fixes_need_the_flag() -> None:
+    unsafe = Replace("x", "y", Applicability.UNSAFE)
+    assert run("FROM a\nRUN x\n", unsafe).output == "FROM a\nRUN x\n"
+    assert run("FROM a\nRUN x\n", unsafe, unsafe=True).output == "FROM a\nRUN y\n"
+
+
+def test_suggestions_are_never_applied() -> None:
+    suggestion = Replace("x", "y", Applicability.SUGGESTION)
+    result = run("FROM a\nRUN x\n", suggestion, unsafe=True)
+    assert result.output == "FROM a\nRUN x\n"
+    assert [f.code for f in result.findings] == ["T001"]
+
+
+def test_a_fix_that_breaks_the_file_is_reverted_whole() -> None:
+    text = "FROM a\nRUN x\nRUN ok\n"
+    result = run(text, Replace("ok", "fine", code="T002"), Replace("x", "<<EOF"))
+    assert result.output == text
+    assert result.reverted is not None and "T001" in result.reverted
+    assert result.applied == []
+
+
+def test_a_validator_can_reject_a_rewrite() -> None:
+    def reject(text: str) -> None:
+        raise ValueError("BuildKit says no")
+
+    result = run("FROM a\nRUN x\n", Replace("x", "y"), validate=reject)
+    assert result.output == "FROM a\nRUN x\n"
+    assert "BuildKit says no" in result.reverted
+
+
+def test_fixes_that_never_settle_are_reverted() -> None:
+    flip, flop = Replace("x", "y"), Replace("y", "x", code="T002")
+    result = run("FROM a\nRUN x\n", flip, flop)
+    assert result.output == "FROM a\nRUN x\n"
+    assert "did not settle" in result.reverted
+
+
+def _fix(start: int, end: int) -> Fix:
+    return Fix("t", (Edit(start, end, "z"),), Applicability.SAFE)
+
+
+@pytest.mark.parametrize(
+    ("spans", "chosen"),
+    [
+        pytest.param([(0, 2), (2, 4)], [(0, 2), (2, 4)], id="touching fixes both apply"),
+        pytest.param([(0, 3), (2, 4)], [(0, 3)], id="overlapping: the first wins"),
+        pytest.param([(2, 2), (2, 2)], [(2, 2)], id="two insertions at one point: one at a time"),
+        pytest.param([(5, 6), (0, 1)], [(0, 1), (5, 6)], id="order does not matter"),
+    ],
+)
+def test_choose(spans: list, chosen: list) -> None:
+    assert [f.span for f in engine.choose(_fix(*s) for s in spans)] == chosen
+
+
+def test_apply_edits_from_the_end() -> None:
+    fixes = [Fix("t", (Edit(0, 1, "AA"), Edit(2, 3, "CC")), Applicability.SAFE)]
+    assert engine.apply("abc", fixes) == "AAbCC"
+
+
+def test_check_only_reports() -> None:
+    result = engine.run("FROM a\nRUN x\n", Context(), [Replace("x", "y")])
+    assert result.output == result.source
+    assert [f.message for f in result.findings] == ["x -> y"]
+    assert isinstance(result.findings[0], Finding)
