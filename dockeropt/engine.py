@@ -8,6 +8,7 @@ it was and the reason is reported.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -52,17 +53,38 @@ def collect(
     return findings
 
 
-def choose(fixes: Iterable[Fix]) -> list[Fix]:
-    """The fixes that can be applied together: no two touch the same bytes."""
+def choose(fixes: Iterable[Fix], tree: Dockerfile | None = None) -> list[Fix]:
+    """The fixes that can be applied together.
+
+    Two fixes conflict when they touch the same instruction, even at different bytes: each
+    was computed from the instruction as it was, not as the other leaves it. Of two
+    conflicting fixes the one that starts first goes now; the other is computed again on
+    the next pass, from the rewritten file.
+    """
+    starts = [i.start for i in tree.instructions] if tree is not None else []
     chosen: list[Fix] = []
     last_end = -1
     for fix in sorted(fixes, key=lambda f: f.span):
-        start, end = fix.span
-        if start < last_end or (start == last_end and chosen and chosen[-1].span[0] == start):
+        start, end = _footprint(fix, tree, starts)
+        if start < last_end or (start == last_end and chosen and start == end):
             continue
         chosen.append(fix)
         last_end = max(end, start + 1) if start == end else end
     return chosen
+
+
+def _footprint(fix: Fix, tree: Dockerfile | None, starts: list[int]) -> tuple[int, int]:
+    """The fix's span widened to the whole instructions its edits touch."""
+    start, end = fix.span
+    if tree is None or not starts:
+        return start, end
+    first = bisect_right(starts, start) - 1
+    if first >= 0 and start < tree.instructions[first].end:
+        start = tree.instructions[first].start
+    last = bisect_right(starts, max(end - 1, start)) - 1
+    if last >= 0 and end <= tree.instructions[last].end:
+        end = max(end, tree.instructions[last].end)
+    return start, end
 
 
 def apply(text: str, fixes: Iterable[Fix]) -> str:
@@ -97,7 +119,7 @@ def run(
         fixable = [f for f in findings if applicable(f.fix, unsafe)]
         if not fixable:
             return Result(text, current, findings, applied)
-        chosen = choose(f.fix for f in fixable)
+        chosen = choose((f.fix for f in fixable), tree)
         chosen_ids = {id(c) for c in chosen}
         new_text = apply(current, chosen)
         try:

@@ -104,3 +104,13 @@ def test_check_only_reports() -> None:
     assert result.output == result.source
     assert [f.message for f in result.findings] == ["x -> y"]
     assert isinstance(result.findings[0], Finding)
+
+
+def test_fixes_on_one_instruction_go_one_pass_at_a_time() -> None:
+    tree = engine.parse("FROM a\nRUN make\nRUN test\n")
+    make, test = tree.instructions[1], tree.instructions[2]
+    first = Fix("t", (Edit(make.command.start, make.command.start, "a && "),), Applicability.SAFE)
+    second = Fix("t", (Edit(make.command.end, make.command.end, " && b"),), Applicability.SAFE)
+    other = Fix("t", (Edit(test.command.end, test.command.end, " -v"),), Applicability.SAFE)
+    assert engine.choose([second, first, other], tree) == [first, other]
+    assert engine.choose([second, first, other]) == [first, second, other]

@@ -1,0 +1,159 @@
+"""DO201 apt-lists: remove apt's package lists in the RUN that downloads them.
+
+What it does
+    Finds RUNs that run ``apt-get update`` (or ``apt update``) and leave the package
+    lists it downloads in ``/var/lib/apt/lists``, and appends
+    ``&& rm -rf /var/lib/apt/lists/*`` to the RUN.
+
+    Also finds an ``apt-get install`` (or another command that reads the lists:
+    ``apt-get source``, ``apt-cache policy``...) whose RUN has no ``apt-get update``
+    of its own while an earlier RUN of the image ran one: the lists it installs from
+    are that earlier layer's.
+
+Why
+    The lists weigh tens of megabytes and are useless once the packages are installed;
+    every container that needs them runs ``apt-get update`` first. Deleted in a later
+    RUN they still cost their bytes, since the earlier layer keeps them: the removal
+    must be in the same RUN.
+
+    An update in its own RUN is cached with that RUN's text, so a rebuild that changes
+    the install reuses lists that may be weeks old: the install then fails on package
+    versions the mirror no longer has, or silently installs old ones.
+
+Example
+    ::
+
+        RUN apt-get update && apt-get install -y --no-install-recommends curl
+
+    becomes::
+
+        RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+
+    A RUN on several lines gets a continuation line laid out like its others.
+
+Fix safety
+    Safe. The removal runs only when the RUN's commands succeeded (``&&`` after its
+    last command), removes only the indexes ``apt-get update`` writes, and leaves
+    installed packages and ``/var/lib/dpkg`` alone. The rule makes sure nothing after it
+    reads those lists: no later RUN of the stage, nor of a stage built ``FROM`` it, runs
+    an apt command that reads the lists without its own ``apt-get update`` first. The
+    official Debian and Ubuntu images ship without lists, so a container that installs
+    packages has to update first anyway.
+
+    The stale-lists finding has no fix: the cure is one RUN for the update and the
+    install, which DO101 merge-run does when the RUNs are adjacent.
+
+When it refuses
+    No finding when a ``--mount=type=cache`` of the RUN holds ``/var/lib/apt/lists``
+    (``target=/var/lib/apt`` or ``/var/lib/apt/lists``): the lists live in the cache, not
+    in the layer, and deleting them would empty the cache. No finding either when the
+    RUN already mentions ``/var/lib/apt/lists`` (it removes them its own way, or moves
+    them), or a later RUN uses the lists (that RUN gets the stale-lists finding).
+
+    A finding without a fix when the update runs through ``sudo``/``doas`` or a ``USER``
+    other than root is in effect (a plain ``rm`` could not delete root's files), when
+    the RUN ends in a background job (``&``), or when apt is pointed at another state
+    directory (``-o Dir::...``). Exec-form and heredoc RUNs, RUNs under a non-POSIX
+    ``SHELL``, and RUN text the shell reader cannot read are left alone.
+
+See also
+    hadolint DL3009 (delete the apt-get lists after installing something). DO101
+    merge-run, DO202 apt-flags, DO207 cache-mounts.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from dockeropt import shell
+from dockeropt.cst import Dockerfile
+from dockeropt.transforms import _packages as pk
+from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Style, style_of
+
+LISTS = "/var/lib/apt/lists"
+REMOVE = "rm -rf /var/lib/apt/lists/*"
+_APT = ("apt-get", "apt", "apt-cache")
+# Subcommands that never read the package lists.
+_LISTLESS = frozenset({"update", "clean", "autoclean", "remove", "purge", "autoremove", "autopurge"})
+
+
+class AptLists:
+    __doc__ = __doc__
+
+    code = "DO201"
+    name = "apt-lists"
+    summary = "Remove apt's package lists in the RUN that downloads them"
+
+    def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
+        style = style_of(tree)
+        runs = list(pk.shell_runs(tree))
+        for srun in runs:
+            if pk.served(srun.run, [LISTS]):
+                continue
+            apts = srun.invocations(*_APT)
+            reader = first_reader(apts)
+            if reader is not None and updated_before(apts, reader) is None:
+                line = earlier_update(tree, runs, srun)
+                if line is not None:
+                    message = (
+                        f"{reader.tool} {reader.subcommand or ''} reads the package lists of the apt-get update "
+                        f"on line {line}: a cached layer keeps them stale; update in this RUN"
+                    )
+                    yield pk.command_finding(self.code, message.replace("  ", " "), tree, srun, reader.command, None)
+            updates = [i for i in apts if is_update(i)]
+            if not updates or srun.mentions(LISTS) or lists_read_later(tree, srun):
+                continue
+            message = f"{updates[0].tool} update leaves the package lists in the layer: remove {LISTS}/* in this RUN"
+            fix = self._fix(tree, srun, apts, style)
+            yield pk.command_finding(self.code, message, tree, srun, updates[0].command, fix)
+
+    def _fix(self, tree: Dockerfile, srun: pk.ShellRun, apts: list[shell.Invocation], style: Style) -> Fix | None:
+        if not pk.may_delete(tree, srun, apts):
+            return None
+        if any(v.startswith("Dir") for i in apts for v in i.values("-o", "--option")):
+            return None
+        edit = pk.append_command(tree, srun, REMOVE, style)
+        return Fix(f"Append && {REMOVE}", (edit,), Applicability.SAFE) if edit else None
+
+
+def is_update(inv: shell.Invocation) -> bool:
+    return inv.tool != "apt-cache" and inv.subcommand == "update"
+
+
+def first_reader(apts: list[shell.Invocation]) -> shell.Invocation | None:
+    """The first apt command that reads the package lists."""
+    return next((i for i in apts if i.tool == "apt-cache" or i.subcommand not in _LISTLESS), None)
+
+
+def updated_before(apts: list[shell.Invocation], reader: shell.Invocation) -> shell.Invocation | None:
+    return next((i for i in apts if is_update(i) and i.start < reader.start), None)
+
+
+def reads_lists_first(srun: pk.ShellRun) -> bool:
+    """The RUN reads the lists before any update of its own."""
+    apts = srun.invocations(*_APT)
+    reader = first_reader(apts)
+    return reader is not None and updated_before(apts, reader) is None
+
+
+def lists_read_later(tree: Dockerfile, srun: pk.ShellRun) -> bool:
+    if pk.unreadable_later_run_mentions(tree, srun, "apt"):
+        return True
+    later = pk.later_runs(tree, srun)
+    return any(reads_lists_first(r) for r in later if not pk.served(r.run, [LISTS]))
+
+
+def earlier_update(tree: Dockerfile, runs: list[pk.ShellRun], srun: pk.ShellRun) -> int | None:
+    """The line of the last earlier RUN on this layer that left fresh lists behind."""
+    chain = {s.index for s in pk.lineage(tree, srun.stage)}
+    line = None
+    for other in runs:
+        if other.run.start >= srun.run.start:
+            break
+        if other.stage.index not in chain or pk.served(other.run, [LISTS]):
+            continue
+        if other.mentions(LISTS):
+            line = None
+        elif any(is_update(i) for i in other.invocations(*_APT)):
+            line = other.run.line
+    return line

@@ -1,0 +1,182 @@
+"""DO207 cache-mounts: keep pip's, npm's and yarn's caches in a BuildKit cache mount.
+
+What it does
+    For a RUN that installs with ``pip``, ``npm`` or ``yarn`` and has no cache mount for
+    that tool, suggests one::
+
+        RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+
+    The suggested edit adds the flag and takes out what would defeat it: pip's
+    ``--no-cache-dir`` on the RUN's ``pip install`` commands, ``npm cache clean --force``
+    or ``yarn cache clean`` in the RUN's ``&&`` chain.
+
+    Targets: pip ``/root/.cache/pip``, npm ``/root/.npm``, yarn 1
+    ``/usr/local/share/.cache/yarn``.
+
+Why
+    Deleting a cache keeps it out of the image but downloads everything again on every
+    build that reruns the RUN. A cache mount keeps it out of the image too (the mount is
+    not part of any layer) and keeps it between builds on the same builder, so a
+    changed requirements file downloads only what changed.
+
+Example
+    ::
+
+        # syntax=docker/dockerfile:1
+        FROM python:3.12-slim
+        COPY requirements.txt .
+        RUN pip install --no-cache-dir -r requirements.txt
+
+    Suggested::
+
+        RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+
+Fix safety
+    A suggestion, never applied. The image is the same, but the build now needs a
+    builder with cache mounts: BuildKit (Docker Engine 23 and later by default, or
+    ``docker buildx``), buildah or podman. The legacy builder (``DOCKER_BUILDKIT=0``)
+    rejects ``--mount``. A CI whose builder starts empty each time gains nothing unless
+    its cache is exported.
+
+    Which files allow it: without a ``# syntax=`` directive the builder's built-in
+    frontend is used, and every BuildKit release that is the default builder reads
+    ``RUN --mount``; the suggestion is offered. With a directive, only when it names
+    ``docker/dockerfile`` (or ``docker/dockerfile-upstream``) at a version that has
+    ``RUN --mount``: ``1``, ``1.2`` and later, ``1.x-labs``, ``labs``, ``latest``,
+    ``master``, or ``1.0-experimental``/``1.1-experimental``. Another frontend, an
+    older version or a digest without a tag gets no finding.
+
+    The rules do not fight: with the mount in place DO204 and DO205 no longer ask for
+    ``--no-cache-dir`` or cleaning, and no rule removes a cache a mount holds.
+
+When it refuses
+    - a cache mount of the RUN already holds the tool's cache;
+    - a ``USER`` other than root is in effect (the cache is then in that user's home,
+      and the mount needs its ``uid``), or the tool runs through ``sudo``/``doas``;
+    - the image moves the cache (``PIP_CACHE_DIR``, ``XDG_CACHE_HOME``,
+      ``npm_config_cache``, ``YARN_CACHE_FOLDER``) or turns it off
+      (``PIP_NO_CACHE_DIR``), or the command picks its own (``--cache-dir``,
+      ``--cache``, ``--cache-folder``);
+    - the finding has no edit when ``--no-cache-dir`` or the cleaning command cannot be
+      taken out cleanly (it is not a plain ``&&`` chain element, or a continuation
+      splits it).
+
+    apt, apk and the rpm tools are not covered: their caches need configuration changes
+    to be useful in a mount (Debian's images delete downloaded packages through
+    ``/etc/apt/apt.conf.d/docker-clean``; apk only caches packages with
+    ``/etc/apk/cache``), which is more than a flag.
+
+See also
+    hadolint has no rule for this. DO204 pip-cache, DO205 npm-cache.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from dockeropt import shell
+from dockeropt.cst import Dockerfile
+from dockeropt.transforms import _packages as pk
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
+
+_FRONTENDS = ("docker/dockerfile", "docker/dockerfile-upstream")
+_CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"})
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    installs: frozenset
+    target: str
+    settings: tuple[str, ...]  # variables that move or disable the cache
+    own_cache: tuple[str, ...]  # options that pick a cache
+    names: tuple[str, ...]  # targets' last parts that already hold it
+
+
+PIP = Tool("pip", frozenset({"install"}), "/root/.cache/pip",
+           ("PIP_NO_CACHE_DIR", "PIP_CACHE_DIR", "XDG_CACHE_HOME"), ("--cache-dir",), ("pip", ".cache"))
+NPM = Tool("npm", frozenset({"install", "i", "in", "ci", "clean-install", "ic", "install-clean", "add", "update"}),
+           "/root/.npm", ("npm_config_cache", "NPM_CONFIG_CACHE"), ("--cache",), (".npm", "npm", "_cacache"))
+YARN = Tool("yarn", frozenset({None, "install", "add"}), "/usr/local/share/.cache/yarn",
+            ("YARN_CACHE_FOLDER",), ("--cache-folder",), ("yarn", ".yarn", ".cache"))
+
+
+class CacheMounts:
+    __doc__ = __doc__
+
+    code = "DO207"
+    name = "cache-mounts"
+    summary = "Keep pip's, npm's and yarn's caches in a BuildKit cache mount"
+
+    def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
+        if not mounts_supported(tree):
+            return
+        for srun in pk.shell_runs(tree):
+            if not pk.runs_as_root(tree, srun):
+                continue
+            env = pk.environment(tree, srun)
+            for tool in (PIP, NPM, YARN):
+                finding = self._suggest(tree, srun, tool, env)
+                if finding is not None:
+                    yield finding
+
+    def _suggest(self, tree: Dockerfile, srun: pk.ShellRun, tool: Tool, env: dict[str, str]) -> Finding | None:
+        invocations = srun.invocations(tool.name)
+        installs = [i for i in invocations if i.subcommand in tool.installs]
+        if not installs or pk.served(srun.run, [tool.target], tool.names):
+            return None
+        if any(s in env or s in srun.text for s in tool.settings):
+            return None
+        if pk.elevated(invocations) or any(i.has_flag(*tool.own_cache) for i in invocations):
+            return None
+        flag = f"--mount=type=cache,target={tool.target}"
+        message = f"{tool.name} could keep its cache between builds, out of the image: RUN {flag}"
+        undo = undo_edits(tree, srun, tool, invocations)
+        fix = None
+        if undo is not None:
+            run = srun.run
+            at = run.flags[0].start if run.flags else run.command.start
+            fix = Fix(f"Add {flag}", (Edit(at, at, flag + " "), *undo), Applicability.SUGGESTION)
+        return pk.command_finding(self.code, message, tree, srun, installs[0].command, fix)
+
+
+def undo_edits(
+    tree: Dockerfile, srun: pk.ShellRun, tool: Tool, invocations: list[shell.Invocation]
+) -> list[Edit] | None:
+    """Edits that take out what would keep the mount empty, or None when one cannot be made."""
+    edits: list[Edit | None] = []
+    if tool is PIP:
+        for inv in invocations:
+            edits.extend(pk.delete_word(tree, srun, o) for o in inv.options if o.name == "--no-cache-dir")
+    else:
+        for inv in invocations:
+            if inv.subcommand == "cache" and inv.operands[:1] == ("clean",):
+                edits.append(pk.delete_chain_element(tree, srun, inv.command.index))
+    if tool is NPM and "/.npm" in srun.text or tool is YARN and ".cache/yarn" in srun.text:
+        return None  # an ``rm`` of the cache folder: not taken out by hand here
+    return None if None in edits else edits
+
+
+def mounts_supported(tree: Dockerfile) -> bool:
+    """The file's frontend reads ``RUN --mount`` (see the docstring)."""
+    directive = tree.directive("syntax")
+    if directive is None:
+        return True
+    ref = directive.value.strip()
+    name, _, digest = ref.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    name, tag = (name.rsplit(":", 1) if ":" in last else (name, ""))
+    name = name.removeprefix("docker.io/").removeprefix("index.docker.io/")
+    if name not in _FRONTENDS or (digest and not tag):
+        return False
+    tag = tag or "latest"
+    if tag in _CHANNELS:
+        return True
+    version = _VERSION.fullmatch(tag)
+    if version is None:
+        return False
+    major, minor, suffix = int(version[1]), int(version[2]), version[3]
+    return major > 1 or (major == 1 and (minor >= 2 or suffix == "-experimental"))

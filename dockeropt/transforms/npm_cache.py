@@ -1,0 +1,212 @@
+"""DO205 npm-cache: clean the npm and yarn caches in the RUN that fills them; ``npm ci``.
+
+What it does
+    - A RUN that installs with npm (``npm install``, ``npm ci``...) and does not clean
+      npm's cache gets ``&& npm cache clean --force`` appended.
+    - A RUN that installs with yarn (``yarn``, ``yarn install``, ``yarn add``) and does
+      not clean yarn's cache gets ``&& yarn cache clean`` appended.
+    - ``npm install`` with no package names, when the build context has a
+      ``package-lock.json`` or ``npm-shrinkwrap.json`` that a COPY of the stage brings
+      in: ``npm ci`` instead.
+
+Why
+    npm keeps every tarball it fetches in ``~/.npm/_cacache`` and yarn 1 in
+    ``/usr/local/share/.cache/yarn``: a second copy of ``node_modules``, compressed,
+    that nothing in the image reads. ``npm ci`` installs exactly what the lockfile
+    says, fails when it disagrees with ``package.json`` instead of rewriting it, and is
+    faster.
+
+Example
+    ::
+
+        COPY package.json package-lock.json ./
+        RUN npm install
+
+    becomes, with ``--unsafe-fixes``::
+
+        COPY package.json package-lock.json ./
+        RUN npm ci && npm cache clean --force
+
+Fix safety
+    ``npm cache clean --force``: safe. It runs after the install succeeded and removes
+    only the download cache (``npm cache`` says as much when it asks for ``--force``);
+    ``node_modules`` and global packages are untouched. A later install downloads again.
+
+    ``yarn cache clean``: safe when the build context shows yarn 1 (a ``yarn.lock``
+    that says ``yarn lockfile v1`` and no ``.yarnrc.yml``) and no RUN switches yarn's
+    version (``corepack``, ``yarn set version``); unsafe otherwise. With yarn 2 and
+    later, Plug'n'Play can load packages straight from the cache, and cleaning it
+    would break the app at run time.
+
+    ``npm ci``: unsafe. It fails where ``npm install`` would have updated a lockfile
+    that is out of date, and it deletes ``node_modules`` first (a ``node_modules``
+    copied in from the context, or built by an earlier RUN, is gone).
+
+    pnpm is left alone: its store is hard-linked into ``node_modules``, so in a layer the
+    two share their bytes, and ``pnpm store prune`` keeps every package a project uses.
+
+When it refuses
+    No cleaning finding when a ``--mount=type=cache`` of the RUN holds the cache
+    (``/root/.npm``, ``$npm_config_cache``, ``/usr/local/share/.cache/yarn``,
+    ``$YARN_CACHE_FOLDER``, a folder above them, or a target named ``.npm``, ``npm``,
+    ``_cacache``, ``yarn``, ``.yarn`` or, for yarn, ``.cache``): the mount keeps it out
+    of the layer and cleaning would empty the mount. None either when
+    the RUN already cleans (``npm cache clean``, ``yarn cache clean``, or it mentions the
+    cache folder), or another stage copies the cache out of this one.
+
+    A finding without a fix when a later RUN of the image installs ``--offline`` or
+    ``--prefer-offline`` (it reads the cache), when the install runs through
+    ``sudo``/``doas``, or when the RUN ends in a background job.
+
+    No ``npm ci`` finding without a build context (``-`` without ``--stdin-filename``),
+    for ``npm install <packages>``, ``-g``, ``--no-package-lock`` or
+    ``--package-lock-only``.
+
+    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
+    reader cannot read are left alone.
+
+See also
+    hadolint DL3060 (``yarn cache clean`` after ``yarn install``); hadolint has no rule
+    for npm's cache or ``npm ci``. DO207 cache-mounts.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from dockeropt.cst import Copy, Dockerfile, Run
+from dockeropt.transforms import _packages as pk
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, style_of
+
+LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
+_NPM_INSTALLS = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-install", "ic", "install-clean",
+                           "install-test", "it", "install-ci-test", "cit", "update", "up", "upgrade"})
+_YARN_INSTALLS = frozenset({None, "install", "add", "global"})
+
+
+@dataclass(frozen=True)
+class Cache:
+    """One tool's download cache: where it is and how it is cleaned."""
+
+    tool: str
+    installs: frozenset
+    clean: str
+    paths: tuple[str, ...]
+    settings: tuple[str, ...]  # variables that move it
+    names: tuple[str, ...]  # what a cache mount holding it is likely called
+    fragments: tuple[str, ...]  # text in a RUN that means it handles the cache itself
+
+    def served(self, run: Run, env: dict[str, str]) -> bool:
+        paths = self.paths + tuple(env[s].rstrip("/") for s in self.settings if env.get(s))
+        return pk.served(run, paths, self.names)
+
+    def cleaned(self, srun: pk.ShellRun) -> bool:
+        invocations = srun.invocations(self.tool)
+        if any(i.subcommand == "cache" for i in invocations):
+            return True
+        return any(f in srun.text for f in self.fragments)
+
+
+NPM = Cache(
+    "npm", _NPM_INSTALLS, "npm cache clean --force", ("/root/.npm",), ("npm_config_cache", "NPM_CONFIG_CACHE"),
+    (".npm", "npm", "_cacache"), ("/.npm", "_cacache", "npm_config_cache", "NPM_CONFIG_CACHE"),
+)
+YARN = Cache(
+    "yarn", _YARN_INSTALLS, "yarn cache clean",
+    ("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn"), ("YARN_CACHE_FOLDER",),
+    ("yarn", ".yarn", ".cache"), (".cache/yarn", "YARN_CACHE_FOLDER", "cache-folder"),
+)
+
+
+class NpmCache:
+    __doc__ = __doc__
+
+    code = "DO205"
+    name = "npm-cache"
+    summary = "Clean the npm and yarn caches in the RUN that fills them; npm ci with a lockfile"
+
+    def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
+        style = style_of(tree)
+        yarn_tier = Applicability.SAFE if yarn_classic(tree, context.build_context) else Applicability.UNSAFE
+        for srun in pk.shell_runs(tree):
+            for cache in (NPM, YARN):
+                tier = yarn_tier if cache is YARN else Applicability.SAFE
+                finding = self._cache(tree, srun, cache, tier, style)
+                if finding is not None:
+                    yield finding
+            if context.build_context is not None:
+                yield from self._ci(tree, srun, context.build_context)
+
+    def _cache(
+        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, tier: Applicability, style: Style
+    ) -> Finding | None:
+        invocations = srun.invocations(cache.tool)
+        installs = [i for i in invocations if i.subcommand in cache.installs]
+        if not installs or cache.cleaned(srun) or cache.served(srun.run, pk.environment(tree, srun)):
+            return None
+        if pk.cache_copied(tree, srun.stage, ".npm" if cache is NPM else "yarn"):
+            return None
+        fix = None
+        # the cache is in the home of the user that installs, who may clean it
+        if not pk.elevated(invocations) and not reads_cache_later(tree, srun, cache):
+            edit = pk.append_command(tree, srun, cache.clean, style)
+            fix = Fix(f"Append && {cache.clean}", (edit,), tier) if edit else None
+        first = installs[0]
+        verb = f"{cache.tool} {first.subcommand or 'install'}"
+        message = f"{verb} leaves its download cache in the layer: {cache.clean} in this RUN"
+        return pk.command_finding(self.code, message, tree, srun, first.command, fix)
+
+    def _ci(self, tree: Dockerfile, srun: pk.ShellRun, build_context: Path) -> Iterator[Finding]:
+        lockfile = next((name for name in LOCKFILES if (build_context / name).is_file()), None)
+        if lockfile is None or not copies_in(srun, lockfile):
+            return
+        for inv in srun.invocations("npm"):
+            if inv.subcommand not in ("install", "i", "in", "isntall") or inv.operands:
+                continue
+            if inv.has_flag("-g", "--global", "--no-package-lock", "--package-lock-only", "--package-lock"):
+                continue
+            verb = pk.subcommand_token(inv)
+            start, end = srun.at(verb.start), srun.at(verb.end, end=True)
+            fix = Fix("Use npm ci", (Edit(start, end, "ci"),), Applicability.UNSAFE)
+            message = (
+                f"npm {inv.subcommand} with {lockfile} in the build context: npm ci installs exactly the locked versions"
+            )
+            yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
+
+
+def reads_cache_later(tree: Dockerfile, srun: pk.ShellRun, cache: Cache) -> bool:
+    """A later RUN on this layer installs offline, from the cache this RUN would clean."""
+    if pk.unreadable_later_run_mentions(tree, srun, "offline"):
+        return True
+    return any(
+        i.has_flag("--offline", "--prefer-offline")
+        for later in pk.later_runs(tree, srun)
+        for i in later.invocations(cache.tool)
+    )
+
+
+def copies_in(srun: pk.ShellRun, lockfile: str) -> bool:
+    """A COPY or ADD of the stage, before the RUN, has a source that can bring the lockfile."""
+    for inst in srun.stage.instructions:
+        if inst is srun.run:
+            return False
+        if isinstance(inst, Copy) and inst.flag("from") is None:
+            for source in inst.sources:
+                name = source.text.rstrip("/").rsplit("/", 1)[-1]
+                if name in (".", "", "*") or fnmatch.fnmatchcase(lockfile, name):
+                    return True
+    return False
+
+
+def yarn_classic(tree: Dockerfile, build_context: Path | None) -> bool:
+    """The build context shows yarn 1, and no RUN changes yarn's version."""
+    if build_context is None or (build_context / ".yarnrc.yml").exists():
+        return False
+    lockfile = build_context / "yarn.lock"
+    if not lockfile.is_file() or "yarn lockfile v1" not in lockfile.read_text(errors="replace")[:500]:
+        return False
+    texts = [i.text for i in tree.instructions if isinstance(i, Run)]
+    return not any("corepack" in t or "set version" in t for t in texts)

@@ -1,0 +1,6 @@
+FROM alpine:3.20
+RUN apk update \
+    && apk add \
+        curl \
+        git \
+    && rm -rf /var/cache/apk/*

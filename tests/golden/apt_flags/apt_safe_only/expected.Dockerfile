@@ -1,0 +1,3 @@
+FROM ubuntu:24.04
+# without --unsafe-fixes only -y is added; apt stays apt
+RUN apt update && apt install -y --no-install-recommends curl

@@ -1,0 +1,4 @@
+# escape=`
+FROM debian:bookworm
+RUN apt-get update `
+    && apt install curl

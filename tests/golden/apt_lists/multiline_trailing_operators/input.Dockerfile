@@ -1,0 +1,4 @@
+FROM ubuntu:24.04
+RUN apt-get update && \
+  apt-get install -y curl && \
+  curl --version

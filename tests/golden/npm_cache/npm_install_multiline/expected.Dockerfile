@@ -1,0 +1,6 @@
+FROM node:20-slim
+WORKDIR /app
+COPY . .
+RUN npm install \
+    && npm run build \
+    && npm cache clean --force

@@ -1,0 +1,5 @@
+FROM node:20-slim
+WORKDIR /app
+COPY . .
+RUN npm install \
+    && npm run build

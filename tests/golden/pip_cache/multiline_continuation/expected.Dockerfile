@@ -1,0 +1,6 @@
+FROM python:3.12-slim
+RUN pip install --no-cache-dir \
+        flask \
+        gunicorn \
+    && python3 -m pip \
+        install --no-cache-dir requests

@@ -1,0 +1,3 @@
+FROM fedora:40
+RUN dnf install -y httpd \
+    && dnf install -y git
