@@ -71,6 +71,7 @@ _TAR_BLOCK = 512
 
 class AddToCopy:
     code = "DO212"
+    hadolint = ("DL3020",)  # the hadolint rules this corresponds to
     name = "add-to-copy"
     summary = "Use COPY instead of ADD for local files and folders"
 

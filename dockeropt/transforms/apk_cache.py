@@ -76,6 +76,8 @@ class ApkCache:
     __doc__ = __doc__
 
     code = "DO203"
+
+    hadolint = ("DL3019",)  # the hadolint rules this corresponds to
     name = "apk-cache"
     summary = "Install Alpine packages with apk add --no-cache"
 

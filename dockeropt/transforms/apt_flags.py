@@ -84,6 +84,8 @@ class AptFlags:
     __doc__ = __doc__
 
     code = "DO202"
+
+    hadolint = ("DL3014", "DL3015", "DL3027")  # the hadolint rules this corresponds to
     name = "apt-flags"
     summary = "Run apt-get non-interactively, without recommended packages"
 

@@ -81,6 +81,8 @@ class AptLists:
     __doc__ = __doc__
 
     code = "DO201"
+
+    hadolint = ("DL3009",)  # the hadolint rules this corresponds to
     name = "apt-lists"
     summary = "Remove apt's package lists in the RUN that downloads them"
 

@@ -74,9 +74,10 @@ class Context:
 
 
 class Transform(Protocol):
-    code: str
-    name: str
-    summary: str
+    code: str  # ours, e.g. "DO101"
+    name: str  # e.g. "merge-run"
+    summary: str  # one line, imperative
+    hadolint: tuple[str, ...]  # hadolint rules it corresponds to (their ignore comments count)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterable[Finding]: ...
 

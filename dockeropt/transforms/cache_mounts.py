@@ -108,6 +108,8 @@ class CacheMounts:
     __doc__ = __doc__
 
     code = "DO207"
+
+    hadolint = ()  # the hadolint rules this corresponds to
     name = "cache-mounts"
     summary = "Keep pip's, npm's and yarn's caches in a BuildKit cache mount"
 

@@ -76,6 +76,7 @@ _RELATIVE_MOUNT = re.compile(r"(?:^|,)(?:target|dst|destination)=(?!/)")
 
 class CdToWorkdir:
     code = "DO213"
+    hadolint = ("DL3003",)  # the hadolint rules this corresponds to
     name = "cd-to-workdir"
     summary = "Use WORKDIR instead of cd at the start of a RUN"
 

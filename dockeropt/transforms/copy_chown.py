@@ -124,6 +124,7 @@ _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 
 class CopyChown:
     code = "DO211"
+    hadolint = ()  # the hadolint rules this corresponds to
     name = "copy-chown"
     summary = "Set the owner with COPY --chown instead of a RUN chown of the copied files"
 

@@ -77,6 +77,7 @@ _WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore", re.IGNORECASE)
 
 class CmdExecForm:
     code = "DO214"
+    hadolint = ("DL3025",)  # the hadolint rules this corresponds to
     name = "exec-form"
     summary = "Write CMD and ENTRYPOINT in exec (JSON) form so that signals reach the program"
 

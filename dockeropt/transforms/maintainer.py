@@ -56,6 +56,7 @@ AUTHORS = "org.opencontainers.image.authors"
 
 class MaintainerLabel:
     code = "DO215"
+    hadolint = ("DL4000",)  # the hadolint rules this corresponds to
     name = "maintainer"
     summary = "Replace MAINTAINER with the org.opencontainers.image.authors label"
 

@@ -151,8 +151,9 @@ class Refused(Exception):
 
 class ManifestsFirst:
     code = CODE
+    hadolint = ()  # the hadolint rules this corresponds to
     name = "manifests-first"
-    summary = "copy dependency manifests before the install and the sources after it"
+    summary = "Copy dependency manifests before the install and the sources after it"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)

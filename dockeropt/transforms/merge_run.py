@@ -151,6 +151,8 @@ class MergeRun:
     __doc__ = __doc__  # the module docstring is the rule's documentation
 
     code = "DO101"
+
+    hadolint = ("DL3059",)  # the hadolint rules this corresponds to
     name = "merge-run"
     summary = "Merge adjacent RUN instructions into one RUN"
 

@@ -125,6 +125,8 @@ class NpmCache:
     __doc__ = __doc__
 
     code = "DO205"
+
+    hadolint = ("DL3060",)  # the hadolint rules this corresponds to
     name = "npm-cache"
     summary = "Clean the npm and yarn caches in the RUN that fills them; npm ci with a lockfile"
 

@@ -59,6 +59,8 @@ class PipCache:
     __doc__ = __doc__
 
     code = "DO204"
+
+    hadolint = ("DL3042",)  # the hadolint rules this corresponds to
     name = "pip-cache"
     summary = "Install Python packages with pip install --no-cache-dir"
 

@@ -81,6 +81,8 @@ class RpmCache:
     __doc__ = __doc__
 
     code = "DO206"
+
+    hadolint = ("DL3030", "DL3032", "DL3034", "DL3036", "DL3038", "DL3040")  # the hadolint rules this corresponds to
     name = "rpm-cache"
     summary = "Run yum, dnf and zypper non-interactively and clean their caches"
 

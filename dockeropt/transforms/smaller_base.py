@@ -100,6 +100,7 @@ _COMPILERS = ("make", "cmake", "gcc", "cc", "g++", "c++", "clang")
 
 class SmallerBase:
     code = "DO103"
+    hadolint = ()  # the hadolint rules this corresponds to
     name = "smaller-base"
     summary = "Build the final image on the -slim or -alpine variant of its official base"
 
