@@ -40,15 +40,19 @@ def applicable(fix: Fix | None, unsafe: bool) -> bool:
     return unsafe and fix.applicability is Applicability.UNSAFE
 
 
-def collect(
-    tree: Dockerfile,
-    context: Context,
-    transforms: Sequence[Transform],
-    keep: Callable[[Finding], bool] = lambda f: True,
-) -> list[Finding]:
+Keep = Callable[[Dockerfile], Callable[[Finding], bool]]
+
+
+def keep_all(tree: Dockerfile) -> Callable[[Finding], bool]:
+    return lambda finding: True
+
+
+def collect(tree: Dockerfile, context: Context, transforms: Sequence[Transform], keep: Keep = keep_all) -> list[Finding]:
+    """Every finding of ``transforms`` on ``tree`` that ``keep(tree)`` lets through."""
+    keeps = keep(tree)
     findings: list[Finding] = []
     for transform in transforms:
-        findings.extend(f for f in transform.check(tree, context) if keep(f))
+        findings.extend(f for f in transform.check(tree, context) if keeps(f))
     findings.sort(key=lambda f: (f.start, f.code))
     return findings
 
@@ -101,13 +105,15 @@ def run(
     *,
     fix: bool = False,
     unsafe: bool = False,
-    keep: Callable[[Finding], bool] = lambda f: True,
+    keep: Keep = keep_all,
     validate: Callable[[str], None] | None = None,
 ) -> Result:
     """Check ``text``, and with ``fix`` rewrite it. Raises DockerfileError on bad input.
 
-    ``validate`` is an extra check of each rewritten text (tests pass BuildKit's parser);
-    it raises to reject the rewrite.
+    ``keep`` is given each tree as it is checked and returns the test findings must pass
+    (selection, suppression comments: offsets belong to that tree). ``validate`` is an
+    extra check of each rewritten text (tests pass BuildKit's parser); it raises to
+    reject the rewrite.
     """
     tree = parse(text)
     findings = collect(tree, context, transforms, keep)

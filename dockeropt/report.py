@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections import Counter
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 if TYPE_CHECKING:
     from dockeropt.cst import Dockerfile
-    from dockeropt.engine import Result
+    from dockeropt.runner import Outcome
+    from dockeropt.transforms.base import Transform
 
 
 def _write(text: str, to_stderr: bool = False) -> None:
@@ -34,7 +37,7 @@ def print_diff(path: str, before: str, after: str) -> None:
     _write("".join(out))
 
 
-def print_findings(path: str, result: "Result", *, to_stderr: bool, fixing: bool, quiet: bool = False) -> None:
+def print_findings(path: str, result: "Outcome", *, to_stderr: bool, fixing: bool, quiet: bool = False) -> None:
     """``path:line:col CODE message``, one a line, then what was held back and why."""
     from dockeropt.engine import applicable
     from dockeropt.transforms.base import Applicability
@@ -108,3 +111,49 @@ def _short(node) -> str:  # noqa: ANN001
     name = type(node).__name__
     text = getattr(node, "text", None) or getattr(node, "json", None) or ""
     return f"{name} {node.line}:{node.column} {text!r}"
+
+
+@contextmanager
+def progress(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr while files are checked; yields the function that advances it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    console = Console(file=sys.stderr)
+    with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
+        task = bar.add_task("checking", total=total)
+        yield lambda: bar.advance(task)
+
+
+def print_summary(outcomes: Sequence["Outcome"], transforms: Sequence["Transform"], *, fixing: bool, previewing: bool) -> None:
+    """On stderr: files checked, changed and failed, then the findings per code.
+
+    ``fixing``: files were written, and findings are what is left; ``previewing``: fixes were
+    computed, not written (--check, --diff), and findings are those of the files as they are.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    found = Counter(f.code for o in outcomes for f in o.findings)
+    fixed = Counter(f.code for o in outcomes for f in o.applied)
+    changed = sum(1 for o in outcomes if o.changed and not o.error)
+    failed = sum(1 for o in outcomes if o.error)
+    fixes = "fixed" if fixing else "fixable" if previewing else None
+    counts = [f"{len(outcomes)} files checked"]
+    if fixes:
+        counts.append(f"{changed} {'changed' if fixing else 'would change'}")
+    left = sum(found.values())
+    counts += [f"{failed} failed", f"{left} {'left' if fixing else 'finding' + 's' * (left != 1)}"]
+    if fixes:
+        counts.append(f"{sum(fixed.values())} {fixes}")
+    names = {t.code: t.name for t in transforms}
+    table = Table(box=None, show_edge=False, pad_edge=False)
+    for column in ("code", "transform", "findings", *([fixes] if fixes else [])):
+        table.add_column(column, justify="left" if column in ("code", "transform") else "right")
+    for code in sorted(found.keys() | fixed.keys()):
+        table.add_row(code, names.get(code, ""), str(found[code]), *([str(fixed[code])] if fixes else []))
+    console = Console(file=sys.stderr, highlight=False)
+    console.print(", ".join(counts))
+    if table.row_count:
+        console.print(table)

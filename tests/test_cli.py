@@ -158,3 +158,103 @@ def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
     assert path.read_bytes() == b"new\r\n"
     assert path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["Dockerfile"]
+
+
+# --- exit status, as the README's table says --------------------------------------------------
+
+CLEAN = b"FROM alpine:3.19\nRUN echo a\n"
+FIXABLE = b"FROM alpine:3.19\nRUN echo a\nRUN echo b\n"
+SUGGESTION = b"FROM python:3.12\nRUN echo a\n"  # DO103: a finding without a fix --fix applies
+BROKEN = b"FROM a\nRUN <<EOF\n"
+
+EXIT_TABLE = [
+    # mode        clean fixable suggestion broken
+    ([], (0, 1, 1, 2)),
+    (["--fix"], (0, 0, 0, 2)),
+    (["--check"], (0, 1, 0, 2)),
+    (["--diff"], (0, 1, 0, 2)),
+]
+
+
+@pytest.mark.parametrize(("mode", "statuses"), EXIT_TABLE, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+@pytest.mark.parametrize("stdin", [False, True], ids=["file", "stdin"])
+def test_exit_status(tmp_path: Path, mode: list[str], statuses: tuple[int, ...], stdin: bool) -> None:
+    for content, expected in zip((CLEAN, FIXABLE, SUGGESTION, BROKEN), statuses):
+        path = tmp_path / "Dockerfile"
+        path.write_bytes(content)
+        proc = run(*mode, "-", stdin=content) if stdin else run(*mode, str(path))
+        assert proc.returncode == expected, (mode, content, proc.stderr)
+
+
+def test_the_worst_file_decides(tmp_path: Path) -> None:
+    for name, content in (("a.Dockerfile", CLEAN), ("b.Dockerfile", FIXABLE)):
+        (tmp_path / name).write_bytes(content)
+    assert run("--check", cwd=tmp_path).returncode == 1
+    (tmp_path / "c.Dockerfile").write_bytes(BROKEN)
+    assert run("--check", cwd=tmp_path).returncode == 2
+
+
+def test_a_bad_option_is_an_error(tmp_path: Path) -> None:
+    assert run("--format", "xml", cwd=tmp_path).returncode == 2
+    assert run("-", "Dockerfile", stdin=b"", cwd=tmp_path).returncode == 2
+
+
+def test_check_says_what_it_would_fix(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(FIXABLE)
+    proc = run("--check", str(path))
+    assert proc.returncode == 1
+    assert proc.stdout.decode().startswith(f"{path}:2:1 DO101 ")
+    assert path.read_bytes() == FIXABLE
+
+
+# --- format-on-save ---------------------------------------------------------------------------
+
+
+def test_format_on_save_prints_the_fixed_file_alone(tmp_path: Path) -> None:
+    proc = run("--fix", "-", "--stdin-filename", str(tmp_path / "Dockerfile"), stdin=FIXABLE + b"# end\n")
+    assert proc.returncode == 0
+    assert proc.stdout == b"FROM alpine:3.19\nRUN echo a \\\n    && echo b\n# end\n"
+    assert proc.stderr.decode().startswith(f"{tmp_path / 'Dockerfile'}: fixed 1 finding")
+
+
+def test_format_on_save_with_a_bad_configuration_gives_the_buffer_back(tmp_path: Path) -> None:
+    (tmp_path / ".dockeropt.toml").write_text("selct = []\n")
+    proc = run("--fix", "-", "--stdin-filename", str(tmp_path / "Dockerfile"), stdin=FIXABLE)
+    assert proc.returncode == 2
+    assert proc.stdout == FIXABLE
+    assert "unknown key 'selct'" in proc.stderr.decode()
+
+
+def test_format_on_save_when_a_transform_fails_gives_the_buffer_back(tmp_path: Path) -> None:
+    (tmp_path / ".dockeropt.toml").write_text("[options.DO103]\nprefer = 'tiny'\n")  # DO103 raises on it
+    proc = run("--fix", "-", "--stdin-filename", str(tmp_path / "Dockerfile"), stdin=SUGGESTION)
+    assert proc.returncode == 2
+    assert proc.stdout == SUGGESTION
+    assert "internal error" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+
+
+def test_format_on_save_with_an_unknown_code_gives_the_buffer_back() -> None:
+    proc = run("--fix", "-", "--select", "NOPE1", stdin=FIXABLE)
+    assert proc.returncode == 2
+    assert proc.stdout == FIXABLE
+
+
+def test_stdin_filename_gives_the_build_context(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    content = b"FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    without = run("--select", "DO102", "--fix", "-", stdin=content, cwd=tmp_path)
+    assert without.stdout == content, "no build context: DO102 only suggests"
+    with_it = run("--select", "DO102", "--fix", "-", "--stdin-filename", "Dockerfile", stdin=content, cwd=tmp_path)
+    assert with_it.returncode == 0
+    assert with_it.stdout.decode().splitlines()[2:] == ["COPY requirements.txt ./", "RUN pip install -r requirements.txt", "COPY . ."]
+
+
+# --- other commands ---------------------------------------------------------------------------
+
+
+def test_lsp_is_a_subcommand() -> None:
+    proc = run("lsp", "--help")
+    assert proc.returncode == 0
+    assert b"language server" in proc.stdout

@@ -1,0 +1,205 @@
+"""Configuration: ``[tool.dockeropt]`` in ``pyproject.toml``, or ``.dockeropt.toml``.
+
+The file that applies to a Dockerfile is the nearest one found from the Dockerfile's
+folder upward. In one folder ``.dockeropt.toml`` wins over ``pyproject.toml``, and a
+``pyproject.toml`` without a ``[tool.dockeropt]`` table is passed over. Keys:
+
+    select          codes or code prefixes to run (default: all)
+    ignore          codes or code prefixes to skip
+    unsafe-fixes    also apply unsafe fixes (bool)
+    exclude         globs of paths that directory walks skip (relative to the file's folder)
+    extra-manifests globs of extra dependency manifests for DO102
+    options         a table per code: ``[tool.dockeropt.options.DO103] prefer = "alpine"``
+
+Anything else is an error that names the key, so a typo never passes in silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Collection
+
+CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
+KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")
+_CODE = re.compile(r"[A-Z]+[0-9]*")
+
+
+class ConfigError(Exception):
+    """A configuration file dockeropt will not use, located as ``PATH:LINE:COL: message``."""
+
+    def __init__(self, path: Path, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None  # None: no file, the defaults
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    exclude: tuple[str, ...] = ()
+    extra_manifests: tuple[str, ...] = ()
+    options: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path | None:
+        """The folder that ``exclude`` patterns are relative to."""
+        return self.path.parent if self.path else None
+
+    def transform_options(self) -> dict[str, dict]:
+        """``Context.options``: the per-code tables, with ``extra-manifests`` given to DO102."""
+        options = {code: dict(table) for code, table in self.options.items()}
+        if self.extra_manifests:
+            options.setdefault("DO102", {})["extra_manifests"] = list(self.extra_manifests)
+        return options
+
+
+def discover(folder: Path) -> Path | None:
+    """The configuration file nearest to ``folder``, looking upward; None when there is none."""
+    for candidate in (folder, *folder.parents):
+        dotfile = candidate / ".dockeropt.toml"
+        if dotfile.is_file():
+            return dotfile
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _has_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "dockeropt" not in text:  # skip parsing the many pyproject files that never mention us
+        return False
+    try:
+        data = _toml().loads(text)
+    except Exception:  # noqa: BLE001 - a broken pyproject that mentions us is reported by load()
+        return True
+    return "dockeropt" in data.get("tool", {})
+
+
+def _toml():  # noqa: ANN202
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
+def load(path: Path, codes: Collection[str]) -> Config:
+    """Read and check one configuration file; ``codes`` are the transforms' codes."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    toml = _toml()
+    try:
+        data = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line, column = (int(where[1]), int(where[2])) if where else (text.count("\n") + 1, 1)  # "at end of document"
+        raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("dockeropt", {})
+        return _Reader(path, text, "[tool.dockeropt]", codes).read(table)
+    return _Reader(path, text, path.name, codes).read(data)
+
+
+@dataclass
+class _Reader:
+    path: Path
+    text: str
+    where: str  # how messages name the table: "[tool.dockeropt]" or ".dockeropt.toml"
+    codes: Collection[str]
+
+    def read(self, table: dict) -> Config:
+        if not isinstance(table, dict):
+            self.fail("dockeropt", f"{self.where} must be a table")
+        for key in table:
+            if key not in KEYS:
+                hint = _near(key, KEYS)
+                self.fail(key, f"unknown key {key!r} in {self.where}" + (f" (did you mean {hint!r}?)" if hint else ""))
+        unsafe = table.get("unsafe-fixes", False)
+        if not isinstance(unsafe, bool):
+            self.fail("unsafe-fixes", f"'unsafe-fixes' in {self.where} must be true or false, not {_kind(unsafe)}")
+        return Config(
+            path=self.path,
+            select=self.codes_of("select", table),
+            ignore=self.codes_of("ignore", table),
+            unsafe_fixes=unsafe,
+            exclude=self.strings("exclude", table),
+            extra_manifests=self.strings("extra-manifests", table),
+            options=self.options(table.get("options", {})),
+        )
+
+    def strings(self, key: str, table: dict) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, f"{key!r} in {self.where} must be a list of strings, not {_kind(value)}")
+        return tuple(value)
+
+    def codes_of(self, key: str, table: dict) -> tuple[str, ...]:
+        out = []
+        for value in self.strings(key, table):
+            code = value.strip().upper()
+            if not is_known(code, self.codes):
+                self.fail(value, f"unknown code {value!r} in {key!r} of {self.where}", quoted=True)
+            out.append(code)
+        return tuple(out)
+
+    def options(self, value: object) -> dict[str, dict]:
+        if not isinstance(value, dict):
+            self.fail("options", f"'options' in {self.where} must be a table of tables, one per code, not {_kind(value)}")
+        for code, table in value.items():
+            if code not in self.codes:
+                self.fail(code, f"unknown code {code!r} in the options of {self.where}")
+            if not isinstance(table, dict):
+                self.fail(code, f"options for {code} in {self.where} must be a table, not {_kind(table)}")
+        return {code: dict(table) for code, table in value.items()}
+
+    def fail(self, needle: str, message: str, quoted: bool = False) -> None:
+        raise ConfigError(self.path, message, self.line_of(needle, quoted))
+
+    def line_of(self, needle: str, quoted: bool) -> int:
+        """The first line that names ``needle`` as a key (or as a string), after our table's header."""
+        start = 0
+        header = re.search(r"^\s*\[\s*tool\s*\.\s*dockeropt\b", self.text, re.M)
+        if header and self.where.startswith("["):
+            start = header.start()
+        name = re.escape(needle)
+        if quoted:
+            pattern = rf"(?P<key>[\"']{name}[\"'])"
+        else:  # a bare or quoted key, before ``=`` or as the last part of a table header
+            pattern = rf"(?:^|[ \t.\[{{,])(?P<key>[\"']?{name}[\"']?)\s*(?:=|\])"
+        found = re.compile(pattern, re.M).search(self.text, start)
+        return self.text.count("\n", 0, found.start("key")) + 1 if found else 1
+
+
+def is_known(code: str, codes: Collection[str]) -> bool:
+    """A code or a code prefix (``DO1``) that names at least one transform."""
+    return bool(_CODE.fullmatch(code)) and any(c.startswith(code) for c in codes)
+
+
+def _kind(value: object) -> str:
+    return {bool: "a boolean", str: "a string", int: "a number", float: "a number", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _near(key: str, keys: Collection[str]) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -1,0 +1,173 @@
+"""Runs dockeropt over files: one file's whole job, and many files over all cores.
+
+Nothing here prints: each file gives an ``Outcome`` that the command line reports. A
+file that fails gives an outcome with its error, and the others go on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from dockeropt.errors import DockerfileError
+
+if TYPE_CHECKING:
+    from dockeropt.cst import Dockerfile
+    from dockeropt.transforms.base import Finding, Transform
+
+PARALLEL_FROM = 21  # files; below this a process pool's start-up costs more than it saves
+
+
+def read_source(path: Path) -> str:
+    """The file's text; bytes that are not UTF-8 are kept as they are (surrogate escapes)."""
+    return path.read_bytes().decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` via a temporary file and a rename, keeping its mode."""
+    data = encode(text)
+    mode = path.stat().st_mode & 0o7777
+    tmp = path.with_name(f".{path.name}.dockeropt-{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one file is run: the command line merged over its configuration."""
+
+    fix: bool = False  # compute fixes (--fix, --check, --diff)
+    write: bool = False  # write them back (--fix alone)
+    unsafe: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)
+
+    def selects(self, code: str) -> bool:
+        if self.select and not any(code.startswith(s) for s in self.select):
+            return False
+        return not any(code.startswith(i) for i in self.ignore)
+
+
+@dataclass(frozen=True)
+class Job:
+    shown: str  # the path as reported
+    path: Path | None = None  # None: ``text`` came from stdin
+    text: str | None = None
+    build_context: Path | None = None
+    settings: Settings = field(default_factory=Settings)
+    error: str | None = None  # known before running (a bad configuration)
+
+
+@dataclass
+class Outcome:
+    shown: str
+    source: str = ""
+    output: str = ""  # the fixed text (the source when not fixing)
+    findings: list[Finding] = field(default_factory=list)  # their offsets index ``text``
+    applied: list[Finding] = field(default_factory=list)
+    text: str = ""  # what the findings' offsets index: the output when writing, else the source
+    reverted: str | None = None
+    error: str | None = None  # ``PATH:LINE:COL: message``
+
+    @property
+    def changed(self) -> bool:
+        return self.output != self.source
+
+
+def transforms_for(settings: Settings) -> tuple[Transform, ...]:
+    """The selected transforms."""
+    from dockeropt.transforms import ALL
+
+    return tuple(t for t in ALL if settings.selects(t.code))
+
+
+def keep_for(settings: Settings):  # noqa: ANN201
+    """Given a tree, the test its findings pass: selected, and not suppressed by a comment."""
+    from dockeropt.ignore import hadolint_map, suppressions
+    from dockeropt.transforms import ALL
+
+    names = hadolint_map(ALL)
+
+    def keep(tree: Dockerfile):  # noqa: ANN202
+        suppressed = suppressions(tree, names).keeps
+        return lambda f: settings.selects(f.code) and suppressed(f)
+
+    return keep
+
+
+def check_file(job: Job) -> Outcome:
+    """Read, check, fix and (with ``write``) write back one file. Never raises."""
+    if job.error:
+        return Outcome(job.shown, error=job.error)
+    try:
+        source = job.text if job.text is not None else read_source(job.path)
+    except OSError as exc:
+        return Outcome(job.shown, error=f"{job.shown}:1:1: cannot read: {exc.strerror or exc}")
+    try:
+        outcome = _run(source, job)
+    except DockerfileError as exc:
+        return failed(job.shown, source, exc.located(job.shown))
+    except RecursionError:
+        return failed(job.shown, source, f"{job.shown}:1:1: file is nested too deeply to read")
+    except Exception as exc:  # noqa: BLE001 - one failing file must not stop the others
+        return failed(job.shown, source, f"{job.shown}:1:1: internal error: {type(exc).__name__}: {exc}")
+    if job.settings.write and job.path is not None and outcome.changed:
+        try:
+            write_atomic(job.path, outcome.output)
+        except OSError as exc:
+            return failed(job.shown, source, f"{job.shown}:1:1: cannot write: {exc.strerror or exc}")
+    return outcome
+
+
+def failed(shown: str, source: str, error: str) -> Outcome:
+    """A file left as it was, with the reason."""
+    return Outcome(shown, source, source, text=source, error=error)
+
+
+def _run(source: str, job: Job) -> Outcome:
+    from dockeropt import engine
+    from dockeropt.transforms.base import Context
+
+    settings = job.settings
+    context = Context(path=job.shown, build_context=job.build_context, options=settings.options)
+    transforms = transforms_for(settings)
+    keep = keep_for(settings)
+    result = engine.run(source, context, transforms, fix=settings.fix, unsafe=settings.unsafe, keep=keep)
+    findings, text = result.findings, result.output
+    if result.applied and not settings.write:  # --check, --diff: report the file as it is
+        findings, text = engine.run(source, context, transforms, keep=keep).findings, source
+    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted)
+
+
+def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:
+    """The outcomes of ``jobs`` in order; many files go to a process per core."""
+    if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        yield from map(check_file, jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    workers = os.cpu_count() or 1
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for outcome in pool.map(check_file, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+                done += 1
+                yield outcome
+    except BrokenProcessPool:  # a worker died (killed, out of memory): finish here, one by one
+        yield from map(check_file, jobs[done:])

@@ -1,0 +1,211 @@
+"""Configuration: where it is found, what it may say, and how the command line overrides it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockeropt.config import Config, ConfigError, discover, load
+
+CODES = ("DO101", "DO102", "DO103", "DO201")
+MERGEABLE = "FROM alpine:3.19\nRUN echo a\nRUN echo b\n"
+BIG_BASE = "FROM python:3.12\nRUN echo a\n"
+
+
+def run(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dockeropt", *args], input=stdin, capture_output=True, cwd=cwd, timeout=120
+    )
+
+
+# --- discovery -------------------------------------------------------------------------------
+
+
+def test_the_nearest_file_wins(tmp_path: Path) -> None:
+    (tmp_path / ".dockeropt.toml").write_text("")
+    (tmp_path / "svc" / "api").mkdir(parents=True)
+    (tmp_path / "svc" / ".dockeropt.toml").write_text("")
+    assert discover(tmp_path / "svc" / "api") == tmp_path / "svc" / ".dockeropt.toml"
+    assert discover(tmp_path) == tmp_path / ".dockeropt.toml"
+
+
+def test_dotfile_beats_pyproject_in_the_same_folder(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.dockeropt]\nselect = ['DO101']\n")
+    (tmp_path / ".dockeropt.toml").write_text("")
+    assert discover(tmp_path) == tmp_path / ".dockeropt.toml"
+
+
+def test_a_pyproject_without_our_table_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.dockeropt]\nignore = ['DO103']\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pyproject.toml").write_text("[project]\nname = 'x'  # mentions dockeropt in a comment\n")
+    assert discover(tmp_path / "pkg") == tmp_path / "pyproject.toml"
+
+
+def test_no_file_means_none(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert discover(tmp_path) in (None, *[p / n for p in tmp_path.parents for n in (".dockeropt.toml", "pyproject.toml")])
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def test_every_key_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(
+        "[project]\nname = 'x'\n\n[tool.dockeropt]\n"
+        "select = ['do1', 'DO201']\nignore = ['DO103']\nunsafe-fixes = true\n"
+        "exclude = ['legacy/**']\nextra-manifests = ['requirements/*.txt']\n\n"
+        "[tool.dockeropt.options.DO103]\nprefer = 'alpine'\n"
+    )
+    config = load(path, CODES)
+    assert config.select == ("DO1", "DO201")
+    assert config.ignore == ("DO103",)
+    assert config.unsafe_fixes is True
+    assert config.exclude == ("legacy/**",)
+    assert config.root == tmp_path
+    assert config.transform_options() == {
+        "DO103": {"prefer": "alpine"},
+        "DO102": {"extra_manifests": ["requirements/*.txt"]},
+    }
+
+
+def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / ".dockeropt.toml"
+    path.write_text("")
+    assert load(path, CODES) == Config(path=path)
+
+
+BAD = [
+    pytest.param("[tool.dockeropt]\nselect = ['DO101']\nslect = ['DO1']\n", 3, "unknown key 'slect' in [tool.dockeropt] (did you mean 'select'?)", id="a typo in a key"),
+    pytest.param("[tool.dockeropt]\nselect = ['DO999']\n", 2, "unknown code 'DO999' in 'select' of [tool.dockeropt]", id="an unknown code"),
+    pytest.param("[tool.dockeropt]\n\nignore = ['DO101', 'XX']\n", 3, "unknown code 'XX' in 'ignore'", id="an unknown prefix"),
+    pytest.param("[tool.dockeropt]\nselect = 'DO101'\n", 2, "'select' in [tool.dockeropt] must be a list of strings, not a string", id="a string for a list"),
+    pytest.param("[tool.dockeropt]\nunsafe-fixes = 'yes'\n", 2, "'unsafe-fixes' in [tool.dockeropt] must be true or false", id="a string for a bool"),
+    pytest.param("[tool.dockeropt]\nexclude = [1]\n", 2, "'exclude' in [tool.dockeropt] must be a list of strings", id="numbers in exclude"),
+    pytest.param("[tool.dockeropt.options.DO999]\nprefer = 'alpine'\n", 1, "unknown code 'DO999' in the options", id="options of an unknown code"),
+    pytest.param("[tool.dockeropt]\noptions = {DO103 = 'alpine'}\n", 2, "options for DO103 in [tool.dockeropt] must be a table", id="options not a table"),
+    pytest.param("[tool.dockeropt]\nselect = [\n", 3, "invalid TOML", id="broken TOML"),
+    pytest.param("[tool]\ndockeropt = 3\n", 2, "[tool.dockeropt] must be a table", id="our table is not a table"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), BAD)
+def test_a_bad_file_is_an_error_naming_the_key_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load(path, CODES)
+    assert str(caught.value).startswith(f"{path}:{line}:")
+    assert message in str(caught.value)
+
+
+def test_the_dotfile_is_named_in_its_errors(tmp_path: Path) -> None:
+    path = tmp_path / ".dockeropt.toml"
+    path.write_text("# settings\nignroe = []\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'ignroe' in \.dockeropt\.toml") as caught:
+        load(path, CODES)
+    assert caught.value.line == 2
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_a_bad_configuration_fails_the_run_and_keeps_the_files(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.dockeropt]\nslect = ['DO1']\n")
+    (tmp_path / "a").mkdir()
+    for name in ("a/Dockerfile", "Dockerfile"):
+        (tmp_path / name).write_text(MERGEABLE)
+    proc = run("--fix", cwd=tmp_path)
+    assert proc.returncode == 2
+    errors = proc.stderr.decode().splitlines()
+    assert errors[0] == f"{tmp_path / 'pyproject.toml'}:2:1: unknown key 'slect' in [tool.dockeropt] (did you mean 'select'?)"
+    assert sum("slect" in e for e in errors) == 1, "one message for the configuration, not one per file"
+    assert (tmp_path / "Dockerfile").read_text() == MERGEABLE
+    assert (tmp_path / "a" / "Dockerfile").read_text() == MERGEABLE
+
+
+def test_configured_ignore_and_select_apply(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN echo a\nRUN echo b\n")
+    assert {"DO101", "DO103"} <= set(_codes(run(cwd=tmp_path)))
+    (tmp_path / ".dockeropt.toml").write_text("ignore = ['DO103']\n")
+    assert _codes(run(cwd=tmp_path)) == ["DO101"]
+    (tmp_path / ".dockeropt.toml").write_text("select = ['DO103']\n")
+    assert _codes(run(cwd=tmp_path)) == ["DO103"]
+
+
+def test_command_line_select_replaces_and_ignore_adds(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN echo a\nRUN echo b\n")
+    (tmp_path / ".dockeropt.toml").write_text("select = ['DO103']\n")
+    assert _codes(run("--select", "DO101", cwd=tmp_path)) == ["DO101"]
+    (tmp_path / ".dockeropt.toml").write_text("ignore = ['DO103']\n")
+    assert _codes(run("--ignore", "DO101", cwd=tmp_path)) == []
+
+
+def test_an_unknown_code_on_the_command_line_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(MERGEABLE)
+    proc = run("--select", "DO1,DX9", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "unknown code 'DX9' in --select" in proc.stderr.decode()
+
+
+def test_options_reach_the_transforms(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(BIG_BASE)
+    assert "python:3.12-slim" in run(cwd=tmp_path).stdout.decode()
+    (tmp_path / "pyproject.toml").write_text("[tool.dockeropt.options.DO103]\nprefer = 'alpine'\n")
+    assert "python:3.12-alpine" in run(cwd=tmp_path).stdout.decode()
+
+
+def test_extra_manifests_reach_the_context(tmp_path: Path) -> None:
+    from dockeropt import cli
+
+    (tmp_path / ".dockeropt.toml").write_text("extra-manifests = ['deps/*.lock']\n[options.DO101]\nmax_lines = 9\n")
+    options = cli.Options(False, False, False, None, (), (), None)
+    job = cli._job("Dockerfile", tmp_path, cli.Configs(None), options, path=tmp_path / "Dockerfile")
+    assert job.settings.options == {"DO101": {"max_lines": 9}, "DO102": {"extra_manifests": ["deps/*.lock"]}}
+
+
+def test_unsafe_fixes_from_the_configuration_and_the_flag_that_overrides_it(tmp_path: Path) -> None:
+    from dockeropt import cli
+
+    (tmp_path / ".dockeropt.toml").write_text("unsafe-fixes = true\n")
+    configs = cli.Configs(None)
+    for flag, expected in ((None, True), (False, False), (True, True)):
+        options = cli.Options(True, False, False, flag, (), (), None)
+        assert cli._job("x", tmp_path, configs, options).settings.unsafe is expected
+
+
+def test_an_explicit_config_overrides_discovery(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN echo a\nRUN echo b\n")
+    (tmp_path / ".dockeropt.toml").write_text("select = ['DO103']\n")
+    other = tmp_path / "ci.toml"
+    other.write_text("select = ['DO101']\n")
+    assert _codes(run("--config", str(other), cwd=tmp_path)) == ["DO101"]
+    proc = run("--config", str(tmp_path / "missing.toml"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "missing.toml:1:1: cannot read" in proc.stderr.decode()
+
+
+def test_an_explicit_pyproject_reads_our_table(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN echo a\nRUN echo b\n")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "pyproject.toml").write_text("[tool.dockeropt]\nignore = ['DO101']\n")
+    assert _codes(run("--config", "elsewhere/pyproject.toml", cwd=tmp_path)) == ["DO103"]
+
+
+def test_stdin_filename_finds_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / ".dockeropt.toml").write_text("ignore = ['DO101']\n")
+    proc = run("--fix", "-", "--stdin-filename", "svc/Dockerfile", cwd=tmp_path, stdin=MERGEABLE.encode())
+    assert proc.returncode == 0
+    assert proc.stdout == MERGEABLE.encode()
+    proc = run("--fix", "-", "--stdin-filename", "Dockerfile", cwd=tmp_path, stdin=MERGEABLE.encode())
+    assert proc.stdout != MERGEABLE.encode()
+
+
+def _codes(proc: subprocess.CompletedProcess) -> list[str]:
+    assert proc.returncode in (0, 1), proc.stderr
+    return [line.split()[1] for line in proc.stdout.decode().splitlines() if ":" in line.split()[0]]

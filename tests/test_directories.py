@@ -1,0 +1,210 @@
+"""Folders and many files: discovery, .gitignore, exclude, all cores, the summary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockeropt.walk import dockerfiles, glob_regex, matches_exclude
+
+MERGEABLE = "FROM alpine:3.19\nRUN echo a\nRUN echo b\n"
+MERGED = "FROM alpine:3.19\nRUN echo a \\\n    && echo b\n"
+CLEAN = "FROM alpine:3.19\nRUN echo a\n"
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dockeropt", *args], capture_output=True, cwd=cwd, timeout=300)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def names(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in dockerfiles(root)]
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True)
+
+
+TREE = {
+    "Dockerfile": CLEAN,
+    "svc/Dockerfile.dev": CLEAN,
+    "svc/api.Dockerfile": CLEAN,
+    "build/Dockerfile": CLEAN,
+    "logs/x.tmp.Dockerfile": CLEAN,
+    "logs/keep.tmp.Dockerfile": CLEAN,
+    "deep/a/b/Containerfile": CLEAN,
+    "notes.md": "",
+    ".gitignore": "# outputs\nbuild/\n*.tmp.Dockerfile\n!keep.tmp.Dockerfile\n/deep/a/b\n",
+}
+EXPECTED = ["Dockerfile", "logs/keep.tmp.Dockerfile", "svc/Dockerfile.dev", "svc/api.Dockerfile"]
+
+
+def test_gitignore_outside_git(tmp_path: Path) -> None:
+    write(tmp_path, TREE)
+    assert names(tmp_path) == EXPECTED
+
+
+def test_nested_gitignore_outside_git(tmp_path: Path) -> None:
+    write(tmp_path, {"a/Dockerfile": CLEAN, "a/b/Dockerfile": CLEAN, "a/.gitignore": "b\n", "c/b/Dockerfile": CLEAN})
+    assert names(tmp_path) == ["a/Dockerfile", "c/b/Dockerfile"]
+
+
+@needs_git
+def test_gitignore_inside_git_is_gits_own(tmp_path: Path) -> None:
+    write(tmp_path, TREE)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "Dockerfile", "svc", ".gitignore")
+    git(tmp_path, "commit", "-qm", "x")
+    (tmp_path / "untracked").mkdir()
+    (tmp_path / "untracked" / "Dockerfile").write_text(CLEAN)  # untracked, not ignored: found
+    (tmp_path / "svc" / "Dockerfile.dev").unlink()  # tracked, deleted since: not found
+    assert names(tmp_path) == ["Dockerfile", "logs/keep.tmp.Dockerfile", "svc/api.Dockerfile", "untracked/Dockerfile"]
+    assert names(tmp_path / "svc") == ["api.Dockerfile"], "a subfolder of a work tree"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "hit"),
+    [
+        ("*.Dockerfile", "a.Dockerfile", True),
+        ("*.Dockerfile", "x/a.Dockerfile", False),  # * stays within a folder
+        ("a/**/b", "a/b", True),
+        ("a/**/b", "a/x/y/b", True),
+        ("**/b", "x/b", True),
+        ("a/**", "a/x/y", True),
+        ("file?", "file1", True),
+        ("file[!0-9]", "file1", False),
+        ("file[!0-9]", "filex", True),
+    ],
+)
+def test_globs(pattern: str, path: str, hit: bool) -> None:
+    import re
+
+    assert bool(re.match(glob_regex(pattern), path)) is hit
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "hit"),
+    [
+        (["vendor"], "vendor/x/Dockerfile", True),
+        (["vendor"], "src/vendor/Dockerfile", True),  # a name matches at any depth
+        (["services/old"], "services/old/Dockerfile", True),
+        (["services/old"], "x/services/old/Dockerfile", False),  # a path is from the configuration's folder
+        (["docs/**"], "docs/a/Dockerfile", True),
+        (["*.tmpl.Dockerfile"], "a/b.tmpl.Dockerfile", True),
+        (["**/legacy"], "a/legacy/Dockerfile", True),
+        (["legacy"], "legacyish/Dockerfile", False),
+    ],
+)
+def test_exclude_patterns(tmp_path: Path, patterns: list[str], path: str, hit: bool) -> None:
+    assert matches_exclude(tmp_path / path, tmp_path, patterns) is hit
+
+
+def test_exclude_from_the_configuration_skips_walked_files_only(tmp_path: Path) -> None:
+    write(tmp_path, {"Dockerfile": MERGEABLE, "vendor/Dockerfile": MERGEABLE, "svc/legacy/Dockerfile": MERGEABLE})
+    (tmp_path / ".dockeropt.toml").write_text("exclude = ['vendor', 'svc/legacy']\n")
+    proc = run("--check", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.decode().splitlines()[0].startswith("Dockerfile:2:1 DO101")
+    assert b"vendor" not in proc.stdout and b"legacy" not in proc.stdout
+    proc = run("--check", "vendor/Dockerfile", cwd=tmp_path)  # named on the command line: checked
+    assert b"vendor/Dockerfile:2:1 DO101" in proc.stdout
+
+
+def test_a_failing_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    write(tmp_path, {"a/Dockerfile": MERGEABLE, "b/Dockerfile": "FROM a\nRUN <<EOF\n", "c/Dockerfile": MERGEABLE})
+    proc = run("--fix", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert (tmp_path / "a" / "Dockerfile").read_text() == MERGED
+    assert (tmp_path / "c" / "Dockerfile").read_text() == MERGED
+    assert (tmp_path / "b" / "Dockerfile").read_text() == "FROM a\nRUN <<EOF\n"
+    assert "b/Dockerfile:2:1: unterminated heredoc" in proc.stderr.decode()
+
+
+def test_many_files_use_all_cores_and_give_the_same_results(tmp_path: Path) -> None:
+    files = {f"s{i:02}/Dockerfile": (MERGEABLE if i % 3 else CLEAN) for i in range(40)}
+    files["s07/Dockerfile"] = ""
+    write(tmp_path, files)
+    proc = run("--check", cwd=tmp_path)
+    assert proc.returncode == 2
+    out = proc.stdout.decode().splitlines()
+    reported = [line.split(":")[0] for line in out if " DO101 " in line]
+    assert reported == sorted(f for f, text in files.items() if text == MERGEABLE), "in path order"
+    summary = proc.stderr.decode()
+    n = len(reported)
+    assert n == 25
+    assert f"40 files checked, {n} would change, 1 failed, {n} findings, {n} fixable" in summary
+    assert "DO101" in summary and "merge-run" in summary
+    proc = run("--fix", cwd=tmp_path)
+    assert all((tmp_path / f).read_text() == MERGED for f, text in files.items() if text == MERGEABLE)
+    assert f"40 files checked, {n} changed, 1 failed, 0 left, {n} fixed" in proc.stderr.decode()
+    assert not [p for p in tmp_path.rglob("*.tmp")], "atomic writes leave no temporary files"
+
+
+def test_the_pool_matches_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockeropt import runner
+
+    jobs = []
+    for i in range(30):
+        path = tmp_path / f"{i}.Dockerfile"
+        path.write_text(MERGEABLE if i % 2 else "")
+        jobs.append(runner.Job(str(path), path=path, settings=runner.Settings(fix=True)))
+    serial = [runner.check_file(j) for j in jobs]
+    pooled = list(runner.run_many(jobs))
+    assert len(jobs) >= runner.PARALLEL_FROM
+    assert [(o.shown, o.output, o.error, [f.code for f in o.applied]) for o in pooled] == [
+        (o.shown, o.output, o.error, [f.code for f in o.applied]) for o in serial
+    ]
+
+
+def test_one_file_prints_no_summary(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(MERGEABLE)
+    proc = run("--check", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == b""
+
+
+def test_each_file_once(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(MERGEABLE)
+    proc = run(".", "Dockerfile", "./Dockerfile", cwd=tmp_path)
+    assert proc.stdout.decode().count("DO101") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import pty  # noqa: F401 - Unix only
+
+    write(tmp_path, {f"s{i:02}/Dockerfile": CLEAN for i in range(60)})
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "dockeropt"], stdout=subprocess.PIPE, stderr=follower, cwd=tmp_path, timeout=300,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0
+    assert b"checking" in seen and b"/60" in seen
+    assert b"60 files checked" in seen
+    piped = run(cwd=tmp_path)
+    assert b"checking" not in piped.stderr
