@@ -57,29 +57,37 @@ def collect(tree: Dockerfile, context: Context, transforms: Sequence[Transform],
     return findings
 
 
-def choose(fixes: Iterable[Fix], tree: Dockerfile | None = None) -> list[Fix]:
-    """The fixes that can be applied together.
+def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[Finding]:
+    """The findings whose fixes can be applied together.
 
-    Two fixes conflict when they touch the same instruction, even at different bytes: each
-    was computed from the instruction as it was, not as the other leaves it. Of two
-    conflicting fixes the one that starts first goes now; the other is computed again on
-    the next pass, from the rewritten file.
+    Fixes conflict when they touch the same bytes, or when fixes of two different
+    transforms touch the same instruction: each was computed from the instruction as it
+    was, not as the other leaves it. (One transform's fixes on one instruction are made to
+    go together.) Of conflicting fixes the one that starts first goes now; the others are
+    computed again on the next pass, from the rewritten file.
     """
     starts = [i.start for i in tree.instructions] if tree is not None else []
-    chosen: list[Fix] = []
-    last_end = -1
-    for fix in sorted(fixes, key=lambda f: f.span):
-        start, end = _footprint(fix, tree, starts)
-        if start < last_end or (start == last_end and chosen and start == end):
+    chosen: list[Finding] = []
+    byte_end = -1  # where the chosen fixes' bytes end
+    insert_at = -1  # the last chosen insertion point: two insertions there would race
+    reach: dict[str, int] = {}  # per transform, where the instructions its fixes touch end
+    for finding in sorted(findings, key=lambda f: (f.fix.span, f.code)):
+        start, end = finding.fix.span
+        if start < byte_end or (start == end == insert_at):
             continue
-        chosen.append(fix)
-        last_end = max(end, start + 1) if start == end else end
+        wide_start, wide_end = _footprint(start, end, tree, starts)
+        if any(wide_start < other_end for code, other_end in reach.items() if code != finding.code):
+            continue
+        chosen.append(finding)
+        byte_end = max(byte_end, end)
+        if start == end:
+            insert_at = start
+        reach[finding.code] = max(reach.get(finding.code, -1), wide_end)
     return chosen
 
 
-def _footprint(fix: Fix, tree: Dockerfile | None, starts: list[int]) -> tuple[int, int]:
-    """The fix's span widened to the whole instructions its edits touch."""
-    start, end = fix.span
+def _footprint(start: int, end: int, tree: Dockerfile | None, starts: list[int]) -> tuple[int, int]:
+    """A span widened to the whole instructions it touches."""
     if tree is None or not starts:
         return start, end
     first = bisect_right(starts, start) - 1
@@ -92,10 +100,15 @@ def _footprint(fix: Fix, tree: Dockerfile | None, starts: list[int]) -> tuple[in
 
 
 def apply(text: str, fixes: Iterable[Fix]) -> str:
-    edits = sorted((e for f in fixes for e in f.edits), key=lambda e: (e.start, e.end), reverse=True)
+    """``text`` with the fixes' edits made; the edits must not overlap."""
+    edits = sorted((e for f in fixes for e in f.edits), key=lambda e: (e.start, e.end))
+    pieces: list[str] = []
+    at = 0
     for edit in edits:
-        text = text[: edit.start] + edit.text + text[edit.end :]
-    return text
+        pieces += (text[at : edit.start], edit.text)
+        at = edit.end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def run(
@@ -125,18 +138,17 @@ def run(
         fixable = [f for f in findings if applicable(f.fix, unsafe)]
         if not fixable:
             return Result(text, current, findings, applied)
-        chosen = choose((f.fix for f in fixable), tree)
-        chosen_ids = {id(c) for c in chosen}
-        new_text = apply(current, chosen)
+        chosen = choose(fixable, tree)
+        new_text = apply(current, (f.fix for f in chosen))
         try:
             tree = parse(new_text)
             if validate is not None:
                 validate(new_text)
         except (DockerfileError, ValueError) as exc:
-            codes = ", ".join(sorted({f.code for f in fixable if id(f.fix) in chosen_ids}))
+            codes = ", ".join(sorted({f.code for f in chosen}))
             reason = f"fixes by {codes} made a file that does not parse ({exc}); left unchanged"
             return Result(text, text, collect(parse(text), context, transforms, keep), [], reason)
-        applied.extend(f for f in fixable if id(f.fix) in chosen_ids)
+        applied.extend(chosen)
         current = new_text
         findings = collect(tree, context, transforms, keep)
     reason = f"fixes did not settle after {MAX_PASSES} passes; left unchanged"

@@ -77,8 +77,8 @@ def test_fixes_that_never_settle_are_reverted() -> None:
     assert "did not settle" in result.reverted
 
 
-def _fix(start: int, end: int) -> Fix:
-    return Fix("t", (Edit(start, end, "z"),), Applicability.SAFE)
+def _finding(start: int, end: int, code: str = "T001") -> Finding:
+    return Finding(code, "m", 1, 1, start, end, Fix("t", (Edit(start, end, "z"),), Applicability.SAFE))
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def _fix(start: int, end: int) -> Fix:
     ],
 )
 def test_choose(spans: list, chosen: list) -> None:
-    assert [f.span for f in engine.choose(_fix(*s) for s in spans)] == chosen
+    assert [f.fix.span for f in engine.choose(_finding(*s) for s in spans)] == chosen
 
 
 def test_apply_edits_from_the_end() -> None:
@@ -106,11 +106,13 @@ def test_check_only_reports() -> None:
     assert isinstance(result.findings[0], Finding)
 
 
-def test_fixes_on_one_instruction_go_one_pass_at_a_time() -> None:
+def test_two_transforms_on_one_instruction_go_one_pass_at_a_time() -> None:
     tree = engine.parse("FROM a\nRUN make\nRUN test\n")
     make, test = tree.instructions[1], tree.instructions[2]
-    first = Fix("t", (Edit(make.command.start, make.command.start, "a && "),), Applicability.SAFE)
-    second = Fix("t", (Edit(make.command.end, make.command.end, " && b"),), Applicability.SAFE)
-    other = Fix("t", (Edit(test.command.end, test.command.end, " -v"),), Applicability.SAFE)
+    first = _finding(make.command.start, make.command.start, "T001")
+    second = _finding(make.command.end, make.command.end, "T002")
+    same = _finding(make.command.end - 1, make.command.end - 1, "T001")
+    other = _finding(test.command.end, test.command.end, "T002")
     assert engine.choose([second, first, other], tree) == [first, other]
     assert engine.choose([second, first, other]) == [first, second, other]
+    assert engine.choose([first, same, other], tree) == [first, same, other], "one transform's fixes go together"
