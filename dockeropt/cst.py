@@ -29,6 +29,8 @@ from dockeropt.grammar.semantics import parse_words
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """What every node has: its source offsets and where it starts (1-based)."""
+
     start: int
     end: int
     line: int
@@ -177,6 +179,8 @@ class Instruction(Node):
 
 @dataclass(frozen=True, slots=True)
 class From(Instruction):
+    """FROM: the image reference, ``--platform`` and the stage name after AS."""
+
     image: ImageRef | None = None
     platform: str | None = None
     stage: Word | None = None  # the name after AS
@@ -184,6 +188,8 @@ class From(Instruction):
 
 @dataclass(frozen=True, slots=True)
 class _CommandInstruction(Instruction):
+    """RUN, CMD, ENTRYPOINT and SHELL: a command in shell or exec form."""
+
     command: ShellForm | ExecForm | None = None
 
 
@@ -222,6 +228,8 @@ class Add(_FileInstruction):
 
 @dataclass(frozen=True, slots=True)
 class _PairsInstruction(Instruction):
+    """ENV, LABEL and ARG: key/value pairs."""
+
     pairs: tuple[KeyValue, ...] = ()
 
 
@@ -239,11 +247,15 @@ class Arg(_PairsInstruction):
 
 @dataclass(frozen=True, slots=True)
 class Onbuild(Instruction):
+    """ONBUILD and the instruction it holds."""
+
     inner: Instruction | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Healthcheck(Instruction):
+    """HEALTHCHECK: ``CMD`` with a command, or ``NONE``."""
+
     kind: str | None = None  # CMD or NONE
     command: ShellForm | ExecForm | None = None
 

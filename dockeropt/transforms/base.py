@@ -37,6 +37,8 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
+    """Edits that fix a finding, and when they may be applied."""
+
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability
@@ -48,6 +50,8 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """What a transform found: code, message, where (line, column, offsets), and a fix."""
+
     code: str
     message: str
     line: int
