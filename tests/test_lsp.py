@@ -28,10 +28,10 @@ SERVER = [sys.executable, "-c", "from dockeropt.lsp import main; main()"]
 TIMEOUT = 20.0
 
 WARNING, INFORMATION, ERROR = 2, 3, 1
-NEEDS_SLIM = "FROM python:3.12\nRUN pip install flask\n"  # DO103 suggests python:3.12-slim
+NEEDS_SLIM = 'FROM python:3.12\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'  # only DO103: python:3.12-slim
 TWO_RUNS = "FROM python:3.12-slim\nRUN a\nRUN b\n"
 TWO_RUNS_MERGED = "FROM python:3.12-slim\nRUN a \\\n    && b\n"
-CLEAN = "FROM python:3.12-slim\nRUN pip install flask\n"
+CLEAN = 'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'
 
 needs_merge_run = pytest.mark.skipif("DO101" not in by_code(), reason="DO101 merge-run is not registered")
 

@@ -141,8 +141,8 @@ def test_fix_is_safe_and_covers_the_group() -> None:
 def test_one_pass_settles(case: str) -> None:
     """Each run of RUNs merges in one pass: what is left after it has no fix to offer."""
     source = (GOLDEN / case / "input.Dockerfile").read_bytes().decode()
-    fixes = [f.fix for f in RULE.check(parse(source), Context()) if f.fix]
-    once = engine.apply(source, engine.choose(fixes))
+    findings = [f for f in RULE.check(parse(source), Context()) if f.fix]
+    once = engine.apply(source, (f.fix for f in engine.choose(findings)))
     assert [f.message for f in RULE.check(parse(once), Context()) if f.fix] == []
 
 
