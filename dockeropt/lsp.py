@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 
 from dockeropt import __version__, engine
 from dockeropt.errors import DockerfileError
+from dockeropt.runner import Settings, keep_for
 from dockeropt.transforms import ALL
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Transform
 
@@ -114,12 +115,35 @@ class LineIndex:
 # --- analysis --------------------------------------------------------------------------------
 
 
-def context_for(uri: str) -> Context:
+def context_for(uri: str, options: dict | None = None) -> Context:
     """A ``file:`` document builds with its folder as the context; others have none."""
     path = to_fs_path(uri) if uri.startswith("file:") else None
     if not path:
-        return Context(path=uri)
-    return Context(path=path, build_context=Path(path).resolve().parent)
+        return Context(path=uri, options=options or {})
+    return Context(path=path, build_context=Path(path).resolve().parent, options=options or {})
+
+
+def settings_for(uri: str) -> tuple[Settings, str | None]:
+    """The configuration that applies to a document, found as the CLI finds it.
+
+    Returns the settings and, when the configuration file cannot be used, its error
+    (the defaults apply meanwhile).
+    """
+    from dockeropt import config
+    from dockeropt.transforms import by_code
+
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    if not path:
+        return Settings(), None
+    try:
+        found_path = config.discover(Path(path).resolve().parent)
+        found = config.load(found_path, tuple(by_code())) if found_path else config.Config()
+    except config.ConfigError as exc:
+        return Settings(), str(exc)
+    settings = Settings(
+        unsafe=found.unsafe_fixes, select=found.select, ignore=found.ignore, options=found.transform_options()
+    )
+    return settings, None
 
 
 @dataclass
@@ -131,8 +155,10 @@ class Analysis:
     index: LineIndex
     context: Context
     transforms: Sequence[Transform]
+    keep: engine.Keep = engine.keep_all
     findings: list[Finding] = field(default_factory=list)
     error: DockerfileError | None = None
+    config_error: str | None = None
     reverted: str | None = None
     _fixed: str | None = None
 
@@ -145,7 +171,7 @@ class Analysis:
         if self._fixed is None:
             self._fixed = self.text
             if self.error is None and any(engine.applicable(f.fix, False) for f in self.findings):
-                result = engine.run(self.text, self.context, self.transforms, fix=True)
+                result = engine.run(self.text, self.context, self.transforms, fix=True, keep=self.keep)
                 self._fixed, self.reverted = result.output, result.reverted
         return self._fixed
 
@@ -153,9 +179,13 @@ class Analysis:
 def analyse(
     uri: str, version: int | None, text: str, encoding: str = "utf-16", transforms: Sequence[Transform] = ALL
 ) -> Analysis:
-    analysis = Analysis(uri, version, LineIndex(text, encoding), context_for(uri), transforms)
+    """Check one version of a document, with its configuration and its ignore comments."""
+    settings, config_error = settings_for(uri)
+    selected = [t for t in transforms if settings.selects(t.code)]
+    context = context_for(uri, settings.options)
+    analysis = Analysis(uri, version, LineIndex(text, encoding), context, selected, keep_for(settings), config_error=config_error)
     try:
-        analysis.findings = engine.run(text, analysis.context, transforms).findings
+        analysis.findings = engine.run(text, analysis.context, selected, keep=analysis.keep).findings
     except DockerfileError as exc:
         analysis.error = exc
     except RecursionError:
@@ -201,9 +231,19 @@ def diagnostic(finding: Finding, index: LineIndex) -> lsp.Diagnostic:
 
 
 def diagnostics(analysis: Analysis) -> list[lsp.Diagnostic]:
+    found = []
+    if analysis.config_error is not None:
+        found.append(
+            lsp.Diagnostic(
+                range=analysis.index.range(0, 0),
+                message=f"configuration not used: {analysis.config_error}",
+                severity=lsp.DiagnosticSeverity.Error,
+                source="dockeropt",
+            )
+        )
     if analysis.error is not None:
         start, end = error_span(analysis.text, analysis.error)
-        return [
+        return found + [
             lsp.Diagnostic(
                 range=analysis.index.range(start, end),
                 message=analysis.error.message,
@@ -211,7 +251,7 @@ def diagnostics(analysis: Analysis) -> list[lsp.Diagnostic]:
                 source="dockeropt",
             )
         ]
-    return [diagnostic(f, analysis.index) for f in analysis.findings]
+    return found + [diagnostic(f, analysis.index) for f in analysis.findings]
 
 
 def text_edit(edit: Edit, index: LineIndex) -> lsp.TextEdit:

@@ -489,3 +489,24 @@ def test_a_file_builds_with_its_folder_as_the_context(tmp_path: Path) -> None:
 
 def test_an_unsaved_buffer_has_no_build_context() -> None:
     assert context_for("untitled:Untitled-1").build_context is None
+
+
+def test_ignore_comments_hold_in_the_editor(client: Client, uri: str) -> None:
+    ignored = "# dockeropt: ignore=DO103\n" + NEEDS_SLIM
+    assert _by_code(client.open(uri, NEEDS_SLIM), "DO103")
+    assert not _by_code(client.change(uri, ignored, 2), "DO103")
+
+
+def test_the_configuration_of_the_folder_holds_in_the_editor(client: Client, tmp_path: Path) -> None:
+    (tmp_path / ".dockeropt.toml").write_text('ignore = ["DO103"]\n')
+    uri = (tmp_path / "Dockerfile").as_uri()
+    assert not _by_code(client.open(uri, NEEDS_SLIM), "DO103")
+
+
+def test_a_bad_configuration_is_shown_not_crashed_on(client: Client, tmp_path: Path) -> None:
+    (tmp_path / ".dockeropt.toml").write_text('slect = ["DO103"]\n')
+    uri = (tmp_path / "Dockerfile").as_uri()
+    found = client.open(uri, NEEDS_SLIM)
+    [error] = [d for d in found if d["severity"] == 1]
+    assert "unknown key 'slect'" in error["message"]
+    assert _by_code(found, "DO103"), "the defaults apply meanwhile"
