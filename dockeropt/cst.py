@@ -176,6 +176,22 @@ class Instruction(Node):
                 return f
         return None
 
+    def pieces(self) -> tuple[Word, ...]:
+        """The continuation pieces: what each physical line gives the logical line.
+
+        A piece is a line's text without its continuation character and line ending
+        (the first line's also without its indentation); comment and empty lines inside
+        the continuation give none. Joined, the pieces' texts are the logical line.
+        """
+        logical = self.logical
+        bounds = [offset for offset, _ in logical.segments] + [len(logical.text)]
+        out = []
+        for (offset, source), end in zip(logical.segments, bounds[1:]):
+            line = self.line + self.text.count("\n", 0, source - self.start)
+            column = source - (self.text.rfind("\n", 0, source - self.start) + 1 + self.start) + 1
+            out.append(Word(source, source + end - offset, line, column, logical.text[offset:end]))
+        return tuple(out)
+
 
 @dataclass(frozen=True, slots=True)
 class From(Instruction):

@@ -256,3 +256,13 @@ def test_position_of_offsets() -> None:
     tree = parse("FROM a\r\nRUN x\n")
     assert tree.position(8) == (2, 1)
     assert tree.newline == "\r\n"
+
+
+def test_continuation_pieces() -> None:
+    text = "FROM a\n  RUN apt-get update \\\n    # note\n\n    && apt-get install -y x \\\n    && rm -rf /var/lib/apt/lists/*\n"
+    run = like_buildkit(text).instructions[1]
+    pieces = run.pieces()
+    assert [p.text for p in pieces] == ["RUN apt-get update ", "    && apt-get install -y x ", "    && rm -rf /var/lib/apt/lists/*"]
+    assert "".join(p.text for p in pieces) == run.logical.text
+    assert [(p.line, p.column) for p in pieces] == [(2, 3), (5, 1), (6, 1)]
+    assert all(text[p.start : p.end] == p.text for p in pieces)
