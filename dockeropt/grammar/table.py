@@ -112,17 +112,22 @@ def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], ob
                 values.append(token)
                 break
             name, size = rules[arg]
-            children: list = []
+            children: list = _Inline()
             if size:
-                for child in values[-size:]:
+                popped = values[-size:]
+                del values[-size:]
+                del states[-size:]
+                if type(popped[0]) is _Inline:
+                    # a repetition grows its list in place: copying it would be quadratic
+                    children = popped[0]
+                    popped = popped[1:]
+                for child in popped:
                     if type(child) is _Inline:
                         children.extend(child)
                     else:
                         children.append(child)
-                del values[-size:]
-                del states[-size:]
             callback = callbacks.get(name)
-            values.append(_Inline(children) if callback is None else callback(children))
+            values.append(children if callback is None else callback(children))
             states.append(actions[states[-1]][name][1])
             if kind == END and states[-1] == table.accept:
                 return values[-1]
