@@ -330,6 +330,7 @@ class Dockerfile:
     trailer: tuple[Trivia, ...]
     escape: str
     line_starts: tuple[int, ...] = field(repr=False, compare=False)
+    stages: tuple[Stage, ...] = field(default=(), repr=False, compare=False)  # built once, with the tree
 
     @property
     def code(self) -> str:
@@ -345,22 +346,6 @@ class Dockerfile:
             if d.name == name:
                 return d
         return None
-
-    @property
-    def stages(self) -> tuple[Stage, ...]:
-        stages: list[Stage] = []
-        current: From | None = None
-        body: list[Instruction] = []
-        for inst in self.instructions:
-            if isinstance(inst, From):
-                if current is not None:
-                    stages.append(Stage(len(stages), current, tuple(body)))
-                current, body = inst, []
-            elif current is not None:
-                body.append(inst)
-        if current is not None:
-            stages.append(Stage(len(stages), current, tuple(body)))
-        return tuple(stages)
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a source offset."""
@@ -408,6 +393,23 @@ def _line_starts(text: str) -> tuple[int, ...]:
     return tuple(starts)
 
 
+def _stages(instructions: list[Instruction]) -> tuple[Stage, ...]:
+    """The build stages: each FROM with the instructions up to the next FROM."""
+    stages: list[Stage] = []
+    current: From | None = None
+    body: list[Instruction] = []
+    for inst in instructions:
+        if isinstance(inst, From):
+            if current is not None:
+                stages.append(Stage(len(stages), current, tuple(body)))
+            current, body = inst, []
+        elif current is not None:
+            body.append(inst)
+    if current is not None:
+        stages.append(Stage(len(stages), current, tuple(body)))
+    return tuple(stages)
+
+
 class _Source:
     """The text being parsed, with its line starts for turning offsets into positions."""
 
@@ -448,7 +450,9 @@ class _Builder:
                 trailer = child
         escape = next((d.value for d in directives if d.name == "escape"), "\\")
         current = _STATE.current
-        return Dockerfile(current.source, bom, directives, tuple(instructions), trailer, escape, current.line_starts)
+        return Dockerfile(
+            current.source, bom, directives, tuple(instructions), trailer, escape, current.line_starts, _stages(instructions)
+        )
 
     def directives(self, tokens: list[Token]) -> tuple[Directive, ...]:
         out = []
