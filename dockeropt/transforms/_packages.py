@@ -15,11 +15,12 @@ written (then nothing is added).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, Run, Shell, ShellForm, Stage, User
-from dockeropt.transforms.base import Edit, Finding, Fix, Style
+from dockeropt.transforms.base import Edit, Finding, Fix, Style, per_tree, script_of
 
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
@@ -43,7 +44,13 @@ class ShellRun:
         return logical.to_source(logical.parse.args_span[0] + offset, end=end)
 
     def invocations(self, *tools: str) -> list[shell.Invocation]:
-        return shell.package_manager_commands(self.script, tools)
+        """Like ``shell.package_manager_commands(self.script, tools)``."""
+        return [i for i in self._invocations if i.tool in tools]
+
+    @cached_property
+    def _invocations(self) -> tuple[shell.Invocation, ...]:
+        # every rule asks about its own tools: read each command once
+        return tuple(i for i in map(shell.invocation, self.script.commands) if i is not None)
 
     def mentions(self, fragment: str) -> bool:
         return fragment in self.text
@@ -51,6 +58,15 @@ class ShellRun:
 
 def shell_runs(tree: Dockerfile) -> Iterator[ShellRun]:
     """Every RUN the rules may read, in file order."""
+    return iter(_shell_runs(tree))
+
+
+@per_tree
+def _shell_runs(tree: Dockerfile) -> tuple[ShellRun, ...]:
+    return tuple(_read_runs(tree))
+
+
+def _read_runs(tree: Dockerfile) -> Iterator[ShellRun]:
     shells: dict[str, bool] = {}  # stage name -> its SHELL is POSIX
     for stage in tree.stages:
         posix = shells.get(_parent_name(stage), True)
@@ -58,7 +74,7 @@ def shell_runs(tree: Dockerfile) -> Iterator[ShellRun]:
             if isinstance(inst, Shell):
                 posix = _posix_shell(inst.command)
             elif posix and isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs:
-                script = shell.parse(inst.command.text)
+                script = script_of(tree, inst)
                 if script.ok and script.items:
                     yield ShellRun(inst, stage, script)
         if stage.name:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import enum
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol, TypeVar
 
-from dockeropt.cst import Dockerfile, Instruction, Node
+from dockeropt import shell
+from dockeropt.cst import Dockerfile, Instruction, Node, Run
 
 
 class Applicability(enum.Enum):
@@ -110,9 +112,62 @@ class Style:
         return f" {self.escape}{self.newline}"
 
 
+_T = TypeVar("_T")
+_TREES = 8  # how many trees each cache holds: the engine checks one at a time
+
+
+def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
+    """``compute(tree)`` worked out once per tree: the transforms run one after another on
+    the same tree and ask it the same questions.
+
+    Trees are told apart by identity, not equality: a value may hold the tree's own nodes,
+    which transforms compare with ``is``.
+    """
+    remembered: dict[int, tuple[Dockerfile, _T]] = {}
+    lock = threading.Lock()
+
+    def cached(tree: Dockerfile) -> _T:
+        hit = remembered.get(id(tree))
+        if hit is not None and hit[0] is tree:
+            return hit[1]
+        value = compute(tree)
+        with lock:
+            while len(remembered) >= _TREES:
+                del remembered[next(iter(remembered))]
+            remembered[id(tree)] = (tree, value)
+        return value
+
+    cached.__doc__ = compute.__doc__
+    return cached
+
+
+def per_run(compute: Callable[[Dockerfile, Run], _T]) -> Callable[[Dockerfile, Run], _T]:
+    """``compute(tree, run)`` worked out once per RUN of a tree (see ``per_tree``)."""
+    table: Callable[[Dockerfile], dict[int, tuple[Run, _T]]] = per_tree(lambda tree: {})
+
+    def cached(tree: Dockerfile, run: Run) -> _T:
+        values = table(tree)
+        hit = values.get(id(run))
+        if hit is not None and hit[0] is run:
+            return hit[1]
+        value = compute(tree, run)
+        values[id(run)] = (run, value)
+        return value
+
+    cached.__doc__ = compute.__doc__
+    return cached
+
+
+@per_run
+def script_of(tree: Dockerfile, run: Run) -> shell.Script:
+    """The parsed shell text of a shell-form RUN of ``tree``, parsed once per tree."""
+    return shell.parse(run.command.text)
+
+
 _INDENT = re.compile(r"[ \t]+")
 
 
+@per_tree
 def style_of(tree: Dockerfile) -> Style:
     keywords = Counter(i.keyword.isupper() for i in tree.instructions if i.keyword.isalpha())
     indents: Counter[str] = Counter()

@@ -117,6 +117,8 @@ class CacheMounts:
         if not mounts_supported(tree):
             return
         for srun in pk.shell_runs(tree):
+            if not srun.invocations(PIP.name, NPM.name, YARN.name):
+                continue  # nothing to suggest: spare the walks over the stages below
             if not pk.runs_as_root(tree, srun):
                 continue
             env = pk.environment(tree, srun)

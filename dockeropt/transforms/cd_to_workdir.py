@@ -68,7 +68,7 @@ from typing import Iterator, Sequence
 
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, Shell, ShellForm, Stage, Workdir
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
 _PLAIN_DIR = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")
 _RELATIVE_MOUNT = re.compile(r"(?:^|,)(?:target|dst|destination)=(?!/)")
@@ -107,7 +107,7 @@ class CdToWorkdir:
             return None
         if any(f.name == "mount" and _RELATIVE_MOUNT.search(f.value or "") for f in run.flags):
             return None
-        script = shell.parse(run.command.text)
+        script = script_of(tree, run)
         if not shell.is_simple_chain(script) or len(script.commands) < 2:
             return None
         cd, rest = script.commands[0], script.commands[1:]

@@ -111,7 +111,7 @@ from dockeropt.cst import (
     User,
     Workdir,
 )
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
 # Instructions that neither touch the filesystem nor change how the chown runs.
 _INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer)
@@ -163,7 +163,7 @@ class CopyChown:
         if paths is None:
             return None
         sources, dest_text = paths
-        chown = _chown(run)
+        chown = _chown(tree, run)
         if chown is None:
             return None
         command, script, recursive, owner_text, path_text = chown
@@ -221,11 +221,11 @@ def _copy_paths(copy: Copy) -> tuple[tuple[str, ...], str] | None:
     return values[:-1], values[-1]
 
 
-def _chown(run: Run) -> tuple[shell.SimpleCommand, shell.Script, bool, str, str] | None:
+def _chown(tree: Dockerfile, run: Run) -> tuple[shell.SimpleCommand, shell.Script, bool, str, str] | None:
     """The RUN's leading ``chown [-R] owner path``: (command, script, recursive, owner, path)."""
     if not isinstance(run.command, ShellForm) or run.flags or run.heredocs:
         return None
-    script = shell.parse(run.command.text)
+    script = script_of(tree, run)
     if not shell.is_simple_chain(script):
         return None
     command = script.commands[0]

@@ -114,7 +114,18 @@ from typing import Iterator, Sequence
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, style_of
+from dockeropt.transforms.base import (
+    Applicability,
+    Context,
+    Edit,
+    Finding,
+    Fix,
+    Style,
+    finding,
+    per_run,
+    script_of,
+    style_of,
+)
 
 MAX_LINES = 30
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
@@ -165,17 +176,22 @@ class MergeRun:
         leading = operators_lead(tree)
         for stage, entries in stage_shells(stages):
             if every_stage or stage.index in shipped:
-                yield from self._stage(entries, style, leading, max_lines)
+                yield from self._stage(tree, entries, style, leading, max_lines)
 
     def _stage(
-        self, entries: list[tuple[Instruction, ShellInfo]], style: Style, leading: bool, max_lines: int
+        self,
+        tree: Dockerfile,
+        entries: list[tuple[Instruction, ShellInfo]],
+        style: Style,
+        leading: bool,
+        max_lines: int,
     ) -> Iterator[Finding]:
         """Grow runs of RUNs while each joins the one above; a refusal or the size limit ends one."""
         group: list[Run] = []
         links: list[Link] = []
         lines = 0
         for (before, _), (inst, info) in zip([(None, None), *entries], entries):
-            link = join(before, inst, info, links[-1].wrap) if group else None
+            link = join(tree, before, inst, info, links[-1].wrap) if group else None
             size = inst.end_line - inst.line + 1
             moved = sum(t.kind == "comment" for t in inst.leading)
             if link is not None and link.refusal is None and lines + size + moved <= max_lines:
@@ -235,12 +251,15 @@ def stage_shells(stages: Sequence[Stage]) -> Iterator[tuple[Stage, list[tuple[In
             windows = bool(ref and _WINDOWS_IMAGE.search(ref.name)) or "windows" in (stage.from_.platform or "")
             argv, bash_env = (None if windows else ("/bin/sh", "-c")), False
         entries = []
+        info = shell_info(argv, bash_env)
         for inst in stage.instructions:
             if isinstance(inst, Shell):
                 argv = inst.command.values if isinstance(inst.command, ExecForm) else None
+                info = shell_info(argv, bash_env)
             elif isinstance(inst, Env) and any(p.key.text == "BASH_ENV" for p in inst.pairs):
                 bash_env = True
-            entries.append((inst, shell_info(argv, bash_env)))
+                info = shell_info(argv, bash_env)
+            entries.append((inst, info))
         if stage.name:
             by_name[stage.name.lower()] = (argv, bash_env)
         yield stage, entries
@@ -267,7 +286,9 @@ def shell_info(argv: tuple[str, ...] | None, bash_env: bool) -> ShellInfo:
 # --- can two RUNs be one --------------------------------------------------------------------
 
 
-def join(first: Instruction | None, second: Instruction, info: ShellInfo, first_wrapped: bool) -> Link | None:
+def join(
+    tree: Dockerfile, first: Instruction | None, second: Instruction, info: ShellInfo, first_wrapped: bool
+) -> Link | None:
     """How ``second`` joins ``first``: None when they are no merge candidates at all."""
     if not (is_plain_run(first) and is_plain_run(second) and info.posix):
         return None
@@ -275,15 +296,15 @@ def join(first: Instruction | None, second: Instruction, info: ShellInfo, first_
         return None
     if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
         return None
-    before = shell.parse(first.command.text)
-    for change in shell.shell_state_changes(before):
+    before = script_of(tree, first)
+    for change in state_changes(tree, first):
         if not (first_wrapped and change.kind == "trailing-separator"):  # ``{ a; }`` ends with ``}``
             return Link(_REASONS.get(change.kind, change.reason))
     if info.errexit and compound_ends(before):
         return Link("with -e in SHELL, -e would be ignored inside its last compound command")
     if info.errexit and first_wrapped and any(i.connector in _LIST_SEPARATORS for i in before.items):
         return Link("with -e in SHELL, -e would be ignored inside the braces it needs")
-    return second_link(second.command.text)
+    return second_link(tree, second)
 
 
 def is_plain_run(inst: Instruction | None) -> bool:
@@ -315,16 +336,23 @@ def compound_ends(script: shell.Script) -> bool:
     return any(item.kind != "simple" for item in tail)
 
 
-def second_link(text: str) -> Link:
-    """How a text goes after ``&&``: as written, braced, or not at all."""
-    script = shell.parse(text)
+@per_run
+def state_changes(tree: Dockerfile, run: Run) -> list[shell.StateChange]:
+    """``shell.shell_state_changes`` of a RUN, which is asked as the second RUN of a pair
+    and again as the first of the next."""
+    return shell.shell_state_changes(script_of(tree, run))
+
+
+def second_link(tree: Dockerfile, second: Run) -> Link:
+    """How a RUN's script goes after ``&&``: as written, braced, or not at all."""
+    script = script_of(tree, second)
     if not script.ok:
         return Link(f"this RUN's text cannot be read ({script.errors[0].message})")
     if not script.items:
         return Link("this RUN has no command")
-    if any(c.kind == "background" for c in shell.shell_state_changes(script)):
+    if any(c.kind == "background" for c in state_changes(tree, second)):
         return Link("this RUN starts a background job")
-    if _LAST_ARGUMENT.search(text):
+    if _LAST_ARGUMENT.search(script.text):
         return Link("this RUN reads $_, the last argument of the command before it")
     if all(item.connector in _CHAINING for item in script.items[:-1]):
         return Link()
