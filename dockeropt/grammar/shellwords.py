@@ -32,6 +32,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dockeropt.grammar.semantics import GO_SPACE
+
 __all__ = [
     "ShellWordError",
     "HeredocWord",
@@ -58,13 +60,8 @@ class _LexFailure(Exception):
         self.pos = pos
 
 
-# Characters for which Go's unicode.IsSpace is true.  Note that Python's
-# str.isspace() additionally accepts U+001C..U+001F, which Go does not.
-GO_SPACE_CHARS = (
-    "\t\n\v\f\r \x85\xa0\u1680"
-    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
+# Characters for which Go's unicode.IsSpace is true (not Python's str.isspace()).
+GO_SPACE_CHARS = GO_SPACE
 _SPACE_RUN = re.compile("[" + re.escape(GO_SPACE_CHARS) + "]+")
 _ASCII_NAME = re.compile(r"[A-Za-z0-9_]*")
 _UNICODE_DIGITS = re.compile(r"\d+")  # str pattern: \d is exactly category Nd
