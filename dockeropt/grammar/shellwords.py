@@ -206,6 +206,15 @@ class _Lexer:
             words.append(cur)
         return "".join(out), words, i
 
+    def read_until(self, i: int, stop: str, raw_escapes: bool, missing: str) -> tuple[str, int]:
+        """``run_with_escapes``, saying ``missing`` when the input ends before ``stop``."""
+        try:
+            return self.run_with_escapes(i, stop, raw_escapes)
+        except _LexFailure as err:
+            if err.pos >= self.n:
+                raise _LexFailure(missing, err.pos) from None
+            raise
+
     def run_with_escapes(self, i: int, stop: str, raw_escapes: bool) -> tuple[str, int]:
         saved = self.raw_escapes
         self.raw_escapes = raw_escapes
@@ -338,12 +347,7 @@ class _Lexer:
             raise _LexFailure(f"unsupported modifier ({op}) in substitution", i)
 
         raw = (op == "#" or op == "%") if modern else self.raw_escapes
-        try:
-            word, i = self.run_with_escapes(i, "}", raw)
-        except _LexFailure as err:
-            if err.pos >= n:
-                raise _LexFailure("syntax error: missing '}'", err.pos) from None
-            raise
+        word, i = self.read_until(i, "}", raw, "syntax error: missing '}'")
 
         value = self.lookup(name)
         if value is None and self.skip_unset:
@@ -377,18 +381,8 @@ class _Lexer:
         replace_all = i < n and self.src[i] == "/"
         if replace_all:
             i += 1
-        try:
-            pattern, i = self.run_with_escapes(i, "/", True)
-        except _LexFailure as err:
-            if err.pos >= n:
-                raise _LexFailure("syntax error: missing '/' in ${}", err.pos) from None
-            raise
-        try:
-            replacement, i = self.run_with_escapes(i, "}", True)
-        except _LexFailure as err:
-            if err.pos >= n:
-                raise _LexFailure("syntax error: missing '}'", err.pos) from None
-            raise
+        pattern, i = self.read_until(i, "/", True, "syntax error: missing '/' in ${}")
+        replacement, i = self.read_until(i, "}", True, "syntax error: missing '}'")
         value = self.lookup(name)
         if value is None and self.skip_unset:
             return "${" + name + "/" + pattern + "/" + replacement + "}", i
