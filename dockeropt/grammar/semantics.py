@@ -317,7 +317,7 @@ def _name_val(args: str, offset: int, escape: str, key: str) -> _Result:
         )
     values: list[str] = []
     spans: list[Span | None] = []
-    for word, start, end in words:
+    for word, start, _end in words:
         if "=" not in word:
             raise ArgumentError(f'Syntax error - can\'t find = in "{word}". Must be of the form: name=value')
         eq = word.index("=")

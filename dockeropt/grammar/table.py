@@ -57,7 +57,7 @@ def compute(grammar: str) -> Table:
     order = [start]
     number = {start: 0}
     for state in order:
-        for symbol, (action, arg) in sorted(states[state].items(), key=lambda item: str(item[0])):
+        for _symbol, (action, arg) in sorted(states[state].items(), key=lambda item: str(item[0])):
             if action.name == "Shift" and arg not in number:
                 number[arg] = len(order)
                 order.append(arg)
