@@ -14,6 +14,7 @@ from the instruction's logical line, where continuations are already removed.
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,6 @@ from functools import lru_cache
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
 from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
-from dockeropt.grammar.semantics import parse_words
 
 # --- nodes ---------------------------------------------------------------------------------
 
@@ -502,7 +502,6 @@ def build_instruction(
     heredoc_parts: list[tuple[Token | None, Token]],
 ) -> Instruction:
     first = lines[0]
-    start = first.start_pos + first.column - 1
     end = heredoc_parts[-1][1].end_pos if heredoc_parts else lines[-1].end_pos
     line, column = first.line, first.column
     parse = logical.parse
@@ -519,7 +518,7 @@ def build_instruction(
     arguments = word(parse.args_span, parse.args) if parse.args else None
     words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
     common = dict(
-        start=start,
+        start=first.start_pos,  # its own text starts at its line start: indentation is part of it
         end=end,
         line=line,
         column=column,
@@ -533,8 +532,6 @@ def build_instruction(
         heredocs=heredocs,
         logical=logical,
     )
-    # the instruction's own text starts at its line start: indentation is part of it
-    common["start"] = first.start_pos
     name = parse.cmd.upper()
     cls = _CLASSES.get(name, Unknown)
     extra = _payload(ctx, cls, parse, logical, words, arguments, word)
@@ -621,17 +618,13 @@ def _pairs(ctx, cls, parse, logical, word) -> tuple[KeyValue, ...]:  # noqa: ANN
             val = word((a + len(key_text) + 1, b), val_text) if eq else None
             pairs.append(KeyValue(key.start, (val or key).end, key.line, key.column, key, val, False))
         return tuple(pairs)
-    legacy = _is_legacy(parse, logical.escape)
+    # the key of a ``key=value`` pair is followed by "="; a legacy key by white space
+    legacy = bool(spans) and logical.text[spans[0][1] : spans[0][1] + 1] != "="
     for i in range(0, len(values) - 1, 2):
         key = word(spans[i], values[i])
         val = word(spans[i + 1], values[i + 1])
         pairs.append(KeyValue(key.start, val.end, key.line, key.column, key, val, legacy))
     return tuple(pairs)
-
-
-def _is_legacy(parse, escape: str) -> bool:  # noqa: ANN001
-    words = parse_words(parse.args, escape)
-    return bool(words) and "=" not in words[0][0]
 
 
 def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
@@ -645,6 +638,9 @@ def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
     line_token = Token("FIRST_LINE", "", a, ln, col, ln, col, end)
     node = build_instruction(ctx, inner_logical, (), [line_token], [])
     return replace(node, text=ctx.source[a:end])
+
+
+_MARKER = re.compile(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
 
 
 def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, Token]]) -> tuple[Heredoc, ...]:
@@ -675,9 +671,7 @@ def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, To
 
 
 def _markers(text: str) -> list[str]:
-    import re
-
-    return [m.group(0) for m in re.finditer(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+", text)]
+    return [m.group(0) for m in _MARKER.finditer(text)]
 
 
 # --- entry points --------------------------------------------------------------------------
