@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol, TypeVar
 
 from dockeropt import shell
-from dockeropt.cst import Dockerfile, Instruction, Node, Run
+from dockeropt.cst import Dockerfile, Node, Run
 
 
 class Applicability(enum.Enum):
@@ -180,11 +180,3 @@ def style_of(tree: Dockerfile) -> Style:
     indent = indents.most_common(1)[0][0] if indents else "    "
     upper = keywords[True] >= keywords[False]
     return Style(tree.newline, tree.escape, upper, indent)
-
-
-def stage_of(tree: Dockerfile, inst: Instruction):  # noqa: ANN201
-    """The stage an instruction belongs to, or None before the first FROM."""
-    for stage in tree.stages:
-        if stage.from_ is inst or any(i is inst for i in stage.instructions):
-            return stage
-    return None
