@@ -13,13 +13,13 @@ The highest status of any file wins.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import click
 
 from dockeropt.errors import DockerfileError
+from dockeropt.record import field, record
 from dockeropt.runner import Job, Outcome, Settings, encode, read_source, write_atomic
 from dockeropt.walk import SKIP_DIRS, dockerfiles, is_dockerfile_name
 
@@ -39,7 +39,7 @@ def discover(root: Path) -> list[Path]:
     return dockerfiles(root)
 
 
-@dataclass
+@record
 class Options:
     fix: bool
     diff: bool
@@ -268,7 +268,7 @@ def _status(outcome: Outcome, options: Options) -> int:
 # --- output ----------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class Reporter:
     """Prints each file's outcome as it comes (text, github) or all at the end (json, sarif)."""
 

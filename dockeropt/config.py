@@ -17,9 +17,10 @@ Anything else is an error that names the key, so a typo never passes in silence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection
+
+from dockeropt.record import field, record
 
 CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")
@@ -40,7 +41,7 @@ class ConfigError(Exception):
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     path: Path | None = None  # None: no file, the defaults
     select: tuple[str, ...] = ()
@@ -117,7 +118,7 @@ def load(path: Path, codes: Collection[str]) -> Config:
     return _Reader(path, text, path.name, codes).read(data)
 
 
-@dataclass
+@record
 class _Reader:
     path: Path
     text: str

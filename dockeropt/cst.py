@@ -17,17 +17,17 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_right
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
 from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
+from dockeropt.record import field, record, replace
 
 # --- nodes ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Node:
     """What every node has: its source offsets and where it starts (1-based)."""
 
@@ -37,7 +37,7 @@ class Node:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Trivia(Node):
     """A comment line or a blank line, with its line ending."""
 
@@ -50,7 +50,7 @@ class Trivia(Node):
         return line_body(self.text).strip()[1:].strip() if self.kind == "comment" else ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Directive(Node):
     """A parser directive such as ``# syntax=docker/dockerfile:1``."""
 
@@ -59,7 +59,7 @@ class Directive(Node):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Word(Node):
     """A value read from an instruction, as written (quotes kept), with its source span.
 
@@ -70,7 +70,7 @@ class Word(Node):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Flag(Node):
     """A ``--name=value`` flag; ``value`` is None for a bare ``--name``."""
 
@@ -79,7 +79,7 @@ class Flag(Node):
     text: str  # as BuildKit reports it: "--name=value", quotes removed
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class KeyValue(Node):
     """One key and value of ENV, LABEL or ARG. ARG's value may be absent (None)."""
 
@@ -88,14 +88,14 @@ class KeyValue(Node):
     legacy: bool  # the old ``ENV key value words`` form
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ShellForm(Node):
     """A command in shell form: ``text`` is what the shell runs (continuations joined)."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ExecForm(Node):
     """A command in exec (JSON) form: its JSON text as written and the decoded list."""
 
@@ -103,7 +103,7 @@ class ExecForm(Node):
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Heredoc(Node):
     """A heredoc: ``<<[-]NAME`` on the instruction line, its body and its terminator line.
 
@@ -119,7 +119,7 @@ class Heredoc(Node):
     terminator: str  # the terminator line as written, with its line ending
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImageRef(Node):
     """FROM's image reference, split into its parts."""
 
@@ -129,7 +129,7 @@ class ImageRef(Node):
     digest: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Instruction(Node):
     """One instruction: its leading trivia, its own lines, and what BuildKit reads there.
 
@@ -193,7 +193,7 @@ class Instruction(Node):
         return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class From(Instruction):
     """FROM: the image reference, ``--platform`` and the stage name after AS."""
 
@@ -202,7 +202,7 @@ class From(Instruction):
     stage: Word | None = None  # the name after AS
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _CommandInstruction(Instruction):
     """RUN, CMD, ENTRYPOINT and SHELL: a command in shell or exec form."""
 
@@ -225,7 +225,7 @@ class Shell(_CommandInstruction):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _FileInstruction(Instruction):
     """COPY or ADD: ``sources`` and ``destination`` in either form."""
 
@@ -242,7 +242,7 @@ class Add(_FileInstruction):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _PairsInstruction(Instruction):
     """ENV, LABEL and ARG: key/value pairs."""
 
@@ -261,14 +261,14 @@ class Arg(_PairsInstruction):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Onbuild(Instruction):
     """ONBUILD and the instruction it holds."""
 
     inner: Instruction | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Healthcheck(Instruction):
     """HEALTHCHECK: ``CMD`` with a command, or ``NONE``."""
 
@@ -306,7 +306,7 @@ class Unknown(Instruction):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Stage:
     """A build stage: its FROM and the instructions up to the next FROM."""
 
@@ -319,7 +319,7 @@ class Stage:
         return self.from_.stage.text if self.from_.stage else None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Dockerfile:
     """A parsed Dockerfile. ``code`` prints it back, byte for byte."""
 

@@ -9,17 +9,17 @@ it was and the reason is reported.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from dockeropt.cst import Dockerfile, parse
 from dockeropt.errors import DockerfileError
+from dockeropt.record import field, record
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Transform
 
 MAX_PASSES = 16
 
 
-@dataclass
+@record
 class Result:
     source: str
     output: str

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
+
+from dockeropt.record import record
 
 if TYPE_CHECKING:
     from dockeropt.cst import Dockerfile, Trivia
@@ -40,7 +41,7 @@ _COMMENT = re.compile(
 EVERYTHING = frozenset({""})  # the empty prefix: every code starts with it
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Directive:
     """One suppression comment, its codes already in our terms."""
 
@@ -63,7 +64,7 @@ def read_comment(comment: str, hadolint: Mapping[str, Sequence[str]]) -> Directi
     return Directive(bool(m["glob"]), ours) if ours else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Suppressions:
     file_wide: frozenset[str]
     starts: tuple[int, ...]  # each instruction's full start, in order

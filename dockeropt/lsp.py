@@ -27,12 +27,12 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 from dockeropt import __version__, engine
 from dockeropt.errors import DockerfileError
+from dockeropt.record import field, record
 from dockeropt.runner import Settings, keep_for
 from dockeropt.transforms import ALL
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Transform
@@ -146,7 +146,7 @@ def settings_for(uri: str) -> tuple[Settings, str | None]:
     return settings, None
 
 
-@dataclass
+@record
 class Analysis:
     """What dockeropt makes of one version of a document."""
 

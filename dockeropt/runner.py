@@ -7,11 +7,11 @@ file that fails gives an outcome with its error, and the others go on.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from dockeropt.errors import DockerfileError
+from dockeropt.record import field, record
 
 if TYPE_CHECKING:
     from dockeropt.cst import Dockerfile
@@ -46,7 +46,7 @@ def write_atomic(path: Path, text: str) -> None:
             tmp.unlink()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     """How one file is run: the command line merged over its configuration."""
 
@@ -63,7 +63,7 @@ class Settings:
         return not any(code.startswith(i) for i in self.ignore)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Job:
     shown: str  # the path as reported
     path: Path | None = None  # None: ``text`` came from stdin
@@ -73,7 +73,7 @@ class Job:
     error: str | None = None  # known before running (a bad configuration)
 
 
-@dataclass
+@record
 class Outcome:
     shown: str
     source: str = ""

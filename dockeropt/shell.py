@@ -33,8 +33,9 @@ callers are expected to leave such scripts alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
+
+from dockeropt.record import record, replace
 
 __all__ = [
     "WORD", "RESERVED", "OPERATOR", "REDIRECT", "NEWLINE", "COMMENT", "HEREDOC",
@@ -91,7 +92,7 @@ _SPECIAL_PARAMETERS = frozenset("@*#?-$!")
 # Data model
 # --------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ShellError:
     """Something the tokenizer or parser could not read.
 
@@ -106,7 +107,7 @@ class ShellError:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Token:
     """One token; ``script[start:end] == text``.
 
@@ -144,7 +145,7 @@ class TokenList(list):
         return not self.errors
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Redirection:
     """An ``io_redirect``: ``fd`` (or None), operator, target word.
 
@@ -160,7 +161,7 @@ class Redirection:
     heredoc: Token | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SimpleCommand:
     """A POSIX ``simple_command`` with its position and surroundings.
 
@@ -205,7 +206,7 @@ class SimpleCommand:
         return "subshell" in self.context
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Command:
     """A POSIX ``command``: a simple command, a compound command or a function.
 
@@ -225,7 +226,7 @@ class Command:
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Script:
     """The parsed script.
 
@@ -246,7 +247,7 @@ class Script:
         return not self.errors
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StateChange:
     """Why text appended after the script would not run as if alone.
 
@@ -264,7 +265,7 @@ class StateChange:
     command_index: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Option:
     """One option of an invocation.
 
@@ -287,7 +288,7 @@ class Option:
         return spelling == self.name or spelling in self.shorts
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Invocation:
     """A simple command read as ``tool [options] subcommand [operands]``.
 
@@ -338,7 +339,7 @@ class Invocation:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DependencyInstall:
     """A command that installs dependencies (see ``dependency_installs``).
 
@@ -372,7 +373,7 @@ class DependencyInstall:
 # Tokenizer
 # --------------------------------------------------------------------------
 
-@dataclass(slots=True)
+@record(slots=True)
 class _PendingHeredoc:
     delimiter: str
     strip_tabs: bool
@@ -783,7 +784,7 @@ class _Parser:
     def set_connector(self, node_index: int | None, op: str) -> None:
         if node_index is None:
             return
-        # every field written out: ``dataclasses.replace`` took a tenth of the parse
+        # every field written out: ``replace`` took a tenth of the parse
         n = self.nodes[node_index]
         self.nodes[node_index] = Command(n.kind, n.start, n.end, n.context, n.commands, op, n.negated, n.name)
         if n.kind == "simple":
@@ -1488,7 +1489,7 @@ def split_chain(script: str | Script, index: int) -> tuple[str, str] | None:
 # Invocations: wrappers, tool, options
 # --------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _WrapperSpec:
     value_options: frozenset[str] = frozenset()
     positionals: int = 0              # e.g. timeout DURATION
@@ -1812,7 +1813,7 @@ def _is_local_path(operand: str) -> bool:
     return "/" in operand or operand.endswith(_ARCHIVE_SUFFIXES)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Verdict:
     """What an ecosystem rule decided; completed into a DependencyInstall."""
 

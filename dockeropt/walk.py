@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
+
+from dockeropt.record import record
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 
@@ -79,7 +80,7 @@ def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterable[Path]:
                 yield path
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One ``.gitignore`` line."""
 

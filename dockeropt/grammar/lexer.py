@@ -29,11 +29,11 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_right
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar.semantics import GO_SPACE, ArgumentError, LineParse, parse_line
+from dockeropt.record import record
 
 if TYPE_CHECKING:
     from dockeropt.grammar.shellwords import HeredocWord
@@ -77,7 +77,7 @@ class InstructionToken(Token):
     __slots__ = ("logical",)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Logical:
     """An instruction's logical line: the physical lines joined as BuildKit joins them.
 

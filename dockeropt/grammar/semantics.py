@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from dockeropt.errors import DockerfileError
+from dockeropt.record import record
 
 # Go's unicode.IsSpace. Python's str.isspace also counts \x1c-\x1f, which Go does not.
 GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -37,7 +37,7 @@ class ArgumentError(DockerfileError):
 Span = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LineParse:
     """BuildKit's reading of one logical line, with offsets into that line.
 

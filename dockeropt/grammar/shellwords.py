@@ -30,9 +30,9 @@ v0.12 one (``False``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from dockeropt.grammar.semantics import GO_SPACE
+from dockeropt.record import record
 
 __all__ = [
     "ShellWordError",
@@ -619,7 +619,7 @@ def process_word(
     )[0]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HeredocWord:
     """A heredoc opener such as ``<<EOF``, ``<<-"EOF"`` or ``3<<EOF``."""
 

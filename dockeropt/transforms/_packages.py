@@ -14,19 +14,19 @@ written (then nothing is added).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, Run, Shell, ShellForm, Stage, User
+from dockeropt.record import record
 from dockeropt.transforms.base import Edit, Finding, Fix, Style, per_tree, script_of
 
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ShellRun:
     """A RUN in shell form whose text is readable, with its stage and parsed script."""
 

@@ -14,12 +14,12 @@ import enum
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, TypeVar
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Node, Run
+from dockeropt.record import field, record
 
 
 class Applicability(enum.Enum):
@@ -28,7 +28,7 @@ class Applicability(enum.Enum):
     SUGGESTION = "suggestion"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Edit:
     """Replace ``source[start:end]`` with ``text``."""
 
@@ -37,7 +37,7 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Fix:
     """Edits that fix a finding, and when they may be applied."""
 
@@ -50,7 +50,7 @@ class Fix:
         return min(e.start for e in self.edits), max(e.end for e in self.edits)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """What a transform found: code, message, where (line, column, offsets), and a fix."""
 
@@ -63,7 +63,7 @@ class Finding:
     fix: Fix | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Context:
     """What a transform may know beyond the tree.
 
@@ -94,7 +94,7 @@ def finding(
     return Finding(code, message, node.line, node.column, node.start, node.end, fix)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Style:
     """How a file writes things, so that lines a fix writes look like their neighbours."""
 

@@ -73,11 +73,11 @@ See also
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile
+from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 
@@ -86,7 +86,7 @@ _CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"}
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Tool:
     name: str
     installs: frozenset

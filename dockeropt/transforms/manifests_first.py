@@ -74,12 +74,12 @@ import json
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, User, Workdir
+from dockeropt.record import field, record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, style_of
 
 CODE = "DO102"
@@ -165,7 +165,7 @@ class ManifestsFirst:
 # --- detection -----------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class _Install:
     """The RUN that installs, and where its chain splits (None: it moves whole)."""
 
@@ -599,7 +599,7 @@ def _env_true(stage: Stage, run: Run, names: tuple[str, ...]) -> bool:
 # --- the build context and .dockerignore --------------------------------------------------
 
 
-@dataclass
+@record
 class _BuildContext:
     root: Path
     ignore: "_Ignore"
@@ -656,7 +656,7 @@ class _BuildContext:
             raise Refused(f"cannot read {name}: {exc}") from None
 
 
-@dataclass
+@record
 class _Ignore:
     """``.dockerignore`` patterns, evaluated as BuildKit does: the last match decides,
     and a pattern that matches a parent folder matches everything below it."""

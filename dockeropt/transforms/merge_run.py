@@ -109,23 +109,12 @@ See also
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
-from dockeropt.transforms.base import (
-    Applicability,
-    Context,
-    Edit,
-    Finding,
-    Fix,
-    Style,
-    finding,
-    per_run,
-    script_of,
-    style_of,
-)
+from dockeropt.record import record
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_run, script_of, style_of
 
 MAX_LINES = 30
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
@@ -138,7 +127,7 @@ _LIST_SEPARATORS = frozenset({";", "&", "\n"})
 _REASONS = {"trailing-comment": "it ends with a shell comment, which would swallow '&& ...'"}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ShellInfo:
     """The shell a stage's RUNs run in, as far as merging cares."""
 
@@ -149,7 +138,7 @@ class ShellInfo:
 UNKNOWN_SHELL = ShellInfo(posix=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Link:
     """How a RUN joins the RUN above it: braced or not, or why it cannot."""
 

@@ -73,11 +73,11 @@ See also
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from dockeropt.cst import Copy, Dockerfile, Run
+from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, style_of
 
@@ -87,7 +87,7 @@ _NPM_INSTALLS = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-
 _YARN_INSTALLS = frozenset({None, "install", "add", "global"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Cache:
     """One tool's download cache: where it is and how it is cleaned."""
 

@@ -1,0 +1,208 @@
+"""Value classes declared like dataclasses, made without the cost of making a dataclass.
+
+``@record(frozen=True, slots=True)`` reads a class's annotated fields and gives it what
+``@dataclasses.dataclass`` would: ``__init__`` (defaults, ``field(default_factory=...)``),
+``__repr__``, ``__eq__``, ``__hash__`` for frozen records, ``__match_args__``, slots, and
+frozen instances that refuse assignment; ``replace`` and ``fields`` work as theirs do.
+
+Why not dataclasses: on Python 3.11 processing one dataclass takes about 0.6 ms (it compiles
+each generated method separately and imports ``inspect``), and dockeropt declares some fifty,
+so they were half of the start-up time of a ``--check`` on a small file. A record compiles
+only its ``__init__``, and its other methods are shared functions that read ``__fields__``.
+A frozen record's ``__init__`` writes through the slot descriptors, which also makes
+creating a node faster than a frozen dataclass does.
+
+What is left out because nothing here uses it: ``init=False`` fields, ``InitVar``,
+``__post_init__``, keyword-only fields, ordering.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+__all__ = ["FrozenInstanceError", "field", "fields", "record", "replace"]
+
+
+class FrozenInstanceError(AttributeError):
+    """Assignment to a field of a frozen record."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Field:
+    """What ``field()`` says about one field."""
+
+    __slots__ = ("name", "default", "default_factory", "repr", "compare")
+
+    def __init__(self, default: Any, default_factory: Any, repr: bool, compare: bool) -> None:
+        self.name = ""
+        self.default = default
+        self.default_factory = default_factory
+        self.repr = repr
+        self.compare = compare
+
+
+def field(*, default: Any = MISSING, default_factory: Callable[[], Any] | Any = MISSING, repr: bool = True, compare: bool = True) -> Any:
+    """A field's default or default factory, and whether repr and equality read it."""
+    if default is not MISSING and default_factory is not MISSING:
+        raise ValueError("a field cannot have both a default and a default_factory")
+    return Field(default, default_factory, repr, compare)
+
+
+def record(cls: type | None = None, /, *, frozen: bool = False, slots: bool = False) -> Any:
+    """Make ``cls`` a record; usable bare (``@record``) or with options."""
+
+    def wrap(cls: type) -> type:
+        return _make(cls, frozen, slots)
+
+    return wrap if cls is None else wrap(cls)
+
+
+def fields(obj: Any) -> tuple[Field, ...]:
+    """The fields of a record class or instance, in order."""
+    return obj.__fields__
+
+
+def replace(obj: Any, /, **changes: Any) -> Any:
+    """A copy of a record with some fields changed."""
+    values = {f.name: getattr(obj, f.name) for f in obj.__fields__}
+    values.update(changes)
+    return obj.__class__(**values)
+
+
+# --- the methods every record shares -----------------------------------------------------
+
+
+def _repr(self: Any) -> str:
+    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self.__fields__ if f.repr)
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+def _key(self: Any) -> tuple:
+    return tuple(getattr(self, f.name) for f in self.__fields__ if f.compare)
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return self is other or _key(self) == _key(other)
+
+
+def _hash(self: Any) -> int:
+    return hash(_key(self))
+
+
+def _frozen_setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r} of a frozen {self.__class__.__name__}")
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r} of a frozen {self.__class__.__name__}")
+
+
+def _getstate(self: Any) -> tuple:
+    return tuple(getattr(self, f.name) for f in self.__fields__)
+
+
+def _setstate(self: Any, state: tuple) -> None:
+    for f, value in zip(self.__fields__, state):
+        object.__setattr__(self, f.name, value)
+
+
+# --- making the class --------------------------------------------------------------------
+
+
+def _own_fields(cls: type) -> list[Field]:
+    own = []
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if isinstance(annotation, str) and annotation.startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        value = cls.__dict__.get(name, MISSING)
+        spec = value if isinstance(value, Field) else Field(value, MISSING, True, True)
+        spec.name = name
+        own.append(spec)
+    return own
+
+
+def _make(cls: type, frozen: bool, slots: bool) -> type:
+    inherited: dict[str, Field] = {}
+    for base in reversed(cls.__mro__[1:]):
+        for f in base.__dict__.get("__fields__", ()):
+            inherited[f.name] = f
+    own = _own_fields(cls)
+    for f in own:
+        inherited[f.name] = f
+    all_fields = tuple(inherited.values())
+
+    namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    for f in own:  # defaults live in __init__, not as class attributes (they would clash with slots)
+        if isinstance(namespace.get(f.name), Field) or slots:
+            namespace.pop(f.name, None)
+    if slots:
+        namespace["__slots__"] = tuple(f.name for f in own)
+    namespace["__fields__"] = all_fields
+    namespace["__match_args__"] = tuple(f.name for f in all_fields)
+    namespace.setdefault("__repr__", _repr)
+    namespace.setdefault("__eq__", _eq)
+    if frozen:
+        namespace.setdefault("__hash__", _hash)
+        namespace["__setattr__"] = _frozen_setattr
+        namespace["__delattr__"] = _frozen_delattr
+        if slots:
+            namespace["__getstate__"] = _getstate
+            namespace["__setstate__"] = _setstate
+    elif "__hash__" not in cls.__dict__ or cls.__dict__["__hash__"] is None:
+        namespace["__hash__"] = None  # mutable and compared by value: unhashable, as a dataclass
+
+    new = type(cls)(cls.__name__, cls.__bases__, namespace) if slots else cls
+    if not slots:
+        for key in ("__fields__", "__match_args__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+            if key in namespace:
+                setattr(new, key, namespace[key])
+        for f in own:
+            if isinstance(cls.__dict__.get(f.name), Field):
+                delattr(new, f.name)
+    new.__init__ = _init(new, all_fields, frozen)  # type: ignore[misc]
+    return new
+
+
+def _init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
+    """Compile the record's ``__init__``: one statement per field, nothing looked up by name."""
+    scope: dict[str, Any] = {"MISSING": MISSING, "_setattr": object.__setattr__}
+    params, body = [], []
+    for i, f in enumerate(all_fields):
+        if f.default is not MISSING:
+            scope[f"_d{i}"] = f.default
+            params.append(f"{f.name}=_d{i}")
+        elif f.default_factory is not MISSING:
+            scope[f"_f{i}"] = f.default_factory
+            params.append(f"{f.name}=MISSING")
+            body.append(f" if {f.name} is MISSING: {f.name} = _f{i}()")
+        else:
+            params.append(f.name)
+        descriptor = _slot(cls, f.name)
+        if not frozen:
+            body.append(f" self.{f.name} = {f.name}")
+        elif descriptor is not None:
+            scope[f"_s{i}"] = descriptor.__set__
+            body.append(f" _s{i}(self, {f.name})")
+        else:
+            body.append(f" _setattr(self, {f.name!r}, {f.name})")
+    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or " pass") + "\n"
+    exec(source, scope)
+    function = scope["__init__"]
+    function.__qualname__ = f"{cls.__qualname__}.__init__"
+    return function
+
+
+def _slot(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__.get("__slots__", ()):
+            return klass.__dict__[name]
+    return None

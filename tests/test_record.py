@@ -1,0 +1,104 @@
+"""Records behave as the dataclasses they replace: init, defaults, repr, equality, hashing,
+frozenness, slots, inheritance, replace and pickling."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from dockeropt.record import FrozenInstanceError, field, fields, record, replace
+
+
+@record(frozen=True, slots=True)
+class Point:
+    x: int
+    y: int = 0
+    note: str = field(default="", repr=False, compare=False)
+
+
+@record(frozen=True, slots=True)
+class Point3(Point):
+    z: int = 0
+
+
+class Named(Point3):
+    """A subclass left undecorated, as cst's Run is of _CommandInstruction."""
+
+
+@record
+class Bag:
+    items: list[int] = field(default_factory=list)
+    label: str = "bag"
+
+
+def test_init_defaults_and_keywords() -> None:
+    assert (Point(1).x, Point(1).y) == (1, 0)
+    assert Point(y=2, x=1) == Point(1, 2)
+    with pytest.raises(TypeError):
+        Point()  # type: ignore[call-arg]
+
+
+def test_repr_leaves_out_repr_false_fields() -> None:
+    assert repr(Point(1, 2, note="hidden")) == "Point(x=1, y=2)"
+    assert repr(Bag()) == "Bag(items=[], label='bag')"
+
+
+def test_equality_and_hash_skip_compare_false_fields() -> None:
+    assert Point(1, 2, note="a") == Point(1, 2, note="b")
+    assert hash(Point(1, 2, note="a")) == hash(Point(1, 2, note="b"))
+    assert Point(1, 2) != Point(1, 3)
+    assert Point(1, 2) != Point3(1, 2), "different classes never compare equal"
+    assert Point(1, 2) != (1, 2)
+
+
+def test_frozen_refuses_assignment_and_deletion() -> None:
+    p = Point(1)
+    with pytest.raises(FrozenInstanceError):
+        p.x = 2  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del p.x  # type: ignore[misc]
+    assert p.x == 1
+
+
+def test_slots_and_inheritance() -> None:
+    p = Point3(1, 2, z=3)
+    assert not hasattr(Point(1), "__dict__")
+    assert [f.name for f in fields(p)] == ["x", "y", "note", "z"]
+    assert (p.x, p.y, p.z) == (1, 2, 3)
+    assert Point3.__match_args__ == ("x", "y", "note", "z")
+    n = Named(5)
+    assert n.x == 5 and isinstance(n, Point3)
+    with pytest.raises(FrozenInstanceError):
+        n.z = 1  # type: ignore[misc]
+
+
+def test_mutable_records_are_unhashable_and_get_fresh_defaults() -> None:
+    a, b = Bag(), Bag()
+    a.items.append(1)
+    assert b.items == []
+    a.label = "changed"
+    assert a.label == "changed"
+    with pytest.raises(TypeError):
+        hash(a)
+
+
+def test_replace_copies_with_changes() -> None:
+    p = Point3(1, 2, note="n", z=3)
+    q = replace(p, y=9)
+    assert (q.x, q.y, q.note, q.z) == (1, 9, "n", 3) and p.y == 2
+    with pytest.raises(TypeError):
+        replace(p, nope=1)
+
+
+@pytest.mark.parametrize("value", [Point(1, 2, note="n"), Point3(1, 2, z=3), Named(4), Bag([1], "x")], ids=repr)
+def test_pickle_and_copy_round_trip(value: object) -> None:
+    for again in (pickle.loads(pickle.dumps(value)), copy.copy(value), copy.deepcopy(value)):
+        assert again == value and type(again) is type(value)
+        assert [getattr(again, f.name) for f in fields(again)] == [getattr(value, f.name) for f in fields(value)]
+
+
+def test_a_field_cannot_have_two_defaults() -> None:
+    with pytest.raises(ValueError):
+        field(default=1, default_factory=list)
