@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Collection
 
 from dockeropt.record import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from dockeropt.record import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
     from dockeropt.cst import Dockerfile, Trivia
     from dockeropt.transforms.base import Finding, Transform
 

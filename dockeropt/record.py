@@ -8,7 +8,7 @@ frozen instances that refuse assignment; ``replace`` and ``fields`` work as thei
 Why not dataclasses: on Python 3.11 processing one dataclass takes about 0.6 ms (it compiles
 each generated method separately and imports ``inspect``), and dockeropt declares some fifty,
 so they were half of the start-up time of a ``--check`` on a small file. A record compiles
-only its ``__init__``, and its other methods are shared functions that read ``__fields__``.
+only its ``__init__`` (when the first one is made), and its other methods are shared functions that read ``__fields__``.
 A frozen record's ``__init__`` writes through the slot descriptors, which also makes
 creating a node faster than a frozen dataclass does.
 
@@ -18,7 +18,10 @@ What is left out because nothing here uses it: ``init=False`` fields, ``InitVar`
 
 from __future__ import annotations
 
-from typing import Any, Callable
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["FrozenInstanceError", "field", "fields", "record", "replace"]
 
@@ -32,7 +35,7 @@ class _Missing:
         return "MISSING"
 
 
-MISSING: Any = _Missing()
+MISSING = _Missing()
 
 
 class Field:
@@ -168,8 +171,24 @@ def _make(cls: type, frozen: bool, slots: bool) -> type:
         for f in own:
             if isinstance(cls.__dict__.get(f.name), Field):
                 delattr(new, f.name)
-    new.__init__ = _init(new, all_fields, frozen)  # type: ignore[misc]
+    new.__init__ = _first_init(new, all_fields, frozen)  # type: ignore[misc]
     return new
+
+
+def _first_init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
+    """An ``__init__`` that compiles the real one when the first record is made.
+
+    A run makes records of only some of the classes it imports; compiling the others'
+    ``__init__`` at import time would be start-up time spent for nothing.
+    """
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if cls.__dict__.get("__init__") is __init__:
+            cls.__init__ = _init(cls, all_fields, frozen)  # type: ignore[misc]
+        cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
 
 
 def _init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..., None]:

@@ -14,9 +14,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Callable, Iterable
 
 from dockeropt.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 

@@ -29,13 +29,15 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_right
-from typing import TYPE_CHECKING, Iterator
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar.semantics import GO_SPACE, ArgumentError, LineParse, parse_line
 from dockeropt.record import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from dockeropt.grammar.shellwords import HeredocWord
 
 BOM = "\ufeff"

@@ -11,15 +11,21 @@ Regenerate after editing the grammar:  python -m dockeropt.grammar.table
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+import os
 
 from dockeropt.errors import DockerfileError
+from dockeropt.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from pathlib import Path
 
 END = "$END"
 
 
-class Table(NamedTuple):
+@record(frozen=True, slots=True)
+class Table:
     grammar: str  # the grammar text this table was computed from
     start: int  # the start state
     accept: int  # the state in which $END accepts
@@ -30,7 +36,8 @@ class Table(NamedTuple):
 
 
 def grammar_text() -> str:
-    return Path(__file__).with_name("dockerfile.lark").read_text(encoding="utf-8")
+    with open(os.path.join(os.path.dirname(__file__), "dockerfile.lark"), encoding="utf-8") as f:
+        return f.read()
 
 
 def compute(grammar: str) -> Table:
@@ -149,6 +156,8 @@ def _with_end(tokens: Iterable) -> Iterable:
 
 def write(path: Path | None = None) -> Path:
     """Write ``_table.py`` from the grammar, as Lark computes it now."""
+    from pathlib import Path
+
     table = compute(grammar_text())
     path = path or Path(__file__).with_name("_table.py")
     lines = [

@@ -82,9 +82,9 @@ See also
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from functools import lru_cache
-from importlib import resources
 from typing import Iterable, Iterator
 
 from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, ImageRef, Run, ShellForm, Stage
@@ -243,5 +243,7 @@ def siblings(image: str) -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _official_tags() -> dict[str, list[str]]:
-    data = resources.files("dockeropt").joinpath("data/official-image-tags.json").read_text(encoding="utf-8")
-    return json.loads(data)["images"]
+    # beside the package, as pip installs it (importlib.resources would cost more than the read)
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "official-image-tags.json")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)["images"]
