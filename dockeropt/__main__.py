@@ -1,3 +1,3 @@
-from dockeropt.cli import main
+from dockeropt.command import main
 
 main()

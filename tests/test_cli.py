@@ -258,3 +258,91 @@ def test_lsp_is_a_subcommand() -> None:
     proc = run("lsp", "--help")
     assert proc.returncode == 0
     assert b"language server" in proc.stdout
+
+
+# --- the command line read without click ------------------------------------------------------
+
+# Command lines that command.main reads itself: click must read each the same way.
+SIMPLE = [
+    [],
+    ["--check"],
+    ["Dockerfile"],
+    ["--fix", "-"],
+    ["-", "--fix"],
+    ["--fix", "--stdin-filename", "app/Dockerfile", "-"],
+    ["--stdin-filename=app/Dockerfile", "--fix", "-"],
+    ["--diff", "a/Dockerfile", "b"],
+    ["--check", "--diff", "--fix", "."],
+    ["--unsafe-fixes", "--fix", "Dockerfile"],
+    ["--no-unsafe-fixes", "."],
+    ["--format", "json", "."],
+    ["--format=sarif"],
+    ["--format", "github", "--check", "x", "y", "z"],
+    ["--diff", "--format", "text"],
+    ["--stdin-filename", "name with spaces", "-"],
+]
+
+# Command lines it leaves to click: help, version, what it does not read, and every mistake.
+DEFERRED = [
+    ["-h"],
+    ["--help"],
+    ["--version"],
+    ["parse", "Dockerfile"],
+    ["lsp"],
+    ["--select", "DO101"],
+    ["--ignore=DO1", "."],
+    ["--config", "ci.toml"],
+    ["--fix", "--fix"],
+    ["--unsafe-fixes", "--no-unsafe-fixes"],
+    ["--format", "xml"],
+    ["--format"],
+    ["--stdin-filename"],
+    ["--stdin-filename", "--fix"],
+    ["--diff", "--format", "json"],
+    ["-", "Dockerfile"],
+    ["--", "Dockerfile"],
+    ["--fix=yes"],
+    [""],
+    ["-x"],
+    ["--che"],
+]
+
+
+class _Captured(Exception):
+    pass
+
+
+@pytest.mark.parametrize("args", SIMPLE, ids=" ".join)
+def test_the_simple_reader_agrees_with_click(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockeropt import cli, command
+
+    def capture(paths, options) -> None:  # noqa: ANN001
+        raise _Captured(list(paths), options)
+
+    monkeypatch.setattr(command, "run", capture)
+    with pytest.raises(_Captured) as by_click:
+        cli.run_command.main(args, prog_name="dockeropt", standalone_mode=False)
+    assert command.read_simple(args) == tuple(by_click.value.args)
+
+
+@pytest.mark.parametrize("args", DEFERRED, ids=" ".join)
+def test_the_rest_is_left_to_click(args: list[str]) -> None:
+    from dockeropt import command
+
+    assert command.read_simple(args) is None
+
+
+def test_format_on_save_does_not_import_click() -> None:
+    probe = (
+        "import sys\nfrom dockeropt.command import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\nloaded: ' + ' '.join(m for m in ('click', 'rich', 'difflib') if m in sys.modules))\n"
+    )
+
+    def loaded(*args: str) -> tuple[bytes, list[str]]:
+        done = subprocess.run([sys.executable, "-c", probe, *args], input=b"FROM alpine\nRUN a\nRUN b\n", capture_output=True)
+        return done.stdout, done.stderr.decode().rpartition("loaded:")[2].split()
+
+    assert loaded("--fix", "-") == (b"FROM alpine\nRUN a \\\n    && b\n", [])
+    assert loaded("--select", "DO101", "--fix", "-") == (b"FROM alpine\nRUN a \\\n    && b\n", ["click"]), "click reads the rest"
+    assert loaded("--diff", "-")[1] == ["difflib"]

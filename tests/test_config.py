@@ -160,22 +160,22 @@ def test_options_reach_the_transforms(tmp_path: Path) -> None:
 
 
 def test_extra_manifests_reach_the_context(tmp_path: Path) -> None:
-    from dockeropt import cli
+    from dockeropt import command
 
     (tmp_path / ".dockeropt.toml").write_text("extra-manifests = ['deps/*.lock']\n[options.DO101]\nmax_lines = 9\n")
-    options = cli.Options(False, False, False, None, (), (), None)
-    job = cli._job("Dockerfile", tmp_path, cli.Configs(None), options, path=tmp_path / "Dockerfile")
+    options = command.Options(False, False, False, None, (), (), None)
+    job = command._job("Dockerfile", tmp_path, command.Configs(None), options, path=tmp_path / "Dockerfile")
     assert job.settings.options == {"DO101": {"max_lines": 9}, "DO102": {"extra_manifests": ["deps/*.lock"]}}
 
 
 def test_unsafe_fixes_from_the_configuration_and_the_flag_that_overrides_it(tmp_path: Path) -> None:
-    from dockeropt import cli
+    from dockeropt import command
 
     (tmp_path / ".dockeropt.toml").write_text("unsafe-fixes = true\n")
-    configs = cli.Configs(None)
+    configs = command.Configs(None)
     for flag, expected in ((None, True), (False, False), (True, True)):
-        options = cli.Options(True, False, False, flag, (), (), None)
-        assert cli._job("x", tmp_path, configs, options).settings.unsafe is expected
+        options = command.Options(True, False, False, flag, (), (), None)
+        assert command._job("x", tmp_path, configs, options).settings.unsafe is expected
 
 
 def test_an_explicit_config_overrides_discovery(tmp_path: Path) -> None:
