@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 
 from dockeropt.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from dockeropt.cst import Dockerfile, Trivia
     from dockeropt.transforms.base import Finding, Transform
@@ -73,7 +74,7 @@ class Suppressions:
     ends: tuple[int, ...]
     per_instruction: tuple[frozenset[str], ...]
 
-    def keeps(self, finding: "Finding") -> bool:
+    def keeps(self, finding: Finding) -> bool:
         if _covered(finding.code, self.file_wide):
             return False
         first = max(bisect_right(self.starts, finding.start) - 1, 0)
@@ -87,7 +88,7 @@ def _covered(code: str, prefixes: frozenset[str]) -> bool:
     return any(code.startswith(p) for p in prefixes)
 
 
-def _above(leading: tuple["Trivia", ...]) -> Iterator["Trivia"]:
+def _above(leading: tuple[Trivia, ...]) -> Iterator[Trivia]:
     """The comment lines directly above an instruction: the last run of comments, no blank line after."""
     for trivia in reversed(leading):
         if trivia.kind != "comment":
@@ -95,7 +96,7 @@ def _above(leading: tuple["Trivia", ...]) -> Iterator["Trivia"]:
         yield trivia
 
 
-def suppressions(tree: "Dockerfile", hadolint: Mapping[str, Sequence[str]]) -> Suppressions:
+def suppressions(tree: Dockerfile, hadolint: Mapping[str, Sequence[str]]) -> Suppressions:
     file_wide: set[str] = set()
     starts, ends, per = [], [], []
     for inst in tree.instructions:
@@ -119,10 +120,34 @@ def suppressions(tree: "Dockerfile", hadolint: Mapping[str, Sequence[str]]) -> S
     return Suppressions(frozenset(file_wide), tuple(starts), tuple(ends), tuple(per))
 
 
-def hadolint_map(transforms: Iterable["Transform"]) -> dict[str, tuple[str, ...]]:
-    """hadolint rule -> our codes, from each transform's optional ``hadolint`` attribute."""
-    out: dict[str, tuple[str, ...]] = {}
-    for t in transforms:
-        for rule in getattr(t, "hadolint", ()):
-            out[rule.upper()] = (*out.get(rule.upper(), ()), t.code)
-    return out
+def hadolint_map(transforms: Iterable[Transform]) -> Mapping[str, tuple[str, ...]]:
+    """hadolint rule -> our codes, from each transform's optional ``hadolint`` attribute.
+
+    Read when a ``# hadolint ignore=`` comment first asks, not before: reading the
+    attribute imports the transform's module, which files without such comments skip.
+    """
+    return _HadolintMap(transforms)
+
+
+class _HadolintMap(Mapping):
+    def __init__(self, transforms: Iterable[Transform]) -> None:
+        self._transforms = transforms
+        self._map: dict[str, tuple[str, ...]] | None = None
+
+    def _loaded(self) -> dict[str, tuple[str, ...]]:
+        if self._map is None:
+            out: dict[str, tuple[str, ...]] = {}
+            for t in self._transforms:
+                for rule in getattr(t, "hadolint", ()):
+                    out[rule.upper()] = (*out.get(rule.upper(), ()), t.code)
+            self._map = out
+        return self._map
+
+    def __getitem__(self, rule: str) -> tuple[str, ...]:
+        return self._loaded()[rule]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
