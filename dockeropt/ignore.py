@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
+from functools import lru_cache
 
 from dockeropt.record import record
 
@@ -36,10 +37,9 @@ if TYPE_CHECKING:
     from dockeropt.cst import Dockerfile, Trivia
     from dockeropt.transforms.base import Finding, Transform
 
-_COMMENT = re.compile(
+_COMMENT = (
     r"(?:(?P<ours>dockeropt\s*:\s*(?P<scope>ignore-file|ignore))|(?P<theirs>hadolint\s+(?P<glob>global\s+)?ignore))"
-    r"(?:\s*=\s*(?P<codes>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*))?\s*(?:$|\s)",
-    re.IGNORECASE,
+    r"(?:\s*=\s*(?P<codes>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*))?\s*(?:$|\s)"
 )
 EVERYTHING = frozenset({""})  # the empty prefix: every code starts with it
 
@@ -52,9 +52,17 @@ class Directive:
     codes: frozenset[str]  # our codes or prefixes; EVERYTHING for a bare ignore-file
 
 
+@lru_cache(maxsize=1)
+def _comment_pattern() -> re.Pattern[str]:
+    return re.compile(_COMMENT, re.IGNORECASE)
+
+
 def read_comment(comment: str, hadolint: Mapping[str, Sequence[str]]) -> Directive | None:
     """The suppression a comment's text (after ``#``) asks for, or None."""
-    m = _COMMENT.match(comment.strip())
+    text = comment.strip()
+    if not text[:9].lower().startswith(("dockeropt", "hadolint")):
+        return None  # most comments: no need to compile the pattern, nor to run it
+    m = _comment_pattern().match(text)
     if m is None:
         return None
     codes = [c.strip().upper() for c in (m["codes"] or "").split(",") if c.strip()]
