@@ -26,6 +26,7 @@ class Result:
     findings: list[Finding]  # what remains in the output (all of them when not fixing)
     applied: list[Finding] = field(default_factory=list)
     reverted: str | None = None  # why fixes were thrown away
+    found: list[Finding] = field(default_factory=list)  # the findings of the source as it is
 
     @property
     def changed(self) -> bool:
@@ -129,15 +130,15 @@ def run(
     reject the rewrite.
     """
     tree = parse(text)
-    findings = collect(tree, context, transforms, keep)
+    found = findings = collect(tree, context, transforms, keep)
     if not fix:
-        return Result(text, text, findings)
+        return Result(text, text, findings, found=found)
     applied: list[Finding] = []
     current = text
     for _ in range(MAX_PASSES):
         fixable = [f for f in findings if applicable(f.fix, unsafe)]
         if not fixable:
-            return Result(text, current, findings, applied)
+            return Result(text, current, findings, applied, found=found)
         chosen = choose(fixable, tree)
         new_text = apply(current, (f.fix for f in chosen))
         try:
@@ -147,9 +148,9 @@ def run(
         except (DockerfileError, ValueError) as exc:
             codes = ", ".join(sorted({f.code for f in chosen}))
             reason = f"fixes by {codes} made a file that does not parse ({exc}); left unchanged"
-            return Result(text, text, collect(parse(text), context, transforms, keep), [], reason)
+            return Result(text, text, found, [], reason, found)
         applied.extend(chosen)
         current = new_text
         findings = collect(tree, context, transforms, keep)
     reason = f"fixes did not settle after {MAX_PASSES} passes; left unchanged"
-    return Result(text, text, collect(parse(text), context, transforms, keep), [], reason)
+    return Result(text, text, found, [], reason, found)

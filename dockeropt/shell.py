@@ -75,6 +75,8 @@ _OPERATORS = (
 )
 # The operators each first character can start, in the order above.
 _OPERATORS_BY_FIRST = {c: tuple(op for op in _OPERATORS if op[0] == c) for c in {op[0] for op in _OPERATORS}}
+# Where an operator may start: its first character, or the digits of an io_number (``2>``).
+_OPERATOR_STARTS = frozenset(_OPERATORS_BY_FIRST) | frozenset("0123456789")
 _REDIRECT_OPERATORS = frozenset({
     "<<<", "<<-", "&>>", "<<", ">>", "<&", ">&", "<>", ">|", "&>", "<", ">",
 })
@@ -425,7 +427,7 @@ class _Lexer:
             elif c == ")" and self._closes_substitution():
                 self.closed = True
                 break
-            elif not self._read_operator():
+            elif c not in _OPERATOR_STARTS or not self._read_operator():
                 self._read_word()
         for pending in self._pending:
             self._error("unterminated", f"here-document {pending.delimiter!r} has no body",
@@ -545,6 +547,12 @@ class _Lexer:
     def _read_word(self) -> None:
         text, n = self.text, len(self.text)
         start = pos = self.pos
+        plain = _PLAIN_RUN.match(text, pos)
+        if plain is not None and (plain.end() == n or text[plain.end()] in _METACHARACTERS):
+            # most words have no quote, escape or expansion: the word is its own value
+            self.pos = plain.end()
+            self._emit(WORD, start, self.pos, plain.group())
+            return
         parts: list[str] = []
         quoted = False
         self._saw_expansion = False
@@ -1699,6 +1707,23 @@ def _parse_options(args: Sequence[Token], value_options: frozenset[str]
     return options, positionals
 
 
+def tool_of(command: SimpleCommand) -> str | None:
+    """The ``tool`` of ``invocation(command)``, without reading the options (much cheaper)."""
+    return _read_tool(command.words)[1] if command.words else None
+
+
+def _read_tool(words: tuple[Token, ...]) -> tuple[Token, str, int, tuple[str, ...]]:
+    """The program's word, the tool, the index of the word before its arguments, the wrappers."""
+    i, wrappers = _unwrap(words)
+    program = words[i]
+    tool = _basename(program.value)
+    if _is_python(tool):
+        module = _python_module(words, i)
+        if module is not None:
+            tool, i = module
+    return program, _canonical_tool(tool), i, wrappers
+
+
 def invocation(command: SimpleCommand) -> Invocation | None:
     """Read a simple command as ``tool [options] subcommand [operands]``.
 
@@ -1715,14 +1740,7 @@ def invocation(command: SimpleCommand) -> Invocation | None:
     words = command.words
     if not words:
         return None
-    i, wrappers = _unwrap(words)
-    program = words[i]
-    tool = _basename(program.value)
-    if _is_python(tool):
-        module = _python_module(words, i)
-        if module is not None:
-            tool, i = module
-    tool = _canonical_tool(tool)
+    program, tool, i, wrappers = _read_tool(words)
     options, positionals = _parse_options(words[i + 1:], VALUE_OPTIONS.get(tool, frozenset()))
     subcommand = positionals[0].value if positionals else None
     operand_tokens = tuple(positionals[1:])

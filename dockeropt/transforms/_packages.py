@@ -14,13 +14,12 @@ written (then nothing is added).
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Iterable, Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, Run, Shell, ShellForm, Stage, User
 from dockeropt.record import record
-from dockeropt.transforms.base import Edit, Finding, Fix, Style, per_tree, script_of
+from dockeropt.transforms.base import Edit, Finding, Fix, Style, per_script, per_tree, script_of
 
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
@@ -45,15 +44,32 @@ class ShellRun:
 
     def invocations(self, *tools: str) -> list[shell.Invocation]:
         """Like ``shell.package_manager_commands(self.script, tools)``."""
-        return [i for i in self._invocations if i.tool in tools]
-
-    @cached_property
-    def _invocations(self) -> tuple[shell.Invocation, ...]:
-        # every rule asks about its own tools: read each command once
-        return tuple(i for i in map(shell.invocation, self.script.commands) if i is not None)
+        return _invocations(self.script).of(tools)
 
     def mentions(self, fragment: str) -> bool:
         return fragment in self.text
+
+
+class _Invocations:
+    """A script's commands read as invocations, each the first time a rule asks about its
+    tool: the rules ask about a few package managers, and most commands run something else."""
+
+    def __init__(self, script: shell.Script) -> None:
+        self.commands = script.commands
+        self.tools = tuple(map(shell.tool_of, script.commands))
+        self.read: dict[int, shell.Invocation] = {}  # by command index
+
+    def of(self, tools: tuple[str, ...]) -> list[shell.Invocation]:
+        found = []
+        for index, tool in enumerate(self.tools):
+            if tool in tools:
+                if index not in self.read:
+                    self.read[index] = shell.invocation(self.commands[index])
+                found.append(self.read[index])
+        return found
+
+
+_invocations = per_script(_Invocations)
 
 
 def shell_runs(tree: Dockerfile) -> Iterator[ShellRun]:

@@ -76,14 +76,16 @@ class AddToCopy:
     summary = "Use COPY instead of ADD for local files and folders"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        style = None
+        style = root = None
         for inst in tree.instructions:
             if not isinstance(inst, Add):
                 continue
             sources = _sources(inst)
             if sources is None:
                 continue
-            verdict = _verdict(context.build_context, sources)
+            if root is None and context.build_context is not None:
+                root = Path(os.path.realpath(context.build_context))
+            verdict = _verdict(root, sources)
             if verdict == "archive":
                 continue
             style = style or style_of(tree)
@@ -122,12 +124,11 @@ def _sources(add: Add) -> tuple[str, ...] | None:
     return sources
 
 
-def _verdict(build_context: Path | None, sources: Sequence[str]) -> str:
+def _verdict(root: Path | None, sources: Sequence[str]) -> str:
     """``local`` (no source is an archive), ``archive``, or which source could not be
-    checked and why."""
-    if build_context is None:
+    checked and why; ``root`` is the build context, links resolved."""
+    if root is None:
         return f"`{sources[0]}` is a tar archive (not checked: no build context)" if sources else "local"
-    root = Path(os.path.realpath(build_context))
     for source in sources:
         matches = _matches(root, source)
         if not matches:

@@ -14,6 +14,7 @@ import enum
 import re
 import threading
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, TypeVar
 
@@ -141,27 +142,35 @@ def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
     return cached
 
 
-def per_run(compute: Callable[[Dockerfile, Run], _T]) -> Callable[[Dockerfile, Run], _T]:
-    """``compute(tree, run)`` worked out once per RUN of a tree (see ``per_tree``)."""
-    table: Callable[[Dockerfile], dict[int, tuple[Run, _T]]] = per_tree(lambda tree: {})
+_SCRIPTS = 256  # how many RUN texts each script cache holds: a file's RUNs, and more
 
-    def cached(tree: Dockerfile, run: Run) -> _T:
-        values = table(tree)
-        hit = values.get(id(run))
-        if hit is not None and hit[0] is run:
-            return hit[1]
-        value = compute(tree, run)
-        values[id(run)] = (run, value)
-        return value
+
+def script_of(tree: Dockerfile, run: Run) -> shell.Script:
+    """The parsed shell text of a shell-form RUN of ``tree``."""
+    return _read_script(run.command.text)
+
+
+# Keyed by the text, not the tree: after a fix the engine checks the whole file again, and
+# the RUNs the fix did not touch read as they did (a ``Script`` holds no node of the tree).
+_read_script = lru_cache(maxsize=_SCRIPTS)(shell.parse)
+
+
+def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script], _T]:
+    """``compute(script)`` worked out once per script text, as ``script_of`` parses it.
+
+    The value is shared by every tree with a RUN of that text: it must hold no node of a tree,
+    and the parts of the script it holds are equal to the given script's, not always the same objects.
+    """
+
+    @lru_cache(maxsize=_SCRIPTS)
+    def by_text(text: str) -> _T:
+        return compute(_read_script(text))
+
+    def cached(script: shell.Script) -> _T:
+        return by_text(script.text)
 
     cached.__doc__ = compute.__doc__
     return cached
-
-
-@per_run
-def script_of(tree: Dockerfile, run: Run) -> shell.Script:
-    """The parsed shell text of a shell-form RUN of ``tree``, parsed once per tree."""
-    return shell.parse(run.command.text)
 
 
 _INDENT = re.compile(r"[ \t]+")

@@ -157,9 +157,8 @@ class ManifestsFirst:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
-        build_context = _BuildContext.open(context)
         for stage in tree.stages:
-            yield from _check_stage(tree, stage, build_context, style)
+            yield from _check_stage(tree, stage, context, style)
 
 
 # --- detection -----------------------------------------------------------------------------
@@ -174,8 +173,7 @@ class _Install:
     split_after: int | None  # index of the last command that runs before the sources
 
 
-def _check_stage(tree: Dockerfile, stage: Stage, build_context: "_BuildContext | None",
-                 style: Style) -> Iterator[Finding]:
+def _check_stage(tree: Dockerfile, stage: Stage, context: Context, style: Style) -> Iterator[Finding]:
     workdir: str | None = "/" if stage.from_.image and stage.from_.image.name == "scratch" else None
     body = stage.instructions
     for i, inst in enumerate(body):
@@ -189,7 +187,8 @@ def _check_stage(tree: Dockerfile, stage: Stage, build_context: "_BuildContext |
             subject = next(parsed.commands[k].text for k, d in installs.items() if d.from_manifests or d.needs_sources)
             try:
                 found = _plan_run(run, parsed, installs)
-                yield _rewrite(tree, stage, i, found, workdir, build_context, style, subject)
+                # the build context is read only here: few files get this far
+                yield _rewrite(tree, stage, i, found, workdir, _BuildContext.open(context), style, subject)
             except Refused as exc:
                 yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
 

@@ -114,7 +114,7 @@ from typing import Iterator, Sequence
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
 from dockeropt.record import record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_run, script_of, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, style_of
 
 MAX_LINES = 30
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
@@ -286,7 +286,7 @@ def join(
     if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
         return None
     before = script_of(tree, first)
-    for change in state_changes(tree, first):
+    for change in state_changes(before):
         if not (first_wrapped and change.kind == "trailing-separator"):  # ``{ a; }`` ends with ``}``
             return Link(_REASONS.get(change.kind, change.reason))
     if info.errexit and compound_ends(before):
@@ -325,11 +325,11 @@ def compound_ends(script: shell.Script) -> bool:
     return any(item.kind != "simple" for item in tail)
 
 
-@per_run
-def state_changes(tree: Dockerfile, run: Run) -> list[shell.StateChange]:
+@per_script
+def state_changes(script: shell.Script) -> list[shell.StateChange]:
     """``shell.shell_state_changes`` of a RUN, which is asked as the second RUN of a pair
     and again as the first of the next."""
-    return shell.shell_state_changes(script_of(tree, run))
+    return shell.shell_state_changes(script)
 
 
 def second_link(tree: Dockerfile, second: Run) -> Link:
@@ -339,7 +339,7 @@ def second_link(tree: Dockerfile, second: Run) -> Link:
         return Link(f"this RUN's text cannot be read ({script.errors[0].message})")
     if not script.items:
         return Link("this RUN has no command")
-    if any(c.kind == "background" for c in state_changes(tree, second)):
+    if any(c.kind == "background" for c in state_changes(script)):
         return Link("this RUN starts a background job")
     if _LAST_ARGUMENT.search(script.text):
         return Link("this RUN reads $_, the last argument of the command before it")

@@ -132,18 +132,16 @@ class NpmCache:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
-        yarn_tier = Applicability.SAFE if yarn_classic(tree, context.build_context) else Applicability.UNSAFE
         for srun in pk.shell_runs(tree):
             for cache in (NPM, YARN):
-                tier = yarn_tier if cache is YARN else Applicability.SAFE
-                finding = self._cache(tree, srun, cache, tier, style)
+                finding = self._cache(tree, srun, cache, style, context.build_context)
                 if finding is not None:
                     yield finding
             if context.build_context is not None:
                 yield from self._ci(tree, srun, context.build_context)
 
     def _cache(
-        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, tier: Applicability, style: Style
+        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, build_context: Path | None
     ) -> Finding | None:
         invocations = srun.invocations(cache.tool)
         installs = [i for i in invocations if i.subcommand in cache.installs]
@@ -155,21 +153,25 @@ class NpmCache:
         # the cache is in the home of the user that installs, who may clean it
         if not pk.elevated(invocations) and not reads_cache_later(tree, srun, cache):
             edit = pk.append_command(tree, srun, cache.clean, style)
-            fix = Fix(f"Append && {cache.clean}", (edit,), tier) if edit else None
+            fix = Fix(f"Append && {cache.clean}", (edit,), _tier(cache, tree, build_context)) if edit else None
         first = installs[0]
         verb = f"{cache.tool} {first.subcommand or 'install'}"
         message = f"{verb} leaves its download cache in the layer: {cache.clean} in this RUN"
         return pk.command_finding(self.code, message, tree, srun, first.command, fix)
 
     def _ci(self, tree: Dockerfile, srun: pk.ShellRun, build_context: Path) -> Iterator[Finding]:
+        installs = [
+            inv
+            for inv in srun.invocations("npm")
+            if inv.subcommand in ("install", "i", "in", "isntall") and not inv.operands
+            and not inv.has_flag("-g", "--global", "--no-package-lock", "--package-lock-only", "--package-lock")
+        ]
+        if not installs:  # before the build context is read: most RUNs have none
+            return
         lockfile = next((name for name in LOCKFILES if (build_context / name).is_file()), None)
         if lockfile is None or not copies_in(srun, lockfile):
             return
-        for inv in srun.invocations("npm"):
-            if inv.subcommand not in ("install", "i", "in", "isntall") or inv.operands:
-                continue
-            if inv.has_flag("-g", "--global", "--no-package-lock", "--package-lock-only", "--package-lock"):
-                continue
+        for inv in installs:
             verb = pk.subcommand_token(inv)
             start, end = srun.at(verb.start), srun.at(verb.end, end=True)
             fix = Fix("Use npm ci", (Edit(start, end, "ci"),), Applicability.UNSAFE)
@@ -177,6 +179,13 @@ class NpmCache:
                 f"npm {inv.subcommand} with {lockfile} in the build context: npm ci installs exactly the locked versions"
             )
             yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
+
+
+def _tier(cache: Cache, tree: Dockerfile, build_context: Path | None) -> Applicability:
+    """How safe cleaning the cache is (for yarn it depends on its version)."""
+    if cache is YARN and not yarn_classic(tree, build_context):
+        return Applicability.UNSAFE
+    return Applicability.SAFE
 
 
 def reads_cache_later(tree: Dockerfile, srun: pk.ShellRun, cache: Cache) -> bool:
