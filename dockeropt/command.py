@@ -78,9 +78,8 @@ class Configs:
         if self.explicit is not None:
             path: Path | None = self.explicit
         else:
-            folder = folder.resolve()
-            if folder not in self._files:
-                self._files[folder] = config.discover(folder)
+            if folder not in self._files:  # as given: a walk asks about one folder for each of its files
+                self._files[folder] = config.discover(folder.resolve())
             path = self._files[folder]
         if path not in self._loaded:
             try:
@@ -162,17 +161,17 @@ def run_stdin(options: Options) -> int:
 # --- paths -----------------------------------------------------------------------------------
 
 
-def _targets(paths: Sequence[Path], configs: Configs) -> list[Path]:
-    """Named files as they are, folders walked; each file once, in order."""
+def _targets(paths: Sequence[Path], configs: Configs) -> list[tuple[Path, Path]]:
+    """Named files as they are, folders walked; each file once, in order, with its resolved path."""
     seen: set[Path] = set()
     targets = []
     for p in paths:
         found = dockerfiles(p, configs.excluded) if p.is_dir() else [p]
         for path in found:
-            key = path.resolve()
-            if key not in seen:
-                seen.add(key)
-                targets.append(path)
+            resolved = path.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                targets.append((path, resolved))
     return targets
 
 
@@ -190,7 +189,7 @@ def run_paths(paths: Sequence[Path], options: Options) -> int:
             _error(str(exc))
             return EXIT_ERROR
     targets = _targets(paths, configs)
-    jobs = [_job(str(t), t.resolve().parent, configs, options, path=t, build_context=t.resolve().parent) for t in targets]
+    jobs = [_job(str(t), r.parent, configs, options, path=t, build_context=r.parent) for t, r in targets]
     reporter = Reporter(options, to_stderr=False, many=len(jobs) > 1)
     outcomes = run_many(jobs)
     status = EXIT_OK
@@ -346,6 +345,9 @@ def read_simple(args: Sequence[str]) -> tuple[list[Path], Options] | None:
 
 def run(paths: Sequence[Path], options: Options) -> int:
     """Run the main job; the exit status."""
+    from dockeropt.runner import collect_less
+
+    collect_less()
     if any(str(p) == "-" for p in paths):
         return run_stdin(options)
     return run_paths(paths or (Path("."),), options)

@@ -384,6 +384,9 @@ def main() -> None:
     if _MISSING is not None:
         sys.stderr.write(f"dockeropt lsp needs pygls ({_MISSING}): pip install 'dockeropt[lsp]'\n")
         sys.exit(2)
+    from dockeropt.runner import collect_less
+
+    collect_less()
     create_server().start_io()
 
 
