@@ -9,12 +9,15 @@ it was and the reason is reported.
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Callable, Iterable, Sequence
 
 from dockeropt.cst import Dockerfile, parse
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Transform
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
 
 MAX_PASSES = 16
 
@@ -41,7 +44,8 @@ def applicable(fix: Fix | None, unsafe: bool) -> bool:
     return unsafe and fix.applicability is Applicability.UNSAFE
 
 
-Keep = Callable[[Dockerfile], Callable[[Finding], bool]]
+if TYPE_CHECKING:  # given a tree, the test its findings must pass
+    Keep = Callable[[Dockerfile], Callable[[Finding], bool]]
 
 
 def keep_all(tree: Dockerfile) -> Callable[[Finding], bool]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from bisect import bisect_right
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from dockeropt.runner import Outcome
     from dockeropt.transforms.base import Fix, Transform
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
     from dockeropt.cst import Dockerfile
     from dockeropt.runner import Outcome
     from dockeropt.transforms.base import Transform

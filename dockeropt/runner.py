@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
 
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     from dockeropt.cst import Dockerfile
     from dockeropt.transforms.base import Finding, Transform
 

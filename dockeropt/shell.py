@@ -33,9 +33,12 @@ callers are expected to leave such scripts alone.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
 
 from dockeropt.record import record, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 __all__ = [
     "WORD", "RESERVED", "OPERATOR", "REDIRECT", "NEWLINE", "COMMENT", "HEREDOC",

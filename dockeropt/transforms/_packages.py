@@ -14,12 +14,14 @@ written (then nothing is added).
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
-
 from dockeropt import shell
 from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, Run, Shell, ShellForm, Stage, User
 from dockeropt.record import record
 from dockeropt.transforms.base import Edit, Finding, Fix, Style, per_script, per_tree, script_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})

@@ -54,10 +54,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from dockeropt.cst import Add, Dockerfile
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, style_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
 
 _COPY_FLAGS = frozenset({"chown", "chmod", "link"})
 _ARCHIVE_SUFFIXES = (

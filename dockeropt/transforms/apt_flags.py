@@ -65,12 +65,14 @@ See also
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Run
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _ASKS = frozenset({"install", "reinstall", "build-dep", "upgrade", "dist-upgrade", "full-upgrade"})
 _ASKS_TO_REMOVE = frozenset({"remove", "purge", "autoremove", "autopurge"})

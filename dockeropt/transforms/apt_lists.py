@@ -63,12 +63,14 @@ See also
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from dockeropt import shell
 from dockeropt.cst import Dockerfile
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Style, style_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 LISTS = "/var/lib/apt/lists"
 REMOVE = "rm -rf /var/lib/apt/lists/*"

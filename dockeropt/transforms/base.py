@@ -16,11 +16,19 @@ import threading
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, TypeVar
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Node, Run
 from dockeropt.record import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Protocol, TypeVar
+
+    _T = TypeVar("_T")
+else:
+    Protocol = object  # for type checkers a Protocol; at run time typing is not imported
 
 
 class Applicability(enum.Enum):
@@ -113,7 +121,6 @@ class Style:
         return f" {self.escape}{self.newline}"
 
 
-_T = TypeVar("_T")
 _TREES = 8  # how many trees each cache holds: the engine checks one at a time
 
 

@@ -73,13 +73,16 @@ See also
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _FRONTENDS = ("docker/dockerfile", "docker/dockerfile-upstream")
 _CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"})

@@ -88,7 +88,6 @@ import os
 import posixpath
 import re
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from dockeropt import shell
 from dockeropt.cst import (
@@ -112,6 +111,10 @@ from dockeropt.cst import (
     Workdir,
 )
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
 
 # Instructions that neither touch the filesystem nor change how the chown runs.
 _INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer)

@@ -58,11 +58,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Cmd, Dockerfile, Entrypoint, Shell, ShellForm, Stage
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Characters that make the shell do more than split words.
 _SHELL_SYNTAX = re.compile(r"[$`~*?\[\]\\;&|<>(){}#\n]")

@@ -46,10 +46,12 @@ See also
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from dockeropt.cst import Dockerfile, Label, Maintainer, Stage
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, style_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 AUTHORS = "org.opencontainers.image.authors"
 

@@ -75,12 +75,15 @@ import os
 import posixpath
 import re
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, User, Workdir
 from dockeropt.record import field, record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, style_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 CODE = "DO102"
 

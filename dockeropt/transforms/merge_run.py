@@ -109,12 +109,15 @@ See also
 from __future__ import annotations
 
 import re
-from typing import Iterator, Sequence
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
 from dockeropt.record import record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, style_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
 
 MAX_LINES = 30
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})

@@ -74,12 +74,15 @@ from __future__ import annotations
 
 import fnmatch
 from pathlib import Path
-from typing import Iterator
 
 from dockeropt.cst import Copy, Dockerfile, Run
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, style_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 _NPM_INSTALLS = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-install", "ic", "install-clean",

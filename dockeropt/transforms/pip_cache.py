@@ -45,11 +45,13 @@ See also
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from dockeropt.cst import Dockerfile
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CACHE = "/root/.cache/pip"
 SETTING = "PIP_NO_CACHE_DIR"

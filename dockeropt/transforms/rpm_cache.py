@@ -58,12 +58,14 @@ See also
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Run
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Style, style_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _YUM = ("yum", "dnf", "microdnf")
 _ASKS = frozenset({"install", "reinstall", "groupinstall", "localinstall", "update", "upgrade", "downgrade",

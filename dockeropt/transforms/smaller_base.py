@@ -85,10 +85,13 @@ import json
 import os
 import shlex
 from functools import lru_cache
-from typing import Iterable, Iterator
 
 from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, ImageRef, Run, ShellForm, Stage
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 KINDS = ("slim", "alpine")
 _DEBIAN_TOOLS = frozenset({"apt-get", "apt"})
