@@ -332,17 +332,20 @@ def test_the_rest_is_left_to_click(args: list[str]) -> None:
     assert command.read_simple(args) is None
 
 
-def test_format_on_save_does_not_import_click() -> None:
+def test_format_on_save_does_not_import_click(tmp_path: Path) -> None:
+    """Start-up time: nothing it does not need (typing and dataclasses too, outside a Python project)."""
     probe = (
         "import sys\nfrom dockeropt.command import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write('\\nloaded: ' + ' '.join(m for m in ('click', 'rich', 'difflib') if m in sys.modules))\n"
+        "sys.stderr.write('\\nloaded: ' + ' '.join(m for m in ('click', 'rich', 'difflib', 'typing', 'dataclasses') if m in sys.modules))\n"
     )
 
     def loaded(*args: str) -> tuple[bytes, list[str]]:
-        done = subprocess.run([sys.executable, "-c", probe, *args], input=b"FROM alpine\nRUN a\nRUN b\n", capture_output=True)
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], input=b"FROM alpine\nRUN a\nRUN b\n", capture_output=True, cwd=tmp_path
+        )
         return done.stdout, done.stderr.decode().rpartition("loaded:")[2].split()
 
     assert loaded("--fix", "-") == (b"FROM alpine\nRUN a \\\n    && b\n", [])
-    assert loaded("--select", "DO101", "--fix", "-") == (b"FROM alpine\nRUN a \\\n    && b\n", ["click"]), "click reads the rest"
+    assert loaded("--select", "DO101", "--fix", "-") == (b"FROM alpine\nRUN a \\\n    && b\n", ["click", "typing"]), "click reads the rest"
     assert loaded("--diff", "-")[1] == ["difflib"]
