@@ -30,6 +30,7 @@ class Result:
     applied: list[Finding] = field(default_factory=list)
     reverted: str | None = None  # why fixes were thrown away
     found: list[Finding] = field(default_factory=list)  # the findings of the source as it is
+    tree: Dockerfile | None = field(default=None, repr=False, compare=False)  # the source's tree
 
     @property
     def changed(self) -> bool:
@@ -125,24 +126,31 @@ def run(
     unsafe: bool = False,
     keep: Keep = keep_all,
     validate: Callable[[str], None] | None = None,
+    checked: Result | None = None,
 ) -> Result:
     """Check ``text``, and with ``fix`` rewrite it. Raises DockerfileError on bad input.
 
     ``keep`` is given each tree as it is checked and returns the test findings must pass
     (selection, suppression comments: offsets belong to that tree). ``validate`` is an
     extra check of each rewritten text (tests pass BuildKit's parser); it raises to
-    reject the rewrite.
+    reject the rewrite. ``checked`` is an earlier check of the same text with the same
+    context, transforms and ``keep`` (the language server's diagnostics): it stands for
+    the first pass instead of reading the text again.
     """
-    tree = parse(text)
-    found = findings = collect(tree, context, transforms, keep)
+    if checked is not None and checked.tree is not None and checked.source == text:
+        tree, found = checked.tree, checked.found
+    else:
+        tree = parse(text)
+        found = collect(tree, context, transforms, keep)
+    findings, first = found, tree
     if not fix:
-        return Result(text, text, findings, found=found)
+        return Result(text, text, findings, found=found, tree=first)
     applied: list[Finding] = []
     current = text
     for _ in range(MAX_PASSES):
         fixable = [f for f in findings if applicable(f.fix, unsafe)]
         if not fixable:
-            return Result(text, current, findings, applied, found=found)
+            return Result(text, current, findings, applied, found=found, tree=first)
         chosen = choose(fixable, tree)
         new_text = apply(current, (f.fix for f in chosen))
         try:
@@ -152,9 +160,9 @@ def run(
         except (DockerfileError, ValueError) as exc:
             codes = ", ".join(sorted({f.code for f in chosen}))
             reason = f"fixes by {codes} made a file that does not parse ({exc}); left unchanged"
-            return Result(text, text, found, [], reason, found)
+            return Result(text, text, found, [], reason, found, first)
         applied.extend(chosen)
         current = new_text
         findings = collect(tree, context, transforms, keep)
     reason = f"fixes did not settle after {MAX_PASSES} passes; left unchanged"
-    return Result(text, text, found, [], reason, found)
+    return Result(text, text, found, [], reason, found, first)

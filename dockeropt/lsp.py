@@ -161,6 +161,7 @@ class Analysis:
     config_error: str | None = None
     reverted: str | None = None
     _fixed: str | None = None
+    checked: engine.Result | None = None  # the diagnostics' reading: formatting starts from it
 
     @property
     def text(self) -> str:
@@ -171,7 +172,9 @@ class Analysis:
         if self._fixed is None:
             self._fixed = self.text
             if self.error is None and any(engine.applicable(f.fix, False) for f in self.findings):
-                result = engine.run(self.text, self.context, self.transforms, fix=True, keep=self.keep)
+                result = engine.run(
+                    self.text, self.context, self.transforms, fix=True, keep=self.keep, checked=self.checked
+                )
                 self._fixed, self.reverted = result.output, result.reverted
         return self._fixed
 
@@ -185,7 +188,8 @@ def analyse(
     context = context_for(uri, settings.options)
     analysis = Analysis(uri, version, LineIndex(text, encoding), context, selected, keep_for(settings), config_error=config_error)
     try:
-        analysis.findings = engine.run(text, analysis.context, selected, keep=analysis.keep).findings
+        analysis.checked = engine.run(text, analysis.context, selected, keep=analysis.keep)
+        analysis.findings = analysis.checked.findings
     except DockerfileError as exc:
         analysis.error = exc
     except RecursionError:

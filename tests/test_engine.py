@@ -116,3 +116,21 @@ def test_two_transforms_on_one_instruction_go_one_pass_at_a_time() -> None:
     assert engine.choose([second, first, other], tree) == [first, other]
     assert engine.choose([second, first, other]) == [first, second, other]
     assert engine.choose([first, same, other], tree) == [first, same, other], "one transform's fixes go together"
+
+
+def test_an_earlier_check_stands_for_the_first_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The language server checks on every change and fixes on save: the fix reuses the check."""
+    from dockeropt.transforms import ALL
+
+    text = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n"
+    checked = engine.run(text, Context(), ALL)
+    reads = []
+    parse = engine.parse
+    monkeypatch.setattr(engine, "parse", lambda t: reads.append(t) or parse(t))
+    reused = engine.run(text, Context(), ALL, fix=True, checked=checked)
+    assert text not in reads, "the source is not read again"
+    fresh = engine.run(text, Context(), ALL, fix=True)
+    assert (reused.output, reused.found, reused.applied) == (fresh.output, fresh.found, fresh.applied)
+    assert reused.output != text
+    other = engine.run(text + "RUN true\n", Context(), ALL, fix=True, checked=checked)
+    assert other.source == text + "RUN true\n" and other.found != checked.found, "a check of another text is not used"
