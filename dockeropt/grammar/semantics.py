@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from dockeropt.errors import DockerfileError
 from dockeropt.record import record
@@ -78,8 +79,13 @@ def go_trim_space(text: str) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=2048)
 def parse_line(line: str, escape: str) -> LineParse:
-    """Split a logical line as BuildKit's newNodeFromLine does."""
+    """Split a logical line as BuildKit's newNodeFromLine does.
+
+    Remembered for the last lines read: after a fix, and in the editor after each change,
+    the file is read again and most of its lines are as they were.
+    """
     start, end = go_trim_space(line)
     m = _RE_WHITESPACE.search(line, start, end)
     if m is None:
