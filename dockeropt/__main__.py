@@ -1,3 +1,3 @@
-from dockeropt.command import main
+from dockeropt.command import entry
 
-main()
+entry()

@@ -10,6 +10,7 @@ checks that both readings give the same options for the same command lines.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -371,3 +372,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.stderr.close()
         status = 1
     sys.exit(status)
+
+
+def entry() -> None:
+    """The ``dockeropt`` console script and ``python -m dockeropt``: ``main``, then exit at once.
+
+    At exit the interpreter frees every object and module one by one: 5-6 ms of a 42 ms run
+    on a small file, for a process that is ending anyway. So, once everything written is
+    flushed, the process ends without that teardown (mypy ends the same way). ``main``
+    itself raises SystemExit as usual, for callers in the same process.
+    """
+    try:
+        main()
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        if isinstance(exc.code, str):
+            _error(exc.code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or the reader went away
+            status = status or 1
+    os._exit(status)
