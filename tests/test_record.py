@@ -102,3 +102,32 @@ def test_pickle_and_copy_round_trip(value: object) -> None:
 def test_a_field_cannot_have_two_defaults() -> None:
     with pytest.raises(ValueError):
         field(default=1, default_factory=list)
+
+
+def test_a_field_without_default_after_one_with_is_refused() -> None:
+    @record(frozen=True, slots=True)
+    class Bad:
+        a: int = 0
+        b: int  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match="without a default follows"):
+        Bad(1, 2)
+
+
+def test_records_of_one_size_share_a_body_but_not_their_names() -> None:
+    @record(frozen=True, slots=True)
+    class Pair:
+        left: str
+        right: str = "r"
+
+    @record
+    class Other:
+        first: int
+        second: list[int] = field(default_factory=list)
+
+    assert (Pair("l").left, Pair("l").right, Pair(right="x", left="y").left) == ("l", "r", "y")
+    assert Other(1).second == [] and Other(first=2, second=[3]).second == [3]
+    assert Pair.__init__.__code__.co_varnames[:3] == ("self", "left", "right")
+    assert Other.__init__.__code__.co_varnames[:3] == ("self", "first", "second")
+    with pytest.raises(TypeError):
+        Pair(lef="typo")  # type: ignore[call-arg]
