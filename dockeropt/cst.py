@@ -15,7 +15,7 @@ from the instruction's logical line, where continuations are already removed.
 from __future__ import annotations
 
 import re
-import threading
+from _thread import _local as thread_local  # threading.local itself, without importing threading
 from bisect import bisect_right
 from functools import lru_cache
 
@@ -424,7 +424,7 @@ class _Source:
         return index + 1, offset - self.line_starts[index] + 1
 
 
-_STATE = threading.local()
+_STATE = thread_local()
 
 
 class _Builder:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-import threading
+from _thread import allocate_lock  # threading.Lock itself, without importing threading
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -132,7 +132,7 @@ def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
     which transforms compare with ``is``.
     """
     remembered: dict[int, tuple[Dockerfile, _T]] = {}
-    lock = threading.Lock()
+    lock = allocate_lock()
 
     def cached(tree: Dockerfile) -> _T:
         hit = remembered.get(id(tree))
