@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from contextlib import contextmanager
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from contextlib import AbstractContextManager
 
     from dockeropt.cst import Dockerfile
     from dockeropt.runner import Outcome
@@ -115,17 +115,22 @@ def _short(node) -> str:  # noqa: ANN001
     return f"{name} {node.line}:{node.column} {text!r}"
 
 
-@contextmanager
-def progress(total: int) -> Iterator[Callable[[], None]]:
+def progress(total: int) -> AbstractContextManager[Callable[[], None]]:
     """A progress bar on stderr while files are checked; yields the function that advances it."""
+    from contextlib import contextmanager  # here: most runs draw no bar
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    console = Console(file=sys.stderr)
-    with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
-        task = bar.add_task("checking", total=total)
-        yield lambda: bar.advance(task)
+    @contextmanager
+    def bar() -> Iterator[Callable[[], None]]:
+        columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        console = Console(file=sys.stderr)
+        with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False) as shown:
+            task = shown.add_task("checking", total=total)
+            yield lambda: shown.advance(task)
+
+    return bar()
 
 
 def print_summary(outcomes: Sequence["Outcome"], transforms: Sequence["Transform"], *, fixing: bool, previewing: bool) -> None:

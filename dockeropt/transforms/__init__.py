@@ -11,7 +11,7 @@ transforms themselves find.
 
 from __future__ import annotations
 
-from importlib import import_module
+import sys
 
 from dockeropt.record import record
 
@@ -75,7 +75,9 @@ class Registered:
     @property
     def transform(self) -> Transform:
         if self._transform is None:
-            module = import_module(f"dockeropt.transforms.{self.entry.module}")
+            name = f"dockeropt.transforms.{self.entry.module}"
+            __import__(name)  # importlib.import_module would import importlib first
+            module = sys.modules[name]
             self._transform = getattr(module, self.entry.cls)()
         return self._transform
 
