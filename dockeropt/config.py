@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")
-_CODE = re.compile(r"[A-Z]+[0-9]*")
+_CODE = lazy(r"[A-Z]+[0-9]*")
 
 
 class ConfigError(Exception):

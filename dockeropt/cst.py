@@ -14,7 +14,6 @@ from the instruction's logical line, where continuations are already removed.
 
 from __future__ import annotations
 
-import re
 from _thread import _local as thread_local  # threading.local itself, without importing threading
 from bisect import bisect_right
 from functools import lru_cache
@@ -22,6 +21,7 @@ from functools import lru_cache
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
 from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
+from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record, replace
 
 # --- nodes ---------------------------------------------------------------------------------
@@ -640,7 +640,7 @@ def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
     return replace(node, text=ctx.source[a:end])
 
 
-_MARKER = re.compile(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
+_MARKER = lazy(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
 
 
 def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, Token]]) -> tuple[Heredoc, ...]:

@@ -11,7 +11,6 @@ the source plus an applicability that says when the fix may be applied without a
 from __future__ import annotations
 
 import enum
-import re
 from _thread import allocate_lock  # threading.Lock itself, without importing threading
 from collections import Counter
 from functools import lru_cache
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Node, Run
+from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
@@ -180,7 +180,7 @@ def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script]
     return cached
 
 
-_INDENT = re.compile(r"[ \t]+")
+_INDENT = lazy(r"[ \t]+")
 
 
 @per_tree
