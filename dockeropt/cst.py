@@ -24,6 +24,10 @@ from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_
 from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record, replace
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 # --- nodes ---------------------------------------------------------------------------------
 
 
@@ -506,15 +510,15 @@ def build_instruction(
     line, column = first.line, first.column
     parse = logical.parse
 
+    place = _placer(ctx, logical, first)
+
     def word(span: tuple[int, int] | None, text: str) -> Word | None:
         if span is None:
             return None
-        a, b = logical.span_to_source(*span)
-        ln, col = ctx._pos(a)
-        return Word(a, b, ln, col, text)
+        return Word(*place(span), text)
 
     heredocs = _heredocs(ctx, logical, heredoc_parts)
-    flags = tuple(_flag(ctx, logical, text, span) for text, span in zip(parse.flags, parse.flag_spans))
+    flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans))
     arguments = word(parse.args_span, parse.args) if parse.args else None
     words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
     common = dict(
@@ -538,12 +542,30 @@ def build_instruction(
     return cls(**common, **extra)
 
 
-def _flag(ctx: _Source, logical: Logical, text: str, span: tuple[int, int]) -> Flag:
-    a, b = logical.span_to_source(*span)
-    ln, col = ctx._pos(a)
+def _placer(ctx: _Source, logical: Logical, first: Token) -> Callable[[tuple[int, int]], tuple[int, int, int, int]]:
+    """What turns a span of the logical line into source (start, end, line, column)."""
+    if len(logical.segments) > 1:  # continued: look the pieces and lines up
+
+        def place(span: tuple[int, int]) -> tuple[int, int, int, int]:
+            a, b = logical.span_to_source(*span)
+            return (a, b, *ctx._pos(a))
+
+        return place
+    # one line, the most common case: the logical line is a slice of it
+    base, line = logical.segments[0][1], first.line
+    line_start = ctx.line_starts[line - 1]
+
+    def place_on_line(span: tuple[int, int]) -> tuple[int, int, int, int]:
+        a = base + span[0]
+        return a, base + span[1], line, a - line_start + 1
+
+    return place_on_line
+
+
+def _flag(place: Callable[[tuple[int, int]], tuple[int, int, int, int]], text: str, span: tuple[int, int]) -> Flag:
     body = text[2:] if text.startswith("--") else text
     name, eq, value = body.partition("=")
-    return Flag(a, b, ln, col, name, value if eq else None, text)
+    return Flag(*place(span), name, value if eq else None, text)
 
 
 def _payload(ctx, cls, parse, logical, words, arguments, word) -> dict:  # noqa: ANN001
