@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from dockeropt.record import field, record
 from dockeropt.runner import Job, Outcome, Settings, encode
-from dockeropt.walk import dockerfiles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     from dockeropt.config import Config
 
@@ -64,24 +63,25 @@ class Options:
 class Configs:
     """The configuration of each folder: the nearest file upward, or the one ``--config`` names."""
 
-    def __init__(self, explicit: Path | None) -> None:
+    def __init__(self, explicit: str | os.PathLike[str] | None) -> None:
         from dockeropt.transforms import by_code
 
         self.codes = tuple(by_code())
         self.explicit = explicit
-        self._files: dict[Path, Path | None] = {}
-        self._loaded: dict[Path | None, Config | Exception] = {}
+        self._files: dict[str, str | None] = {}
+        self._loaded: dict[object, Config | Exception] = {}
 
-    def for_folder(self, folder: Path) -> Config:
+    def for_folder(self, folder: str | os.PathLike[str]) -> Config:
         """Raises ConfigError for a file that cannot be used."""
         from dockeropt import config
 
         if self.explicit is not None:
-            path: Path | None = self.explicit
+            path: str | os.PathLike[str] | None = self.explicit
         else:
-            if folder not in self._files:  # as given: a walk asks about one folder for each of its files
-                self._files[folder] = config.discover(folder.resolve())
-            path = self._files[folder]
+            key = os.fspath(folder)  # as given: a walk asks about one folder for each of its files
+            if key not in self._files:
+                self._files[key] = config.discover(os.path.realpath(key))
+            path = self._files[key]
         if path not in self._loaded:
             try:
                 self._loaded[path] = config.load(path, self.codes) if path else config.Config()
@@ -101,7 +101,11 @@ class Configs:
             found = self.for_folder(path.parent)
         except ConfigError:
             return False  # reported when the file is checked
-        return bool(found.exclude) and matches_exclude(path, found.root, found.exclude)
+        if not found.exclude:
+            return False
+        from pathlib import Path  # a folder walk: pathlib is loaded already
+
+        return matches_exclude(path, Path(found.root), found.exclude)
 
     def check_codes(self, options: Options) -> None:
         from dockeropt.config import is_known
@@ -112,7 +116,7 @@ class Configs:
                     raise UsageError(f"unknown code {code!r} in {flag} (known: {', '.join(self.codes)})")
 
 
-def _job(shown: str, folder: Path, configs: Configs, options: Options, **where) -> Job:  # noqa: ANN003
+def _job(shown: str, folder: str, configs: Configs, options: Options, **where) -> Job:  # noqa: ANN003
     """A file's job: the command line's options merged over its folder's configuration."""
     from dockeropt.config import ConfigError
 
@@ -140,11 +144,11 @@ def run_stdin(options: Options) -> int:
 
     source = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
     shown = options.stdin_filename or "-"
-    folder = Path(options.stdin_filename).resolve().parent if options.stdin_filename else None
+    folder = os.path.dirname(os.path.realpath(options.stdin_filename)) if options.stdin_filename else None
     try:
         configs = Configs(options.config)
         configs.check_codes(options)
-        job = _job(shown, folder or Path.cwd(), configs, options, text=source, build_context=folder)
+        job = _job(shown, folder or os.getcwd(), configs, options, text=source, build_context=folder)
         outcome = check_file(job)
     except UsageError as exc:
         outcome = failed(shown, source, f"dockeropt: {exc}")
@@ -162,21 +166,28 @@ def run_stdin(options: Options) -> int:
 # --- paths -----------------------------------------------------------------------------------
 
 
-def _targets(paths: Sequence[Path], configs: Configs) -> list[tuple[Path, Path]]:
+def _targets(paths: Sequence[str | Path], configs: Configs) -> list[tuple[str | Path, str]]:
     """Named files as they are, folders walked; each file once, in order, with its resolved path."""
-    seen: set[Path] = set()
+    seen: set[str] = set()
     targets = []
     for p in paths:
-        found = dockerfiles(p, configs.excluded) if p.is_dir() else [p]
+        if os.path.isdir(p):
+            from pathlib import Path  # only to walk folders: a named file's run does without it
+
+            from dockeropt.walk import dockerfiles
+
+            found: list = dockerfiles(Path(p), configs.excluded)
+        else:
+            found = [p]
         for path in found:
-            resolved = path.resolve()
+            resolved = os.path.realpath(path)
             if resolved not in seen:
                 seen.add(resolved)
                 targets.append((path, resolved))
     return targets
 
 
-def run_paths(paths: Sequence[Path], options: Options) -> int:
+def run_paths(paths: Sequence[str | Path], options: Options) -> int:
     from dockeropt.runner import run_many
 
     configs = Configs(options.config)
@@ -185,12 +196,12 @@ def run_paths(paths: Sequence[Path], options: Options) -> int:
         from dockeropt.config import ConfigError
 
         try:
-            configs.for_folder(Path.cwd())
+            configs.for_folder(os.getcwd())
         except ConfigError as exc:
             _error(str(exc))
             return EXIT_ERROR
     targets = _targets(paths, configs)
-    jobs = [_job(str(t), r.parent, configs, options, path=t, build_context=r.parent) for t, r in targets]
+    jobs = [_job(str(t), os.path.dirname(r), configs, options, path=t, build_context=os.path.dirname(r)) for t, r in targets]
     reporter = Reporter(options, to_stderr=False, many=len(jobs) > 1)
     outcomes = run_many(jobs)
     status = EXIT_OK
@@ -301,7 +312,7 @@ _VALUED = {"--format": "format", "--stdin-filename": "stdin_filename"}
 _SWITCH = {"--unsafe-fixes": "--no-unsafe-fixes", "--no-unsafe-fixes": "--unsafe-fixes"}  # each to its opposite
 
 
-def read_simple(args: Sequence[str]) -> tuple[list[Path], Options] | None:
+def read_simple(args: Sequence[str]) -> tuple[list[str], Options] | None:
     """The paths and options of a common command line, or None for click to read it.
 
     Only what click would read the same way is read here: each known option once, in its
@@ -312,13 +323,13 @@ def read_simple(args: Sequence[str]) -> tuple[list[Path], Options] | None:
         return None
     values: dict = {"fix": False, "diff": False, "check": False, "unsafe": None, "format": "text", "stdin_filename": None}
     seen: set[str] = set()
-    paths: list[Path] = []
+    paths: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
         i += 1
         if arg == "-" or (arg and not arg.startswith("-")):
-            paths.append(Path(arg))
+            paths.append(_as_pathlib_prints(arg))
             continue
         name, eq, value = arg.partition("=")
         if name in seen:
@@ -344,14 +355,25 @@ def read_simple(args: Sequence[str]) -> tuple[list[Path], Options] | None:
     return paths, Options(values["fix"], values["diff"], values["check"], values["unsafe"], (), (), values["stdin_filename"], None, values["format"])
 
 
-def run(paths: Sequence[Path], options: Options) -> int:
+def _as_pathlib_prints(arg: str) -> str:
+    """``str(Path(arg))`` without importing pathlib (3 ms): no empty or ``.`` parts, no
+    trailing slash; ``..`` kept; POSIX keeps exactly two leading slashes. Findings name the
+    file as click's ``Path`` arguments print it."""
+    if arg.startswith("//") and not arg.startswith("///"):
+        root = "//"
+    else:
+        root = "/" if arg.startswith("/") else ""
+    return root + "/".join(part for part in arg.split("/") if part and part != ".") or "."
+
+
+def run(paths: Sequence[str | Path], options: Options) -> int:
     """Run the main job; the exit status."""
     from dockeropt.runner import collect_less
 
     collect_less()
     if any(str(p) == "-" for p in paths):
         return run_stdin(options)
-    return run_paths(paths or (Path("."),), options)
+    return run_paths(paths or (".",), options)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -16,8 +16,8 @@ Anything else is an error that names the key, so a typo never passes in silence.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
 from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
@@ -34,7 +34,7 @@ _CODE = lazy(r"[A-Z]+[0-9]*")
 class ConfigError(Exception):
     """A configuration file dockeropt will not use, located as ``PATH:LINE:COL: message``."""
 
-    def __init__(self, path: Path, message: str, line: int = 1, column: int = 1) -> None:
+    def __init__(self, path: str, message: str, line: int = 1, column: int = 1) -> None:
         super().__init__(message)
         self.path = path
         self.message = message
@@ -47,7 +47,7 @@ class ConfigError(Exception):
 
 @record(frozen=True)
 class Config:
-    path: Path | None = None  # None: no file, the defaults
+    path: str | None = None  # None: no file, the defaults
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     unsafe_fixes: bool = False
@@ -56,9 +56,9 @@ class Config:
     options: dict[str, dict] = field(default_factory=dict)
 
     @property
-    def root(self) -> Path | None:
+    def root(self) -> str | None:
         """The folder that ``exclude`` patterns are relative to."""
-        return self.path.parent if self.path else None
+        return os.path.dirname(self.path) if self.path else None
 
     def transform_options(self) -> dict[str, dict]:
         """``Context.options``: the per-code tables, with ``extra-manifests`` given to DO102."""
@@ -68,21 +68,28 @@ class Config:
         return options
 
 
-def discover(folder: Path) -> Path | None:
-    """The configuration file nearest to ``folder``, looking upward; None when there is none."""
-    for candidate in (folder, *folder.parents):
-        dotfile = candidate / ".dockeropt.toml"
-        if dotfile.is_file():
+def discover(folder: str | os.PathLike[str]) -> str | None:
+    """The configuration file nearest to ``folder``, looking upward; None when there is none.
+
+    Paths here are strings (os.path): importing pathlib would cost a cold run 3 ms.
+    """
+    candidate = os.fspath(folder)
+    while True:
+        dotfile = os.path.join(candidate, ".dockeropt.toml")
+        if os.path.isfile(dotfile):
             return dotfile
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and _has_table(pyproject):
+        pyproject = os.path.join(candidate, "pyproject.toml")
+        if os.path.isfile(pyproject) and _has_table(pyproject):
             return pyproject
-    return None
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            return None
+        candidate = parent
 
 
-def _has_table(pyproject: Path) -> bool:
+def _has_table(pyproject: str) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        text = _read(pyproject)
     except (OSError, UnicodeDecodeError):
         return False
     if "dockeropt" not in text:  # skip parsing the many pyproject files that never mention us
@@ -102,10 +109,16 @@ def _toml():  # noqa: ANN202
     return tomllib
 
 
-def load(path: Path, codes: Collection[str]) -> Config:
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def load(path: str | os.PathLike[str], codes: Collection[str]) -> Config:
     """Read and check one configuration file; ``codes`` are the transforms' codes."""
+    path = os.fspath(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     toml = _toml()
@@ -116,15 +129,16 @@ def load(path: Path, codes: Collection[str]) -> Config:
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         line, column = (int(where[1]), int(where[2])) if where else (text.count("\n") + 1, 1)  # "at end of document"
         raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
-    if path.name == "pyproject.toml":
+    name = os.path.basename(path)
+    if name == "pyproject.toml":
         table = data.get("tool", {}).get("dockeropt", {})
         return _Reader(path, text, "[tool.dockeropt]", codes).read(table)
-    return _Reader(path, text, path.name, codes).read(data)
+    return _Reader(path, text, name, codes).read(data)
 
 
 @record
 class _Reader:
-    path: Path
+    path: str
     text: str
     where: str  # how messages name the table: "[tool.dockeropt]" or ".dockeropt.toml"
     codes: Collection[str]

@@ -7,7 +7,6 @@ file that fails gives an outcome with its error, and the others go on.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
@@ -22,20 +21,22 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 21  # files; below this a process pool's start-up costs more than it saves
 
 
-def read_source(path: Path) -> str:
+def read_source(path: str | os.PathLike[str]) -> str:
     """The file's text; bytes that are not UTF-8 are kept as they are (surrogate escapes)."""
-    return path.read_bytes().decode("utf-8", "surrogateescape")
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "surrogateescape")
 
 
 def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Replace ``path`` with ``text`` via a temporary file and a rename, keeping its mode."""
     data = encode(text)
-    mode = path.stat().st_mode & 0o7777
-    tmp = path.with_name(f".{path.name}.dockeropt-{os.getpid()}.tmp")
+    mode = os.stat(path).st_mode & 0o7777
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f".{name}.dockeropt-{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
@@ -44,8 +45,8 @@ def write_atomic(path: Path, text: str) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 @record(frozen=True)
@@ -68,9 +69,9 @@ class Settings:
 @record(frozen=True)
 class Job:
     shown: str  # the path as reported
-    path: Path | None = None  # None: ``text`` came from stdin
+    path: str | os.PathLike[str] | None = None  # None: ``text`` came from stdin
     text: str | None = None
-    build_context: Path | None = None
+    build_context: str | os.PathLike[str] | None = None
     settings: Settings = field(default_factory=Settings)
     error: str | None = None  # known before running (a bad configuration)
 

@@ -280,6 +280,8 @@ SIMPLE = [
     ["--format", "github", "--check", "x", "y", "z"],
     ["--diff", "--format", "text"],
     ["--stdin-filename", "name with spaces", "-"],
+    ["./Dockerfile", "svc//api/", "../up/Dockerfile", "."],
+    ["//net/Dockerfile", "///root/Dockerfile", "/", "a/./b/./"],
 ]
 
 # Command lines it leaves to click: help, version, what it does not read, and every mistake.
@@ -322,7 +324,9 @@ def test_the_simple_reader_agrees_with_click(args: list[str], monkeypatch: pytes
     monkeypatch.setattr(command, "run", capture)
     with pytest.raises(_Captured) as by_click:
         cli.run_command.main(args, prog_name="dockeropt", standalone_mode=False)
-    assert command.read_simple(args) == tuple(by_click.value.args)
+    click_paths, click_options = by_click.value.args
+    paths, options = command.read_simple(args)
+    assert (paths, options) == ([str(p) for p in click_paths], click_options), "findings name files as click's Path prints them"
 
 
 @pytest.mark.parametrize("args", DEFERRED, ids=" ".join)
@@ -333,13 +337,13 @@ def test_the_rest_is_left_to_click(args: list[str]) -> None:
 
 
 def test_format_on_save_does_not_import_click(tmp_path: Path) -> None:
-    """Start-up time: nothing it does not need (typing and dataclasses too, outside a Python project)."""
+    """Start-up time: nothing it does not need (typing, dataclasses, pathlib too, outside a Python project)."""
     probe = (
         "import sys\nbefore = set(sys.modules)  # what the interpreter's start-up (site, .pth files) loaded\n"
         "from dockeropt.command import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "new = set(sys.modules) - before\n"
-        "sys.stderr.write('\\nloaded: ' + ' '.join(m for m in ('click', 'rich', 'difflib', 'typing', 'dataclasses') if m in new))\n"
+        "sys.stderr.write('\\nloaded: ' + ' '.join(m for m in ('click', 'rich', 'difflib', 'typing', 'dataclasses', 'pathlib') if m in new))\n"
     )
 
     def loaded(*args: str) -> tuple[bytes, list[str]]:
@@ -352,3 +356,12 @@ def test_format_on_save_does_not_import_click(tmp_path: Path) -> None:
     fixed, modules = loaded("--select", "DO101", "--fix", "-")
     assert fixed == b"FROM alpine\nRUN a \\\n    && b\n" and "click" in modules, "click reads the rest"
     assert loaded("--diff", "-")[1] == ["difflib"]
+
+
+@pytest.mark.parametrize(
+    "arg", ["Dockerfile", "./Dockerfile", "a//b/", "a/./b/.", "../x", "/", "//", "///", "//a/b", "////a", ".", "./", "a/../b", "-"]
+)
+def test_paths_print_as_pathlib_prints_them(arg: str) -> None:
+    from dockeropt.command import _as_pathlib_prints
+
+    assert _as_pathlib_prints(arg) == str(Path(arg))

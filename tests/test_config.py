@@ -28,26 +28,26 @@ def test_the_nearest_file_wins(tmp_path: Path) -> None:
     (tmp_path / ".dockeropt.toml").write_text("")
     (tmp_path / "svc" / "api").mkdir(parents=True)
     (tmp_path / "svc" / ".dockeropt.toml").write_text("")
-    assert discover(tmp_path / "svc" / "api") == tmp_path / "svc" / ".dockeropt.toml"
-    assert discover(tmp_path) == tmp_path / ".dockeropt.toml"
+    assert discover(tmp_path / "svc" / "api") == str(tmp_path / "svc" / ".dockeropt.toml")
+    assert discover(str(tmp_path)) == str(tmp_path / ".dockeropt.toml"), "a string or a Path"
 
 
 def test_dotfile_beats_pyproject_in_the_same_folder(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.dockeropt]\nselect = ['DO101']\n")
     (tmp_path / ".dockeropt.toml").write_text("")
-    assert discover(tmp_path) == tmp_path / ".dockeropt.toml"
+    assert discover(tmp_path) == str(tmp_path / ".dockeropt.toml")
 
 
 def test_a_pyproject_without_our_table_is_passed_over(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.dockeropt]\nignore = ['DO103']\n")
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "pyproject.toml").write_text("[project]\nname = 'x'  # mentions dockeropt in a comment\n")
-    assert discover(tmp_path / "pkg") == tmp_path / "pyproject.toml"
+    assert discover(tmp_path / "pkg") == str(tmp_path / "pyproject.toml")
 
 
 def test_no_file_means_none(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    assert discover(tmp_path) in (None, *[p / n for p in tmp_path.parents for n in (".dockeropt.toml", "pyproject.toml")])
+    assert discover(tmp_path) in (None, *[str(p / n) for p in tmp_path.parents for n in (".dockeropt.toml", "pyproject.toml")])
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -66,7 +66,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert config.ignore == ("DO103",)
     assert config.unsafe_fixes is True
     assert config.exclude == ("legacy/**",)
-    assert config.root == tmp_path
+    assert config.root == str(tmp_path)
     assert config.transform_options() == {
         "DO103": {"prefer": "alpine"},
         "DO102": {"extra_manifests": ["requirements/*.txt"]},
@@ -76,7 +76,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
 def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / ".dockeropt.toml"
     path.write_text("")
-    assert load(path, CODES) == Config(path=path)
+    assert load(path, CODES) == Config(path=str(path))
 
 
 BAD = [

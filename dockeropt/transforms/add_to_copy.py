@@ -53,7 +53,6 @@ See also
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from dockeropt.cst import Add, Dockerfile
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, style_of
@@ -61,6 +60,7 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
 _COPY_FLAGS = frozenset({"chown", "chmod", "link"})
 _ARCHIVE_SUFFIXES = (
@@ -87,7 +87,7 @@ class AddToCopy:
             if sources is None:
                 continue
             if root is None and context.build_context is not None:
-                root = Path(os.path.realpath(context.build_context))
+                root = context.folder.resolve()
             verdict = _verdict(root, sources)
             if verdict == "archive":
                 continue
@@ -153,7 +153,7 @@ def _matches(root: Path, source: str) -> list[Path]:
 
 def _kind(root: Path, path: Path) -> str:
     """``local`` for a folder or a file that is no archive, ``archive``, or ``unknown``."""
-    real = Path(os.path.realpath(path))
+    real = path.resolve()  # links resolved, as os.path.realpath
     if real != root and root not in real.parents:
         return "unknown"  # a link out of the context: BuildKit cannot follow it either
     if real.is_dir():

@@ -11,10 +11,10 @@ the source plus an applicability that says when the fix may be applied without a
 from __future__ import annotations
 
 import enum
+import os
 from _thread import allocate_lock  # threading.Lock itself, without importing threading
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Node, Run
@@ -24,6 +24,7 @@ from dockeropt.record import field, record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import Path
     from typing import Protocol, TypeVar
 
     _T = TypeVar("_T")
@@ -77,12 +78,23 @@ class Context:
     """What a transform may know beyond the tree.
 
     ``build_context`` is the folder beside the Dockerfile (None for stdin without
-    ``--stdin-filename``); ``options`` holds per-transform settings from configuration.
+    ``--stdin-filename``), a string or a Path (``folder`` gives it as a Path); ``options``
+    holds per-transform settings from configuration.
     """
 
     path: str = "-"
-    build_context: Path | None = None
+    build_context: str | os.PathLike[str] | None = None
     options: dict = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path | None:
+        """``build_context`` as a Path, for the transforms that read it (pathlib is imported
+        then, not by every run: it costs a cold start 3 ms)."""
+        if self.build_context is None:
+            return None
+        from pathlib import Path
+
+        return Path(self.build_context)
 
     def option(self, code: str, key: str, default):  # noqa: ANN001, ANN201
         return self.options.get(code, {}).get(key, default)

@@ -87,7 +87,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from pathlib import Path
 
 from dockeropt import shell
 from dockeropt.cst import (
@@ -116,6 +115,7 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
 # Instructions that neither touch the filesystem nor change how the chown runs.
 _INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer)
@@ -277,6 +277,8 @@ def _source_kind(build_context: Path | None, sources: Sequence[str]) -> str | No
     """``file`` or ``dir`` when the build context shows the one source is that, else None."""
     if build_context is None or len(sources) != 1 or any(c in sources[0] for c in "*?["):
         return None
+    from pathlib import Path  # here: only a COPY --chown candidate gets this far
+
     root = Path(os.path.realpath(build_context))
     path = root / sources[0].lstrip("/")
     try:

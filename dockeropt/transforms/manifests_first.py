@@ -74,7 +74,6 @@ import json
 import os
 import posixpath
 import re
-from pathlib import Path
 
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, User, Workdir
@@ -85,6 +84,7 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from pathlib import Path
 
 CODE = "DO102"
 
@@ -609,16 +609,19 @@ class _BuildContext:
 
     @classmethod
     def open(cls, context: Context) -> "_BuildContext | None":
-        if context.build_context is None or not context.build_context.is_dir():
+        from pathlib import Path  # here: few runs read the build context
+
+        root = context.folder
+        if root is None or not root.is_dir():
             return None
         candidates = [Path(context.path + ".dockerignore")] if context.path != "-" else []
-        candidates.append(context.build_context / ".dockerignore")
+        candidates.append(root / ".dockerignore")
         ignore_file = next((p for p in candidates if p.is_file()), None)
         try:
             ignore = _Ignore.parse(ignore_file.read_text(encoding="utf-8") if ignore_file else "")
         except (ValueError, OSError) as exc:
-            return _BuildContext(context.build_context, _Ignore.unreadable(str(exc)))
-        return cls(context.build_context, ignore)
+            return _BuildContext(root, _Ignore.unreadable(str(exc)))
+        return cls(root, ignore)
 
     def existing(self, pattern: str) -> list[str]:
         """Regular files matching ``pattern`` (a name or a root-level glob) that are sent."""

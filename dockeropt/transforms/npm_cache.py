@@ -73,7 +73,6 @@ See also
 from __future__ import annotations
 
 import fnmatch
-from pathlib import Path
 
 from dockeropt.cst import Copy, Dockerfile, Run
 from dockeropt.record import record
@@ -83,6 +82,7 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 _NPM_INSTALLS = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-install", "ic", "install-clean",
@@ -137,11 +137,11 @@ class NpmCache:
         style = style_of(tree)
         for srun in pk.shell_runs(tree):
             for cache in (NPM, YARN):
-                finding = self._cache(tree, srun, cache, style, context.build_context)
+                finding = self._cache(tree, srun, cache, style, context.folder)
                 if finding is not None:
                     yield finding
             if context.build_context is not None:
-                yield from self._ci(tree, srun, context.build_context)
+                yield from self._ci(tree, srun, context.folder)
 
     def _cache(
         self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, build_context: Path | None
