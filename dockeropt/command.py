@@ -404,6 +404,9 @@ def entry() -> None:
     flushed, the process ends without that teardown (mypy ends the same way). ``main``
     itself raises SystemExit as usual, for callers in the same process.
     """
+    from dockeropt.runner import collect_less
+
+    collect_less()  # before the parser and the transforms are imported: 1 ms of a cold run
     try:
         main()
         status = 0
