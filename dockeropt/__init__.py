@@ -72,11 +72,7 @@ def fix(
 
 
 def _run(text, fixing, unsafe, select, ignore, build_context, options) -> Result:  # noqa: ANN001
-    from pathlib import Path
-
-    from dockeropt import engine
-    from dockeropt.runner import Settings, keep_for, transforms_for
-    from dockeropt.transforms.base import Context
+    from dockeropt.runner import Settings, run_text
 
     settings = Settings(
         fix=fixing,
@@ -85,6 +81,4 @@ def _run(text, fixing, unsafe, select, ignore, build_context, options) -> Result
         ignore=tuple(c.upper() for c in ignore),
         options=dict(options or {}),
     )
-    folder = Path(build_context) if build_context is not None else None
-    context = Context(path="Dockerfile", build_context=folder, options=settings.options)
-    return engine.run(text, context, transforms_for(settings), fix=fixing, unsafe=unsafe, keep=keep_for(settings))
+    return run_text(text, settings, path="Dockerfile", build_context=build_context)

@@ -15,6 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    from dockeropt import engine
     from dockeropt.cst import Dockerfile
     from dockeropt.transforms.base import Finding, Transform
 
@@ -142,15 +143,23 @@ def failed(shown: str, source: str, error: str) -> Outcome:
     return Outcome(shown, source, source, text=source, error=error)
 
 
-def _run(source: str, job: Job) -> Outcome:
+def run_text(
+    text: str, settings: Settings, *, path: str = "-", build_context: str | os.PathLike[str] | None = None
+) -> engine.Result:
+    """Check (and with ``settings.fix``, fix) one text with the selected transforms and its
+    ignore comments. Raises DockerfileError on bad input."""
     from dockeropt import engine
     from dockeropt.transforms.base import Context
 
+    context = Context(path=path, build_context=build_context, options=settings.options)
+    return engine.run(
+        text, context, transforms_for(settings), fix=settings.fix, unsafe=settings.unsafe, keep=keep_for(settings)
+    )
+
+
+def _run(source: str, job: Job) -> Outcome:
     settings = job.settings
-    context = Context(path=job.shown, build_context=job.build_context, options=settings.options)
-    transforms = transforms_for(settings)
-    keep = keep_for(settings)
-    result = engine.run(source, context, transforms, fix=settings.fix, unsafe=settings.unsafe, keep=keep)
+    result = run_text(source, settings, path=job.shown, build_context=job.build_context)
     findings, text = result.findings, result.output
     if not settings.write:  # --check, --diff: report the file as it is
         findings, text = result.found, source
@@ -168,16 +177,12 @@ def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:
     workers = os.cpu_count() or 1
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=collect_less) as pool:
             for outcome in pool.map(check_file, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
                 done += 1
                 yield outcome
     except BrokenProcessPool:  # a worker died (killed, out of memory): finish here, one by one
         yield from map(check_file, jobs[done:])
-
-
-def _start_worker() -> None:
-    collect_less()
 
 
 def collect_less() -> None:
