@@ -212,6 +212,13 @@ class _CommandInstruction(Instruction):
 
     command: ShellForm | ExecForm | None = None
 
+    def at(self, offset: int, *, end: bool = False) -> int:
+        """The source offset of an offset in the shell-form command text (``command.text``):
+        the one mapping from a script's offsets back to the file, whatever the continuations,
+        comment lines, escape character and line endings between."""
+        logical = self.logical
+        return logical.to_source(logical.parse.args_span[0] + offset, end=end)
+
 
 class Run(_CommandInstruction):
     __slots__ = ()

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Protocol, TypeVar
 
+    from dockeropt.buildcontext import BuildContext
+
     _T = TypeVar("_T")
 else:
     Protocol = object  # for type checkers a Protocol; at run time typing is not imported
@@ -85,6 +87,17 @@ class Context:
     path: str = "-"
     build_context: str | os.PathLike[str] | None = None
     options: dict = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  # the files, once read
+
+    @property
+    def files(self) -> BuildContext | None:
+        """The build context as one shared object (``dockeropt.buildcontext``), or None
+        without a folder: every transform that reads the disk goes through it."""
+        if "files" not in self._memo:
+            from dockeropt.buildcontext import BuildContext
+
+            self._memo["files"] = BuildContext.open(self.build_context, self.path)
+        return self._memo["files"]
 
     @property
     def folder(self) -> Path | None:
