@@ -255,6 +255,8 @@ class Reporter:
             return
         if outcome.reverted:
             _error(f"{outcome.shown}:1:1: {outcome.reverted}")
+        for note in outcome.taken_back:
+            _error(f"{outcome.shown}:{note}")
         if self.options.diff:
             report.print_diff(outcome.shown, outcome.source, outcome.output)
         if self.options.format == "text":  # says what it fixed, too

@@ -87,6 +87,7 @@ class Outcome:
     text: str = ""  # what the findings' offsets index: the output when writing, else the source
     reverted: str | None = None
     error: str | None = None  # ``PATH:LINE:COL: message``
+    taken_back: list[str] = field(default_factory=list)  # ``LINE:COL: CODE why``, one a fix taken back
 
     @property
     def changed(self) -> bool:
@@ -163,7 +164,8 @@ def _run(source: str, job: Job) -> Outcome:
     findings, text = result.findings, result.output
     if not settings.write:  # --check, --diff: report the file as it is
         findings, text = result.found, source
-    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted)
+    taken_back = [f"{f.line}:{f.column}: {f.code} fix not applied: {why}" for f, why in result.taken_back]
+    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted, taken_back=taken_back)
 
 
 def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:

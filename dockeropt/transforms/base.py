@@ -185,6 +185,7 @@ def script_of(tree: Dockerfile, run: Run) -> shell.Script:
 # Keyed by the text, not the tree: after a fix the engine checks the whole file again, and
 # the RUNs the fix did not touch read as they did (a ``Script`` holds no node of the tree).
 _read_script = lru_cache(maxsize=_SCRIPTS)(shell.parse)
+read_script = _read_script  # a RUN text's parse, shared with the engine's check of what fixes wrote
 
 
 def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script], _T]:
