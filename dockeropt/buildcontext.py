@@ -246,8 +246,9 @@ class BuildContext:
         return text
 
     def read_bytes(self, name: str, size: int = -1) -> bytes | None:
+        """The first ``size`` bytes of a context file (links followed), or None."""
         try:
-            with open(self.path(name), "rb") as f:
+            with open(os.path.realpath(self.path(name)), "rb") as f:
                 return f.read(size)
         except OSError:
             return None
@@ -296,6 +297,41 @@ class BuildContext:
             return out
         prefix = clean + "/"
         return [n for n in self.files() if n == clean or n.startswith(prefix)]
+
+    def entries(self, source: str) -> list[str]:
+        """What a COPY/ADD source names at its own level: the path itself when it exists, or
+        the paths a glob matches (files and folders, not what lies below them), sorted."""
+        clean = posixpath.normpath(source.lstrip("/").rstrip("/") or ".")
+        if not has_glob(clean):
+            return [clean] if self.exists(clean) else []
+        regex = re.compile(glob_regex(clean))
+        depth = clean.count("/")
+        found = []
+        for folder, dirs, names in os.walk(self.root):
+            rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
+            level = 0 if rel == "." else rel.count("/") + 1
+            if level > depth:
+                dirs[:] = []
+                continue
+            for entry in dirs + names:
+                name = entry if rel == "." else f"{rel}/{entry}"
+                if level == depth and regex.fullmatch(name):
+                    found.append(name)
+        return sorted(found)
+
+    def kind(self, name: str) -> str | None:
+        """``file`` or ``dir`` for what ``name`` is once links are followed, or None when it
+        is missing or a link leads out of the context (the build cannot follow it)."""
+        real = os.path.realpath(self.path(name))
+        root = os.path.realpath(self.root)
+        if real != root and not real.startswith(root + os.sep):
+            return None
+        if os.path.isdir(real):
+            return "dir"
+        return "file" if os.path.isfile(real) else None
+
+    def is_link(self, name: str) -> bool:
+        return os.path.islink(self.path(name))
 
     def _listing(self, folder: str) -> list[str]:
         try:

@@ -121,13 +121,13 @@ import re
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Instruction, Run, ShellForm
 from dockeropt.lazy_re import lazy
-from dockeropt.model import Build, State, build_of, replaces_shell, shell_state
+from dockeropt.model import State, build_of, replaces_shell, shell_state
 from dockeropt.record import record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
 
 MAX_LINES = 30
 _LAST_ARGUMENT = lazy(r"\$\{?_(?![A-Za-z0-9_])")
