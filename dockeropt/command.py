@@ -368,9 +368,6 @@ def _as_pathlib_prints(arg: str) -> str:
 
 def run(paths: Sequence[str | Path], options: Options) -> int:
     """Run the main job; the exit status."""
-    from dockeropt.runner import collect_less
-
-    collect_less()
     if any(str(p) == "-" for p in paths):
         return run_stdin(options)
     return run_paths(paths or (".",), options)

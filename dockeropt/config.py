@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
 CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")
-_CODE = lazy(r"[A-Z]+[0-9]*")
+_CODE = re.compile(r"[A-Z]+[0-9]*")
 
 
 class ConfigError(Exception):

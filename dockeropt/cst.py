@@ -14,14 +14,13 @@ from the instruction's logical line, where continuations are already removed.
 
 from __future__ import annotations
 
-from _thread import _local as thread_local  # threading.local itself, without importing threading
+import re
 from bisect import bisect_right
 from functools import lru_cache
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
 from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record, replace
 
 TYPE_CHECKING = False
@@ -428,15 +427,17 @@ class _Source:
         return index + 1, offset - self.line_starts[index] + 1
 
 
-_STATE = thread_local()
-
-
 class _Builder:
-    """Turns the grammar's reductions into the typed nodes above, as the parser reduces them.
+    """Turns the grammar's reductions into the typed nodes above, as the parser reduces them:
+    one method per named rule of the grammar. One builder per parse, for the text it parses."""
 
-    One method per named rule of the grammar; the text being parsed is in
-    ``_STATE.current`` (one per thread) while ``parse`` runs.
-    """
+    __slots__ = ("current",)
+
+    def __init__(self, text: str) -> None:
+        self.current = _Source(text)
+
+    def callbacks(self) -> dict[str, Callable[[list], object]]:
+        return {name: getattr(self, name) for name in ("start", "directives", "instruction", "trivia", "heredoc")}
 
     def start(self, children: list) -> Dockerfile:
         bom = ""
@@ -453,7 +454,7 @@ class _Builder:
             elif child and isinstance(child[0], Trivia):
                 trailer = child
         escape = next((d.value for d in directives if d.name == "escape"), "\\")
-        current = _STATE.current
+        current = self.current
         return Dockerfile(
             current.source, bom, directives, tuple(instructions), trailer, escape, current.line_starts, _stages(instructions)
         )
@@ -495,7 +496,7 @@ class _Builder:
                 heredocs.append(child)
         first = lines[0]
         assert isinstance(first, InstructionToken)
-        return build_instruction(_STATE.current, first.logical, leading, lines, heredocs)
+        return build_instruction(self.current, first.logical, leading, lines, heredocs)
 
 
 def build_instruction(
@@ -662,7 +663,7 @@ def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
     return replace(node, text=ctx.source[a:end])
 
 
-_MARKER = lazy(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
+_MARKER = re.compile(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
 
 
 def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, Token]]) -> tuple[Heredoc, ...]:
@@ -700,10 +701,8 @@ def _markers(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _grammar() -> tuple[table.Table, dict]:
-    builder = _Builder()
-    callbacks = {name: getattr(builder, name) for name in ("start", "directives", "instruction", "trivia", "heredoc")}
-    return table.load(), callbacks
+def _table() -> table.Table:
+    return table.load()
 
 
 def parse(text: str) -> Dockerfile:
@@ -713,9 +712,6 @@ def parse(text: str) -> Dockerfile:
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         raise DockerfileError("binary file: contains a NUL byte", line, column)
-    lalr, callbacks = _grammar()
-    _STATE.current = _Source(text)
-    try:
-        return table.run(lalr, tokenize(text), callbacks)
-    finally:
-        _STATE.current = None
+    tree = table.run(_table(), tokenize(text), _Builder(text).callbacks())
+    assert isinstance(tree, Dockerfile)
+    return tree

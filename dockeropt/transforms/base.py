@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import enum
 import os
-from _thread import allocate_lock  # threading.Lock itself, without importing threading
+import re
 from collections import Counter
 from functools import lru_cache
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Node, Run
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
@@ -141,20 +140,19 @@ def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
     the same tree and ask it the same questions.
 
     Trees are told apart by identity, not equality: a value may hold the tree's own nodes,
-    which transforms compare with ``is``.
+    which transforms compare with ``is``. Each step is one dict operation, so threads that
+    share the cache need no lock (at worst one computes a value twice).
     """
     remembered: dict[int, tuple[Dockerfile, _T]] = {}
-    lock = allocate_lock()
 
     def cached(tree: Dockerfile) -> _T:
         hit = remembered.get(id(tree))
         if hit is not None and hit[0] is tree:
             return hit[1]
         value = compute(tree)
-        with lock:
-            while len(remembered) >= _TREES:
-                del remembered[next(iter(remembered))]
-            remembered[id(tree)] = (tree, value)
+        if len(remembered) >= _TREES:
+            remembered.clear()
+        remembered[id(tree)] = (tree, value)
         return value
 
     cached.__doc__ = compute.__doc__
@@ -192,7 +190,7 @@ def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script]
     return cached
 
 
-_INDENT = lazy(r"[ \t]+")
+_INDENT = re.compile(r"[ \t]+")
 
 
 @per_tree

@@ -72,9 +72,10 @@ See also
 
 from __future__ import annotations
 
+import re
+
 from dockeropt import shell
 from dockeropt.cst import Dockerfile
-from dockeropt.lazy_re import lazy
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
 
 _FRONTENDS = ("docker/dockerfile", "docker/dockerfile-upstream")
 _CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"})
-_VERSION = lazy(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
 
 
 @record(frozen=True)

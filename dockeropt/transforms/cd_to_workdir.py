@@ -63,18 +63,18 @@ See also
 from __future__ import annotations
 
 import posixpath
+import re
 
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, Shell, ShellForm, Stage, Workdir
-from dockeropt.lazy_re import lazy
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-_PLAIN_DIR = lazy(r"[A-Za-z0-9_./@+,:=-]+\Z")
-_RELATIVE_MOUNT = lazy(r"(?:^|,)(?:target|dst|destination)=(?!/)")
+_PLAIN_DIR = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")
+_RELATIVE_MOUNT = re.compile(r"(?:^|,)(?:target|dst|destination)=(?!/)")
 
 
 class CdToWorkdir:

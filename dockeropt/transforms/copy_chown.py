@@ -109,7 +109,6 @@ from dockeropt.cst import (
     User,
     Workdir,
 )
-from dockeropt.lazy_re import lazy
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
 TYPE_CHECKING = False
@@ -121,8 +120,8 @@ if TYPE_CHECKING:
 _INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer)
 _CHOWN = frozenset({"chown", "/bin/chown", "/usr/bin/chown"})
 _RECURSIVE = frozenset({"-R", "--recursive"})
-_NAME = lazy(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-_PLAIN = lazy(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand or quote
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_PLAIN = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand or quote
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 
 

@@ -61,7 +61,6 @@ import re
 
 from dockeropt import shell
 from dockeropt.cst import Cmd, Dockerfile, Entrypoint, Shell, ShellForm, Stage
-from dockeropt.lazy_re import lazy
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 
 TYPE_CHECKING = False
@@ -69,7 +68,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 # Characters that make the shell do more than split words.
-_SHELL_SYNTAX = lazy(r"[$`~*?\[\]\\;&|<>(){}#\n]")
+_SHELL_SYNTAX = re.compile(r"[$`~*?\[\]\\;&|<>(){}#\n]")
 _BUILTINS = frozenset({
     "exec", "cd", "export", "source", ".", "set", "unset", "trap", "ulimit", "umask",
     "eval", "alias", "read", "wait", "shift", "exit", "return", "readonly", "local",

@@ -77,7 +77,6 @@ import re
 
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, User, Workdir
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, style_of
 
@@ -92,7 +91,7 @@ CODE = "DO102"
 _PASSIVE = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "CMD", "ENTRYPOINT", "HEALTHCHECK",
             "STOPSIGNAL", "MAINTAINER", "SHELL", "ONBUILD"}
 _COPY_FLAGS = {"chown", "chmod", "link"}
-_SAFE_NAME = lazy(r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$")
 
 #: What an install writes into its project folder: if the context has it too, the later
 #: full copy would lay the host's copy over the installed one.
@@ -136,7 +135,7 @@ _UNSUPPORTED = {
 }
 _NPM_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare",
               "prepublish")
-_LOCAL_SPEC = lazy(r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)")
+_LOCAL_SPEC = re.compile(r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)")
 #: Commands that neither read nor write the project folder: they may run before the sources.
 _SYSTEM_TOOLS = {"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "corepack"}
 #: Commands that remove files: after a split their files would stay in the install's layer.
@@ -494,7 +493,7 @@ def _python_requirements(install, inv, listed, stage, run, ctx):  # noqa: ANN001
     return seen, None
 
 
-_REQ_OPTION = lazy(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r|-c))(\S+)")
+_REQ_OPTION = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r|-c))(\S+)")
 
 
 def _requirement_includes(name: str, text: str) -> Iterator[str]:
@@ -535,7 +534,7 @@ def _pipenv(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
     return [], None if frozen or "Pipfile.lock" not in listed else "`pipenv install` may rewrite Pipfile.lock"
 
 
-_GO_LOCAL_REPLACE = lazy(r"=>\s*(\.{1,2}/|/)", re.M)
+_GO_LOCAL_REPLACE = re.compile(r"=>\s*(\.{1,2}/|/)", re.M)
 
 
 def _go(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
@@ -544,7 +543,7 @@ def _go(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
     return [], None
 
 
-_GEMFILE_LOCAL = lazy(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
+_GEMFILE_LOCAL = re.compile(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
 
 
 def _bundler(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202

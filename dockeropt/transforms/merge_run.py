@@ -112,7 +112,6 @@ import re
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
-from dockeropt.lazy_re import lazy
 from dockeropt.record import record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, style_of
 
@@ -124,7 +123,7 @@ MAX_LINES = 30
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
 _WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|dotnet/framework", re.IGNORECASE)
 _DASH_C = re.compile(r"-[a-zA-Z]*c")  # the option cluster that ends the shell's flags
-_LAST_ARGUMENT = lazy(r"\$\{?_(?![A-Za-z0-9_])")
+_LAST_ARGUMENT = re.compile(r"\$\{?_(?![A-Za-z0-9_])")
 # connectors that keep a pipeline inside one and-or list of ``&&``s
 _CHAINING = frozenset({"&&", "|", "|&"})
 _LIST_SEPARATORS = frozenset({";", "&", "\n"})
