@@ -403,7 +403,7 @@ def entry() -> None:
     """
     from dockeropt.runner import collect_less
 
-    collect_less()  # before the parser and the transforms are imported: 1 ms of a cold run
+    collect_less()  # before the transforms are imported and the first file is parsed
     try:
         main()
         status = 0
