@@ -101,7 +101,7 @@ class Configs:
             found = self.for_folder(path.parent)
         except ConfigError:
             return False  # reported when the file is checked
-        if not found.exclude:
+        if not found.exclude or found.root is None:
             return False
         from pathlib import Path  # a folder walk: pathlib is loaded already
 

@@ -27,6 +27,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from typing import Any
+
+    from dockeropt.grammar.semantics import LineParse
+
+    WordAt = Callable[[tuple[int, int] | None, str], "Word | None"]  # a span of the logical line as a Word
+
 # --- nodes ---------------------------------------------------------------------------------
 
 
@@ -522,7 +528,7 @@ def build_instruction(
     flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans))
     arguments = word(parse.args_span, parse.args) if parse.args else None
     words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
-    common = dict(
+    common: dict[str, Any] = dict(
         start=first.start_pos,  # its own text starts at its line start: indentation is part of it
         end=end,
         line=line,
@@ -569,19 +575,27 @@ def _flag(place: Callable[[tuple[int, int]], tuple[int, int, int, int]], text: s
     return Flag(*place(span), name, value if eq else None, text)
 
 
-def _payload(ctx, cls, parse, logical, words, arguments, word) -> dict:  # noqa: ANN001
+def _payload(
+    ctx: _Source,
+    cls: type[Instruction],
+    parse: LineParse,
+    logical: Logical,
+    words: tuple[Word, ...],
+    arguments: Word | None,
+    word: WordAt,
+) -> dict:
     if issubclass(cls, _CommandInstruction):
-        return {"command": _command(ctx, parse, logical, arguments)}
+        return {"command": _command(parse, arguments)}
     if cls is From:
-        return _from(ctx, parse, words)
+        return _from(parse, words)
     if issubclass(cls, _FileInstruction):
         if parse.json:
-            return {"exec_form": _command(ctx, parse, logical, arguments)}
+            return {"exec_form": _command(parse, arguments)}
         return {"sources": words[:-1], "destination": words[-1] if words else None}
     if issubclass(cls, _PairsInstruction):
-        return {"pairs": _pairs(ctx, cls, parse, logical, word)}
+        return {"pairs": _pairs(cls, parse, logical, word)}
     if cls is Onbuild:
-        return {"inner": _inner(ctx, parse, logical, word)}
+        return {"inner": _inner(ctx, parse, logical)}
     if cls is Healthcheck:
         if not parse.value:
             return {}
@@ -601,7 +615,7 @@ def _payload(ctx, cls, parse, logical, words, arguments, word) -> dict:  # noqa:
     return {}
 
 
-def _command(ctx, parse, logical, arguments):  # noqa: ANN001
+def _command(parse: LineParse, arguments: Word | None) -> ShellForm | ExecForm | None:
     if arguments is None:
         return None
     if parse.json:
@@ -609,7 +623,7 @@ def _command(ctx, parse, logical, arguments):  # noqa: ANN001
     return ShellForm(arguments.start, arguments.end, arguments.line, arguments.column, arguments.text)
 
 
-def _from(ctx, parse, words) -> dict:  # noqa: ANN001
+def _from(parse: LineParse, words: tuple[Word, ...]) -> dict:
     platform = next((f[len("--platform=") :] for f in parse.flags if f.startswith("--platform=")), None)
     if not words:
         return {"platform": platform}
@@ -630,27 +644,34 @@ def _image_ref(word: Word) -> ImageRef:
     return ImageRef(word.start, word.end, word.line, word.column, text, name, tag, digest if at else None)
 
 
-def _pairs(ctx, cls, parse, logical, word) -> tuple[KeyValue, ...]:  # noqa: ANN001
+def _pairs(cls: type[Instruction], parse: LineParse, logical: Logical, word: WordAt) -> tuple[KeyValue, ...]:
+    def at(span: tuple[int, int] | None, text: str) -> Word:
+        found = word(span, text)
+        assert found is not None, "the keys and values of ARG, ENV and LABEL are slices of the line"
+        return found
+
     values, spans = parse.value, parse.spans
     pairs: list[KeyValue] = []
     if cls is Arg:
         for value, span in zip(values, spans):
             key_text, eq, val_text = value.partition("=")
+            assert span is not None
             a, b = span
-            key = word((a, a + len(key_text)), key_text)
-            val = word((a + len(key_text) + 1, b), val_text) if eq else None
+            key = at((a, a + len(key_text)), key_text)
+            val = at((a + len(key_text) + 1, b), val_text) if eq else None
             pairs.append(KeyValue(key.start, (val or key).end, key.line, key.column, key, val, False))
         return tuple(pairs)
     # the key of a ``key=value`` pair is followed by "="; a legacy key by white space
-    legacy = bool(spans) and logical.text[spans[0][1] : spans[0][1] + 1] != "="
+    first = spans[0] if spans else None
+    legacy = first is not None and logical.text[first[1] : first[1] + 1] != "="
     for i in range(0, len(values) - 1, 2):
-        key = word(spans[i], values[i])
-        val = word(spans[i + 1], values[i + 1])
+        key = at(spans[i], values[i])
+        val = at(spans[i + 1], values[i + 1])
         pairs.append(KeyValue(key.start, val.end, key.line, key.column, key, val, legacy))
     return tuple(pairs)
 
 
-def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
+def _inner(ctx: _Source, parse: LineParse, logical: Logical) -> Instruction | None:
     inner = parse.inner
     if inner is None:
         return None

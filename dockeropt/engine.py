@@ -77,8 +77,8 @@ def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[
     byte_end = -1  # where the chosen fixes' bytes end
     insert_at = -1  # the last chosen insertion point: two insertions there would race
     reach: dict[str, int] = {}  # per transform, where the instructions its fixes touch end
-    for finding in sorted(findings, key=lambda f: (f.fix.span, f.code)):
-        start, end = finding.fix.span
+    for finding in sorted(findings, key=lambda f: (_span(f), f.code)):
+        start, end = _span(finding)
         if start < byte_end or (start == end == insert_at):
             continue
         wide_start, wide_end = _footprint(start, end, tree, starts)
@@ -90,6 +90,11 @@ def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[
             insert_at = start
         reach[finding.code] = max(reach.get(finding.code, -1), wide_end)
     return chosen
+
+
+def _span(finding: Finding) -> tuple[int, int]:
+    assert finding.fix is not None, "only findings with fixes are chosen from"
+    return finding.fix.span
 
 
 def _footprint(start: int, end: int, tree: Dockerfile | None, starts: list[int]) -> tuple[int, int]:
@@ -152,7 +157,7 @@ def run(
         if not fixable:
             return Result(text, current, findings, applied, found=found, tree=first)
         chosen = choose(fixable, tree)
-        new_text = apply(current, (f.fix for f in chosen))
+        new_text = apply(current, (f.fix for f in chosen if f.fix is not None))
         try:
             tree = parse(new_text)
             if validate is not None:

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from typing_extensions import dataclass_transform  # typing's own from 3.11
+else:  # at run time typing is not imported (start-up time): the marker is for type checkers
+
+    def dataclass_transform(**kwargs: object) -> object:
+        return lambda function: function
+
 __all__ = ["FrozenInstanceError", "field", "fields", "record", "replace"]
 
 
@@ -59,6 +65,7 @@ def field(*, default: Any = MISSING, default_factory: Callable[[], Any] | Any = 
     return Field(default, default_factory, repr, compare)
 
 
+@dataclass_transform(field_specifiers=(field,))
 def record(cls: type | None = None, /, *, frozen: bool = False, slots: bool = False) -> Any:
     """Make ``cls`` a record; usable bare (``@record``) or with options."""
 

@@ -119,7 +119,11 @@ def check_file(job: Job) -> Outcome:
     if job.error:
         return Outcome(job.shown, error=job.error)
     try:
-        source = job.text if job.text is not None else read_source(job.path)
+        if job.text is not None:
+            source = job.text
+        else:
+            assert job.path is not None, "a job without text reads its path"
+            source = read_source(job.path)
     except OSError as exc:
         return Outcome(job.shown, error=f"{job.shown}:1:1: cannot read: {exc.strerror or exc}")
     try:

@@ -92,7 +92,7 @@ def _read_runs(tree: Dockerfile) -> Iterator[ShellRun]:
             if isinstance(inst, Shell):
                 posix = _posix_shell(inst.command)
             elif posix and isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs:
-                script = script_of(tree, inst)
+                script = script_of(inst)
                 if script.ok and script.items:
                     yield ShellRun(inst, stage, script)
         if stage.name:

@@ -17,7 +17,7 @@ from collections import Counter
 from functools import lru_cache
 
 from dockeropt import shell
-from dockeropt.cst import Dockerfile, Node, Run
+from dockeropt.cst import Dockerfile, Node, Run, ShellForm
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
@@ -100,10 +100,15 @@ class Context:
 
 
 class Transform(Protocol):
-    code: str  # ours, e.g. "DO101"
-    name: str  # e.g. "merge-run"
-    summary: str  # one line, imperative
-    hadolint: tuple[str, ...]  # hadolint rules it corresponds to (their ignore comments count)
+    # read-only: a transform class declares them as class attributes
+    @property
+    def code(self) -> str: ...  # ours, e.g. "DO101"
+    @property
+    def name(self) -> str: ...  # e.g. "merge-run"
+    @property
+    def summary(self) -> str: ...  # one line, imperative
+    @property
+    def hadolint(self) -> tuple[str, ...]: ...  # hadolint rules it corresponds to (their ignore comments count)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterable[Finding]: ...
 
@@ -162,8 +167,9 @@ def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
 _SCRIPTS = 256  # how many RUN texts each script cache holds: a file's RUNs, and more
 
 
-def script_of(tree: Dockerfile, run: Run) -> shell.Script:
-    """The parsed shell text of a shell-form RUN of ``tree``."""
+def script_of(run: Run) -> shell.Script:
+    """The parsed shell text of a shell-form RUN."""
+    assert isinstance(run.command, ShellForm), "only a shell-form RUN has a script"
     return _read_script(run.command.text)
 
 

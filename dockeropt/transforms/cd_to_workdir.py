@@ -110,7 +110,7 @@ class CdToWorkdir:
             return None
         if any(f.name == "mount" and _RELATIVE_MOUNT.search(f.value or "") for f in run.flags):
             return None
-        script = script_of(tree, run)
+        script = script_of(run)
         if not shell.is_simple_chain(script) or len(script.commands) < 2:
             return None
         cd, rest = script.commands[0], script.commands[1:]

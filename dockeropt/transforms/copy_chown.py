@@ -228,7 +228,7 @@ def _chown(tree: Dockerfile, run: Run) -> tuple[shell.SimpleCommand, shell.Scrip
     """The RUN's leading ``chown [-R] owner path``: (command, script, recursive, owner, path)."""
     if not isinstance(run.command, ShellForm) or run.flags or run.heredocs:
         return None
-    script = script_of(tree, run)
+    script = script_of(run)
     if not shell.is_simple_chain(script):
         return None
     command = script.commands[0]

@@ -288,7 +288,7 @@ def join(
         return None
     if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
         return None
-    before = script_of(tree, first)
+    before = script_of(first)
     for change in state_changes(before):
         if not (first_wrapped and change.kind == "trailing-separator"):  # ``{ a; }`` ends with ``}``
             return Link(_REASONS.get(change.kind, change.reason))
@@ -337,7 +337,7 @@ def state_changes(script: shell.Script) -> list[shell.StateChange]:
 
 def second_link(tree: Dockerfile, second: Run) -> Link:
     """How a RUN's script goes after ``&&``: as written, braced, or not at all."""
-    script = script_of(tree, second)
+    script = script_of(second)
     if not script.ok:
         return Link(f"this RUN's text cannot be read ({script.errors[0].message})")
     if not script.items:
