@@ -86,8 +86,8 @@ class AddToCopy:
             sources = _sources(inst)
             if sources is None:
                 continue
-            if root is None and context.build_context is not None:
-                root = context.folder.resolve()
+            if root is None and (folder := context.folder) is not None:
+                root = folder.resolve()
             verdict = _verdict(root, sources)
             if verdict == "archive":
                 continue

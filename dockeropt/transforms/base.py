@@ -167,10 +167,15 @@ def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
 _SCRIPTS = 256  # how many RUN texts each script cache holds: a file's RUNs, and more
 
 
+def shell_form(run: Run) -> ShellForm:
+    """The command of a RUN known to be in shell form."""
+    assert isinstance(run.command, ShellForm), "a RUN in shell form was expected"
+    return run.command
+
+
 def script_of(run: Run) -> shell.Script:
     """The parsed shell text of a shell-form RUN."""
-    assert isinstance(run.command, ShellForm), "only a shell-form RUN has a script"
-    return _read_script(run.command.text)
+    return _read_script(shell_form(run).text)
 
 
 # Keyed by the text, not the tree: after a fix the engine checks the whole file again, and

@@ -272,7 +272,7 @@ def _resolve(workdir: str | None, path: str) -> str | None:
     return posixpath.normpath(posixpath.join(workdir, path))
 
 
-def _source_kind(build_context: Path | None, sources: Sequence[str]) -> str | None:
+def _source_kind(build_context: str | os.PathLike[str] | None, sources: Sequence[str]) -> str | None:
     """``file`` or ``dir`` when the build context shows the one source is that, else None."""
     if build_context is None or len(sources) != 1 or any(c in sources[0] for c in "*?["):
         return None

@@ -78,7 +78,7 @@ import re
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, User, Workdir
 from dockeropt.record import field, record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, script_of, shell_form, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ def _removes(command: shell.SimpleCommand) -> bool:
 def _rewrite(tree: Dockerfile, stage: Stage, copy_index: int, found: _Install, workdir: str | None,
              build_context: "_BuildContext | None", style: Style, subject: str) -> Finding:
     copy = stage.instructions[copy_index]
-    assert isinstance(copy, (Copy, Add))
+    assert isinstance(copy, (Copy, Add)) and copy.destination is not None
     flags = _carried_flags(tree, copy)
     dest = copy.destination.text
     between = stage.instructions[copy_index + 1 : stage.instructions.index(found.run)]
@@ -397,7 +397,7 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
     gap = source[head_end:tail_start]
     if any(line.lstrip().startswith("#") for line in gap.splitlines()[1:]):
         raise Refused("a comment sits where the RUN would be split")
-    command_start = run.command.start
+    command_start = shell_form(run).start
     keyword_part = source[run.start : command_start]
     edits.append(Edit(head_end, tail_start, newline + moved + keyword_part))
     return tuple(edits)
@@ -405,7 +405,7 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
 
 def _split_offsets(run: Run, index: int) -> tuple[int, int]:
     """Source offsets of the end of command ``index`` and the start of the next one."""
-    parsed = shell.parse(run.command.text)
+    parsed = script_of(run)
     base = run.logical.parse.args_span[0]
     head_end = run.logical.to_source(base + parsed.commands[index].end, end=True)
     tail_start = run.logical.to_source(base + parsed.commands[index + 1].start)
@@ -435,7 +435,7 @@ def _manifests(install: shell.DependencyInstall, found: _Install, stage: Stage,
                 raise Refused(f"the install reads the folder {pattern}")
             continue
         listed += ctx.existing(pattern)
-    command = shell.parse(found.run.command.text).commands[install.command_index]
+    command = script_of(found.run).commands[install.command_index]
     inv = shell.invocation(command)
     check = _ECOSYSTEM_CHECKS.get(eco)
     extra, unsafe = check(install, inv, listed, stage, found.run, ctx) if check else ([], None)

@@ -113,11 +113,12 @@ import re
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
 from dockeropt.record import record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, shell_form, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from typing import TypeGuard
 
 MAX_LINES = 30
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
@@ -186,14 +187,14 @@ class MergeRun:
             link = join(tree, before, inst, info, links[-1].wrap) if group else None
             size = inst.end_line - inst.line + 1
             moved = sum(t.kind == "comment" for t in inst.leading)
-            if link is not None and link.refusal is None and lines + size + moved <= max_lines:
+            if link is not None and link.refusal is None and lines + size + moved <= max_lines and isinstance(inst, Run):
                 group.append(inst)
                 links.append(link)
                 lines += size + moved
                 continue
             if len(group) > 1:
                 yield self._merge(group, links, style, leading)
-            if link is not None and link.refusal is not None:
+            if link is not None and link.refusal is not None and before is not None:
                 yield finding(self.code, f"not merged into the RUN on line {before.line}: {link.refusal}", inst)
             group, links, lines = ([inst], [Link()], size) if isinstance(inst, Run) else ([], [], 0)
         if len(group) > 1:
@@ -203,7 +204,7 @@ class MergeRun:
         pairs = zip(group, group[1:], links, links[1:])
         edits = [join_edit(a, b, link_a, link_b, style, leading) for a, b, link_a, link_b in pairs]
         if links[-1].wrap:
-            end = group[-1].command.end
+            end = shell_form(group[-1]).end
             edits.append(Edit(end, end, links[-1].close))
         fewer = len(group) - 1
         message = f"{len(group)} adjacent RUN instructions can be one RUN ({fewer} layer{'s' * (fewer > 1)} fewer)"
@@ -299,7 +300,7 @@ def join(
     return second_link(tree, second)
 
 
-def is_plain_run(inst: Instruction | None) -> bool:
+def is_plain_run(inst: Instruction | None) -> TypeGuard[Run]:
     """A RUN in shell form, without heredocs, whose lines hold nothing after the command."""
     if not isinstance(inst, Run) or not isinstance(inst.command, ShellForm) or inst.heredocs:
         return False
@@ -368,7 +369,7 @@ def join_edit(first: Run, second: Run, first_link: Link, link: Link, style: Styl
         text = f"{close}{style.continuation}{comments}{style.indent}&& {opening}"
     else:
         text = f"{close} &&{style.continuation}{comments}{style.indent}{opening}"
-    return Edit(first.command.end, second.command.start, text)
+    return Edit(shell_form(first).end, shell_form(second).start, text)
 
 
 def operators_lead(tree: Dockerfile) -> bool:
