@@ -56,7 +56,15 @@ def fix(
     return _run(text, True, unsafe, select, ignore, build_context, options).output
 
 
-def _run(text, fixing, unsafe, select, ignore, build_context, options) -> Result:  # noqa: ANN001
+def _run(
+    text: str,
+    fixing: bool,
+    unsafe: bool,
+    select: Sequence[str],
+    ignore: Sequence[str],
+    build_context: str | PathLike[str] | None,
+    options: Mapping[str, dict] | None,
+) -> Result:
     from dockeropt.runner import Settings, run_text
 
     settings = Settings(

@@ -13,7 +13,7 @@ from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from dockeropt import engine
     from dockeropt.cst import Dockerfile
@@ -100,14 +100,14 @@ def transforms_for(settings: Settings) -> tuple[Transform, ...]:
     return tuple(t for t in ALL if settings.selects(t.code))
 
 
-def keep_for(settings: Settings):  # noqa: ANN201
+def keep_for(settings: Settings) -> engine.Keep:
     """Given a tree, the test its findings pass: selected, and not suppressed by a comment."""
     from dockeropt.ignore import hadolint_map, suppressions
     from dockeropt.transforms import ALL
 
     names = hadolint_map(ALL)
 
-    def keep(tree: Dockerfile):  # noqa: ANN202
+    def keep(tree: Dockerfile) -> Callable[[Finding], bool]:
         suppressed = suppressions(tree, names).keeps
         return lambda f: settings.selects(f.code) and suppressed(f)
 

@@ -19,6 +19,7 @@ from dockeropt.record import record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import NoReturn
     from pathlib import Path
 
 END = "$END"
@@ -46,10 +47,10 @@ def compute(grammar: str) -> Table:
     from lark.lexer import Lexer
 
     class _NoLexer(Lexer):  # Lark wants a lexer to build a parser; tokens come from lexer.py
-        def __init__(self, conf) -> None:  # noqa: ANN001
+        def __init__(self, conf: object) -> None:
             pass
 
-        def lex(self, data, parser_state=None):  # noqa: ANN001, ANN201
+        def lex(self, lexer_state: object, parser_state: object = None) -> NoReturn:
             raise NotImplementedError
 
     parser = Lark(grammar, parser="lalr", lexer=_NoLexer, maybe_placeholders=False)

@@ -95,7 +95,7 @@ class Context:
 
         return Path(self.build_context)
 
-    def option(self, code: str, key: str, default):  # noqa: ANN001, ANN201
+    def option(self, code: str, key: str, default: _T) -> _T:
         return self.options.get(code, {}).get(key, default)
 
 
