@@ -101,7 +101,7 @@ class Configs:
             found = self.for_folder(path.parent)
         except ConfigError:
             return False  # reported when the file is checked
-        if not found.exclude:
+        if not found.exclude or found.root is None:
             return False
         from pathlib import Path  # a folder walk: pathlib is loaded already
 
@@ -370,9 +370,6 @@ def _as_pathlib_prints(arg: str) -> str:
 
 def run(paths: Sequence[str | Path], options: Options) -> int:
     """Run the main job; the exit status."""
-    from dockeropt.runner import collect_less
-
-    collect_less()
     if any(str(p) == "-" for p in paths):
         return run_stdin(options)
     return run_paths(paths or (".",), options)
@@ -408,7 +405,7 @@ def entry() -> None:
     """
     from dockeropt.runner import collect_less
 
-    collect_less()  # before the parser and the transforms are imported: 1 ms of a cold run
+    collect_less()  # before the transforms are imported and the first file is parsed
     try:
         main()
         status = 0

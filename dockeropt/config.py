@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from types import ModuleType
+    from typing import NoReturn
 
-CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")
-_CODE = lazy(r"[A-Z]+[0-9]*")
+_CODE = re.compile(r"[A-Z]+[0-9]*")
 
 
 class ConfigError(Exception):
@@ -101,10 +102,10 @@ def _has_table(pyproject: str) -> bool:
     return "dockeropt" in data.get("tool", {})
 
 
-def _toml():  # noqa: ANN202
-    try:
+def _toml() -> ModuleType:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:
         import tomli as tomllib
     return tomllib
 
@@ -188,7 +189,7 @@ class _Reader:
                 self.fail(code, f"options for {code} in {self.where} must be a table, not {_kind(table)}")
         return {code: dict(table) for code, table in value.items()}
 
-    def fail(self, needle: str, message: str, quoted: bool = False) -> None:
+    def fail(self, needle: str, message: str, quoted: bool = False) -> NoReturn:
         raise ConfigError(self.path, message, self.line_of(needle, quoted))
 
     def line_of(self, needle: str, quoted: bool) -> int:

@@ -82,8 +82,8 @@ def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[
     byte_end = -1  # where the chosen fixes' bytes end
     insert_at = -1  # the last chosen insertion point: two insertions there would race
     reach: dict[str, int] = {}  # per transform, where the instructions its fixes touch end
-    for finding in sorted(findings, key=lambda f: (f.fix.span, f.code)):
-        start, end = finding.fix.span
+    for finding in sorted(findings, key=lambda f: (_span(f), f.code)):
+        start, end = _span(finding)
         if start < byte_end or (start == end == insert_at):
             continue
         wide_start, wide_end = _footprint(start, end, tree, starts)
@@ -95,6 +95,11 @@ def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[
             insert_at = start
         reach[finding.code] = max(reach.get(finding.code, -1), wide_end)
     return chosen
+
+
+def _span(finding: Finding) -> tuple[int, int]:
+    assert finding.fix is not None, "only findings with fixes are chosen from"
+    return finding.fix.span
 
 
 def _footprint(start: int, end: int, tree: Dockerfile | None, starts: list[int]) -> tuple[int, int]:
@@ -137,43 +142,46 @@ def _script_ok(text: str) -> bool:
     return not read_script(text).errors
 
 
-def _shell_runs(tree: Dockerfile) -> Iterable[Run]:
+def _shell_runs(tree: Dockerfile) -> list[tuple[Run, str]]:
+    """The shell-form RUNs that run in a POSIX shell, with their script text."""
     from dockeropt.model import build_of  # the model is needed only once a fix is applied
 
     build = build_of(tree)
-    for inst in tree.instructions:
-        if isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs:
-            if id(inst) in build.states and build.state(inst).shell.posix:
-                yield inst
+    return [
+        (inst, inst.command.text)
+        for inst in tree.instructions
+        if isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs
+        and id(inst) in build.states and build.state(inst).shell.posix
+    ]
 
 
 def broken_by(before: Dockerfile, after: Dockerfile, placed: list[tuple[int, int, Fix]]) -> dict[int, str]:
     """The fixes (by id) that wrote a RUN of ``after`` that is not a readable shell script,
     where the RUNs they edited in ``before`` were; with the parser's complaint."""
-    readable = {r.command.text for r in _shell_runs(before) if _script_ok(r.command.text)}
-    unreadable_before = any(not _script_ok(r.command.text) for r in _shell_runs(before))
+    old = _shell_runs(before)
+    readable = {text for _, text in old if _script_ok(text)}
     blamed: dict[int, str] = {}
-    for run in _shell_runs(after):
-        text = run.command.text
+    for run, text in _shell_runs(after):
         if text in readable:
             continue
         parsed = read_script(text)
         if not parsed.errors:
             continue
         culprits = [fix for start, end, fix in placed if start <= run.end and end >= run.full_start]
-        if not culprits or (unreadable_before and not _touches_only_readable(before, culprits, readable)):
-            continue
+        if not culprits or not _edited_only_readable(old, culprits, readable):
+            continue  # the RUNs the fixes edited were not shell to begin with
         for fix in culprits:
             blamed.setdefault(id(fix), f"it would write a RUN on line {run.line} that is not a shell script ({parsed.errors[0].message})")
     return blamed
 
 
-def _touches_only_readable(before: Dockerfile, fixes: list[Fix], readable: set[str]) -> bool:
-    """Every RUN the fixes edit in ``before`` was a readable script."""
-    for inst in _shell_runs(before):
-        if any(s < inst.end and e > inst.full_start or s == e == inst.end for f in fixes for s, e in [f.span]):
-            if inst.command.text not in readable:
-                return False
+def _edited_only_readable(old: list[tuple[Run, str]], fixes: list[Fix], readable: set[str]) -> bool:
+    """Every RUN of the old tree that the fixes edit was a readable script."""
+    spans = [f.span for f in fixes]
+    for run, text in old:
+        touched = any((s < run.end and e > run.full_start) or s == e == run.end for s, e in spans)
+        if touched and text not in readable:
+            return False
     return True
 
 
@@ -184,6 +192,7 @@ def _without_fix(finding: Finding) -> Finding:
 def fix_key(tree: Dockerfile, finding: Finding) -> tuple:
     """A fix as it would read on another pass: its code and its edits relative to the
     instructions it touches, with their text (offsets move as other fixes land)."""
+    assert finding.fix is not None
     start, end = finding.fix.span
     wide_start, wide_end = _footprint(start, end, tree, [i.start for i in tree.instructions])
     edits = tuple((e.start - wide_start, e.end - wide_start, e.text) for e in finding.fix.edits)
@@ -231,8 +240,9 @@ def run(
                 findings = [_without_fix(f) if f.fix and fix_key(tree, f) in rejected else f for f in findings]
             return Result(text, current, findings, applied, found=found, tree=first, taken_back=taken_back)
         chosen = choose(fixable, tree)
+        new_tree: Dockerfile | None = None
         while True:
-            new_text, placed = _apply(current, (f.fix for f in chosen))
+            new_text, placed = _apply(current, (f.fix for f in chosen if f.fix is not None))
             try:
                 new_tree = parse(new_text)
                 if validate is not None:

@@ -327,7 +327,7 @@ def _effect(state: State, inst: Instruction, meta: dict[str, str]) -> State:
 
 
 def _replace(state: State, **changes: object) -> State:
-    values = {
+    values: dict[str, object] = {
         "workdir": state.workdir, "shell": state.shell, "user": state.user,
         "env": state.env, "shell_replaced": state.shell_replaced,
     }

@@ -13,7 +13,7 @@ from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from dockeropt import engine
     from dockeropt.cst import Dockerfile
@@ -101,14 +101,14 @@ def transforms_for(settings: Settings) -> tuple[Transform, ...]:
     return tuple(t for t in ALL if settings.selects(t.code))
 
 
-def keep_for(settings: Settings):  # noqa: ANN201
+def keep_for(settings: Settings) -> engine.Keep:
     """Given a tree, the test its findings pass: selected, and not suppressed by a comment."""
     from dockeropt.ignore import hadolint_map, suppressions
     from dockeropt.transforms import ALL
 
     names = hadolint_map(ALL)
 
-    def keep(tree: Dockerfile):  # noqa: ANN202
+    def keep(tree: Dockerfile) -> Callable[[Finding], bool]:
         suppressed = suppressions(tree, names).keeps
         return lambda f: settings.selects(f.code) and suppressed(f)
 
@@ -120,7 +120,11 @@ def check_file(job: Job) -> Outcome:
     if job.error:
         return Outcome(job.shown, error=job.error)
     try:
-        source = job.text if job.text is not None else read_source(job.path)
+        if job.text is not None:
+            source = job.text
+        else:
+            assert job.path is not None, "a job without text reads its path"
+            source = read_source(job.path)
     except OSError as exc:
         return Outcome(job.shown, error=f"{job.shown}:1:1: cannot read: {exc.strerror or exc}")
     try:

@@ -63,6 +63,10 @@ class Registered:
     # every other attribute (name, summary, hadolint, documentation) is the transform's own.
 
     __slots__ = ("_transform", "entry")
+    if TYPE_CHECKING:  # what __getattr__ gives: the transform's own
+        name: str
+        summary: str
+        hadolint: tuple[str, ...]
 
     def __init__(self, entry: Entry) -> None:
         self.entry = entry

@@ -63,10 +63,10 @@ See also
 from __future__ import annotations
 
 import posixpath
+import re
 
 from dockeropt import shell
 from dockeropt.cst import Add, Copy, Dockerfile, Instruction, Run, ShellForm, Workdir
-from dockeropt.lazy_re import lazy
 from dockeropt.model import DEFAULT_SHELL, build_of
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
@@ -74,8 +74,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-_PLAIN_DIR = lazy(r"[A-Za-z0-9_./@+,:=-]+\Z")
-_RELATIVE_MOUNT = lazy(r"(?:^|,)(?:target|dst|destination)=(?!/)")
+_PLAIN_DIR = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")
+_RELATIVE_MOUNT = re.compile(r"(?:^|,)(?:target|dst|destination)=(?!/)")
 
 
 class CdToWorkdir:
@@ -105,7 +105,7 @@ class CdToWorkdir:
             return None
         if any(f.name == "mount" and _RELATIVE_MOUNT.search(f.value or "") for f in run.flags):
             return None
-        script = script_of(tree, run)
+        script = script_of(run)
         if not shell.is_simple_chain(script) or len(script.commands) < 2:
             return None
         cd, rest = script.commands[0], script.commands[1:]

@@ -105,7 +105,6 @@ from dockeropt.cst import (
     ShellForm,
     Stopsignal,
 )
-from dockeropt.lazy_re import lazy
 from dockeropt.model import Build, build_of
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
@@ -119,8 +118,8 @@ if TYPE_CHECKING:
 _INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer)
 _CHOWN = frozenset({"chown", "/bin/chown", "/usr/bin/chown"})
 _RECURSIVE = frozenset({"-R", "--recursive"})
-_NAME = lazy(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-_PLAIN = lazy(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand or quote
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_PLAIN = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand or quote
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 
 
@@ -218,7 +217,7 @@ def _chown(tree: Dockerfile, run: Run) -> tuple[shell.SimpleCommand, shell.Scrip
     """The RUN's leading ``chown [-R] owner path``: (command, script, recursive, owner, path)."""
     if not isinstance(run.command, ShellForm) or run.flags or run.heredocs:
         return None
-    script = script_of(tree, run)
+    script = script_of(run)
     if not shell.is_simple_chain(script):
         return None
     command = script.commands[0]

@@ -57,10 +57,10 @@ See also
 from __future__ import annotations
 
 import json
+import re
 
 from dockeropt import shell
 from dockeropt.cst import Cmd, Dockerfile, Entrypoint, ShellForm, Stage
-from dockeropt.lazy_re import lazy
 from dockeropt.model import DEFAULT_SHELL, build_of
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 
@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 # Characters that make the shell do more than split words.
-_SHELL_SYNTAX = lazy(r"[$`~*?\[\]\\;&|<>(){}#\n]")
+_SHELL_SYNTAX = re.compile(r"[$`~*?\[\]\\;&|<>(){}#\n]")
 _BUILTINS = frozenset({
     "exec", "cd", "export", "source", ".", "set", "unset", "trap", "ulimit", "umask",
     "eval", "alias", "read", "wait", "shift", "exit", "return", "readonly", "local",

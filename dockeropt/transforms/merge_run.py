@@ -120,17 +120,17 @@ import re
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile, Instruction, Run, ShellForm
-from dockeropt.lazy_re import lazy
 from dockeropt.model import State, build_of, replaces_shell, shell_state
 from dockeropt.record import record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, shell_form, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import TypeGuard
 
 MAX_LINES = 30
-_LAST_ARGUMENT = lazy(r"\$\{?_(?![A-Za-z0-9_])")
+_LAST_ARGUMENT = re.compile(r"\$\{?_(?![A-Za-z0-9_])")
 # connectors that keep a pipeline inside one and-or list of ``&&``s
 _CHAINING = frozenset({"&&", "|", "|&"})
 _LIST_SEPARATORS = frozenset({";", "&", "\n"})
@@ -192,11 +192,11 @@ class MergeRun:
         moved: str | None = None  # why the group's working directory is no longer the WORKDIR
         for (before, _), (inst, info) in zip([(None, None), *entries], entries):
             link = join(tree, before, inst, info, links[-1].wrap) if group else None
-            if link is not None and link.refusal is None and moved and not cwd_independent(tree, inst):
+            if link is not None and link.refusal is None and moved and isinstance(inst, Run) and not cwd_independent(tree, inst):
                 link = Link(moved)  # a cd leaks through the RUNs between
             size = inst.end_line - inst.line + 1
             comments = sum(t.kind == "comment" for t in inst.leading)
-            if link is not None and link.refusal is None and lines + size + comments <= max_lines:
+            if link is not None and link.refusal is None and lines + size + comments <= max_lines and isinstance(inst, Run):
                 group.append(inst)
                 links.append(link)
                 lines += size + comments
@@ -204,7 +204,7 @@ class MergeRun:
                 continue
             if len(group) > 1:
                 yield self._merge(group, links, style, leading)
-            if link is not None and link.refusal is not None:
+            if link is not None and link.refusal is not None and before is not None:
                 yield finding(self.code, f"not merged into the RUN on line {before.line}: {link.refusal}", inst)
             group, links, lines = ([inst], [Link()], size) if isinstance(inst, Run) else ([], [], 0)
             moved = changes_directory(tree, inst) if group else None
@@ -215,7 +215,7 @@ class MergeRun:
         pairs = zip(group, group[1:], links, links[1:])
         edits = [join_edit(a, b, link_a, link_b, style, leading) for a, b, link_a, link_b in pairs]
         if links[-1].wrap:
-            end = group[-1].command.end
+            end = shell_form(group[-1]).end
             edits.append(Edit(end, end, links[-1].close))
         fewer = len(group) - 1
         message = f"{len(group)} adjacent RUN instructions can be one RUN ({fewer} layer{'s' * (fewer > 1)} fewer)"
@@ -257,7 +257,7 @@ def join(
         return None
     if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
         return None
-    before = script_of(tree, first)
+    before = script_of(first)
     if replaces_shell(first):
         return Link("it changes /bin/sh, and the next RUN would still run in the shell it replaced")
     cds = []
@@ -281,7 +281,7 @@ def changes_directory(tree: Dockerfile, run: Instruction) -> str | None:
     """Why a RUN leaves another working directory behind (a plain ``cd``), or None."""
     if not is_plain_run(run):
         return None
-    script = script_of(tree, run)
+    script = script_of(run)
     if any(_is_cd(script, c) for c in state_changes(script)):
         return f"the RUN on line {run.line} changes the working directory ('cd'), and this RUN may depend on it"
     return None
@@ -307,7 +307,7 @@ def cwd_independent(tree: Dockerfile, run: Run) -> bool:
     """The RUN does the same whatever directory it starts in: it starts with ``cd`` to a
     literal absolute path, or each of its commands is a package install by name or a file
     tool given only absolute paths, with absolute redirections."""
-    script = script_of(tree, run)
+    script = script_of(run)
     if not script.ok or not script.commands or _CWD_WORDS.search(script.text):
         return False
     first = script.commands[0]
@@ -344,7 +344,7 @@ def cwd_independent(tree: Dockerfile, run: Run) -> bool:
     return True
 
 
-def is_plain_run(inst: Instruction | None) -> bool:
+def is_plain_run(inst: Instruction | None) -> TypeGuard[Run]:
     """A RUN in shell form, without heredocs, whose lines hold nothing after the command."""
     if not isinstance(inst, Run) or not isinstance(inst.command, ShellForm) or inst.heredocs:
         return False
@@ -382,7 +382,7 @@ def state_changes(script: shell.Script) -> list[shell.StateChange]:
 
 def second_link(tree: Dockerfile, second: Run) -> Link:
     """How a RUN's script goes after ``&&``: as written, braced, or not at all."""
-    script = script_of(tree, second)
+    script = script_of(second)
     if not script.ok:
         return Link(f"this RUN's text cannot be read ({script.errors[0].message})")
     if not script.items:
@@ -413,7 +413,7 @@ def join_edit(first: Run, second: Run, first_link: Link, link: Link, style: Styl
         text = f"{close}{style.continuation}{comments}{style.indent}&& {opening}"
     else:
         text = f"{close} &&{style.continuation}{comments}{style.indent}{opening}"
-    return Edit(first.command.end, second.command.start, text)
+    return Edit(shell_form(first).end, shell_form(second).start, text)
 
 
 def operators_lead(tree: Dockerfile) -> bool:

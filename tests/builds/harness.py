@@ -175,12 +175,12 @@ def buildah_status() -> tuple[bool, str]:
 
 
 def require_buildah() -> None:
-    """pytest.skip the calling test when buildah cannot run here."""
+    """Skip the calling test when buildah cannot run here (fail it under CI=true)."""
     ok, reason = buildah_status()
     if not ok:
-        import pytest
+        from needs import unavailable
 
-        pytest.skip(reason)
+        unavailable(reason)
 
 
 # --------------------------------------------------------------------------
