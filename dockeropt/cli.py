@@ -23,11 +23,11 @@ from dockeropt import command
 from dockeropt.command import EXIT_ERROR, FORMATS, Options
 from dockeropt.errors import DockerfileError
 from dockeropt.runner import encode, read_source, write_atomic
-from dockeropt.walk import SKIP_DIRS, dockerfiles, is_dockerfile_name
+from dockeropt.walk import dockerfiles, is_dockerfile_name
 
 SUBCOMMANDS = ("parse", "lsp")
 
-__all__ = ["SKIP_DIRS", "discover", "encode", "is_dockerfile_name", "main", "read_source", "write_atomic"]
+__all__ = ["discover", "encode", "is_dockerfile_name", "main", "read_source", "write_atomic"]
 
 
 def discover(root: Path) -> list[Path]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
+NAMES = "Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile"
 PROGRESS_FROM = 50  # files: fewer finish before a bar is worth drawing
 
 
@@ -92,8 +93,8 @@ class Configs:
             raise loaded
         return loaded
 
-    def excluded(self, path: Path) -> bool:
-        """Whether a directory walk skips ``path`` (the configuration of its folder says so)."""
+    def excluded(self, path: Path, top: Path) -> bool:
+        """Whether a walk of ``top`` skips ``path`` (the configuration of its folder says so)."""
         from dockeropt.config import ConfigError
         from dockeropt.walk import matches_exclude
 
@@ -101,11 +102,12 @@ class Configs:
             found = self.for_folder(path.parent)
         except ConfigError:
             return False  # reported when the file is checked
-        if not found.exclude:
+        patterns = found.walk_exclude()
+        if not patterns:
             return False
         from pathlib import Path  # a folder walk: pathlib is loaded already
 
-        return matches_exclude(path, Path(found.root), found.exclude)
+        return matches_exclude(path, Path(found.root) if found.root else top, patterns, below=top)
 
     def check_codes(self, options: Options) -> None:
         from dockeropt.config import is_known
@@ -176,7 +178,10 @@ def _targets(paths: Sequence[str | Path], configs: Configs) -> list[tuple[str | 
 
             from dockeropt.walk import dockerfiles
 
-            found: list = dockerfiles(Path(p), configs.excluded)
+            top = Path(p)
+            found: list = dockerfiles(top, lambda path, top=top: configs.excluded(path, top))
+            if not found:
+                _error(f"dockeropt: no Dockerfile found under {p} (looked for {NAMES}, skipping ignored and excluded paths)")
         else:
             found = [p]
         for path in found:
@@ -259,7 +264,12 @@ class Reporter:
             report.print_diff(outcome.shown, outcome.source, outcome.output)
         if self.options.format == "text":  # says what it fixed, too
             report.print_findings(
-                outcome.shown, outcome, to_stderr=self.to_stderr, fixing=self.options.writing, quiet=self.options.diff
+                outcome.shown,
+                outcome,
+                to_stderr=self.to_stderr,
+                fixing=self.options.writing,
+                quiet=self.options.diff,
+                hint=not self.many,  # the summary says it once, at the end
             )
             return
         if self.options.writing and outcome.applied:
@@ -415,8 +425,10 @@ def entry() -> None:
         if isinstance(exc.code, str):
             _error(exc.code)
     for stream in (sys.stdout, sys.stderr):
+        if stream.closed:  # the language server closes stdout when the client says exit
+            continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # closed, or the reader went away
+        except OSError:  # the reader went away: what was written is lost
             status = status or 1
     os._exit(status)

@@ -87,6 +87,7 @@ class Outcome:
     text: str = ""  # what the findings' offsets index: the output when writing, else the source
     reverted: str | None = None
     error: str | None = None  # ``PATH:LINE:COL: message``
+    unsafe: bool = False  # unsafe fixes were asked for: they count as fixable
 
     @property
     def changed(self) -> bool:
@@ -163,7 +164,7 @@ def _run(source: str, job: Job) -> Outcome:
     findings, text = result.findings, result.output
     if not settings.write:  # --check, --diff: report the file as it is
         findings, text = result.found, source
-    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted)
+    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted, unsafe=settings.unsafe)
 
 
 def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:

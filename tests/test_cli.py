@@ -204,7 +204,7 @@ def test_check_says_what_it_would_fix(tmp_path: Path) -> None:
     path.write_bytes(FIXABLE)
     proc = run("--check", str(path))
     assert proc.returncode == 1
-    assert proc.stdout.decode().startswith(f"{path}:2:1 DO101 ")
+    assert proc.stdout.decode().startswith(f"{path}:2:1: DO101 ")
     assert path.read_bytes() == FIXABLE
 
 
