@@ -25,8 +25,6 @@ from dockeropt.errors import DockerfileError
 from dockeropt.runner import encode, read_source, write_atomic
 from dockeropt.walk import dockerfiles, is_dockerfile_name
 
-SUBCOMMANDS = ("parse", "lsp")
-
 __all__ = ["discover", "encode", "is_dockerfile_name", "main", "read_source", "write_atomic"]
 
 
@@ -41,10 +39,8 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "parse":
-        parse_command.main(args[1:], prog_name="dockeropt parse")
-    elif args and args[0] == "lsp":
-        lsp_command.main(args[1:], prog_name="dockeropt lsp")
+    if args and args[0] in SUBCOMMANDS:
+        SUBCOMMANDS[args[0]].main(args[1:], prog_name=f"dockeropt {args[0]}")
     else:
         run_command.main(args, prog_name="dockeropt")
 
@@ -67,7 +63,8 @@ def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_
     With no PATH, checks the Dockerfiles under the current folder (Dockerfile,
     Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile), skipping what git
     ignores and what the configuration excludes. Use - for stdin.
-    Other commands: dockeropt parse PATH [--json]; dockeropt lsp.
+    Other commands: dockeropt rule CODE; dockeropt rules; dockeropt parse PATH [--json];
+    dockeropt lsp.
 
     Exit status: 0 clean, 1 findings (or, with --check/--diff, changes), 2 error.
     """
@@ -124,3 +121,37 @@ def lsp_command() -> None:
         click.echo(f"dockeropt: the language server is not available: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     lsp_main()
+
+
+@click.command()
+@click.argument("code")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rule_command(code: str, output_format: str) -> None:
+    """Explain a transform: what it does, why, an example, how safe its fix is, when it refuses."""
+    from dockeropt import rules
+    from dockeropt.transforms import ALL
+
+    try:
+        transform = rules.by_code(code, ALL)
+    except LookupError as exc:
+        raise click.UsageError(str(exc)) from None
+    if output_format == "json":
+        import json
+
+        text = json.dumps({**rules.describe(transform), "documentation": rules.documentation(transform)}, indent=2) + "\n"
+    else:
+        text = rules.rule_text(transform)
+    sys.stdout.buffer.write(encode(text))
+
+
+@click.command()
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every transform: code, name, fix tier and hadolint counterparts."""
+    from dockeropt import rules
+    from dockeropt.transforms import ALL
+
+    sys.stdout.buffer.write(encode(rules.rules_json(ALL) if output_format == "json" else rules.rules_text(ALL)))
+
+
+SUBCOMMANDS = {"parse": parse_command, "lsp": lsp_command, "rule": rule_command, "rules": rules_command}

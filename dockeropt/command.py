@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
+SUBCOMMANDS = ("parse", "lsp", "rule", "rules")  # click reads these (cli.SUBCOMMANDS)
 NAMES = "Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile"
 PROGRESS_FROM = 50  # files: fewer finish before a bar is worth drawing
 
@@ -115,7 +116,7 @@ class Configs:
         for flag, codes in (("--select", options.select), ("--ignore", options.ignore)):
             for code in codes:
                 if not is_known(code, self.codes):
-                    raise UsageError(f"unknown code {code!r} in {flag} (known: {', '.join(self.codes)})")
+                    raise UsageError(f"unknown code {code!r} in {flag} (known: {', '.join(sorted(self.codes))})")
 
 
 def _job(shown: str, folder: str, configs: Configs, options: Options, **where) -> Job:  # noqa: ANN003
@@ -329,7 +330,7 @@ def read_simple(args: Sequence[str]) -> tuple[list[str], Options] | None:
     exact spelling; paths that do not start with ``-`` (or ``-`` alone, once, with no
     other path); valid ``--format`` values; no ``--diff`` with another format.
     """
-    if args and args[0] in ("parse", "lsp"):  # subcommands
+    if args and args[0] in SUBCOMMANDS:
         return None
     values: dict = {"fix": False, "diff": False, "check": False, "unsafe": None, "format": "text", "stdin_filename": None}
     seen: set[str] = set()

@@ -190,7 +190,7 @@ class _Reader:
         for value in self.strings(key, table):
             code = value.strip().upper()
             if not is_known(code, self.codes):
-                self.fail(value, f"unknown code {value!r} in {key!r} of {self.where}", quoted=True)
+                self.fail(value, f"unknown code {value!r} in {key!r} of {self.where} ({self.known()})", quoted=True)
             out.append(code)
         return tuple(out)
 
@@ -199,10 +199,13 @@ class _Reader:
             self.fail("options", f"'options' in {self.where} must be a table of tables, one per code, not {_kind(value)}")
         for code, table in value.items():
             if code not in self.codes:
-                self.fail(code, f"unknown code {code!r} in the options of {self.where}")
+                self.fail(code, f"unknown code {code!r} in the options of {self.where} ({self.known()})")
             if not isinstance(table, dict):
                 self.fail(code, f"options for {code} in {self.where} must be a table, not {_kind(table)}")
         return {code: dict(table) for code, table in value.items()}
+
+    def known(self) -> str:
+        return "known: " + ", ".join(sorted(self.codes))
 
     def fail(self, needle: str, message: str, quoted: bool = False) -> None:
         raise ConfigError(self.path, message, self.line_of(needle, quoted))

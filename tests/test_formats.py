@@ -96,10 +96,18 @@ def test_sarif_has_what_github_code_scanning_reads(project: Path) -> None:
     assert {"DO101", "DO102", "DO103"} <= set(rules)
     assert rules["DO101"]["shortDescription"]["text"]
     assert rules["DO101"]["name"] == "MergeRun"
+    for rule in driver["rules"]:  # every rule explains itself, from its documentation
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"], rule["id"]
+        assert rule["help"]["text"].startswith(f"{rule['id']} "), rule["id"]
+        assert "Fix safety" in rule["help"]["text"], rule["id"]
+    assert rules["DO101"]["fullDescription"]["text"].startswith("Finds RUN instructions that follow each other")
+    assert rules["DO101"]["defaultConfiguration"]["level"] == "warning"
+    assert rules["DO103"]["defaultConfiguration"]["level"] == "note", "a rule that only suggests"
     results = {r["ruleId"]: r for r in the_run["results"]}
     merge = results["DO101"]
     assert driver["rules"][merge["ruleIndex"]]["id"] == "DO101"
     assert merge["level"] == "warning"
+    assert results["DO103"]["level"] == "note", "a suggestion is a note"
     assert merge["message"]["text"].startswith("2 adjacent RUN")
     (location,) = merge["locations"]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "svc/Dockerfile"  # relative to the checkout
@@ -123,6 +131,7 @@ def test_github_annotations(project: Path) -> None:
     assert proc.returncode == 2
     lines = proc.stdout.decode().splitlines()
     assert "::warning file=svc/Dockerfile,line=2,col=1,endLine=3,endColumn=11,title=DO101::2 adjacent RUN instructions can be one RUN (1 layer fewer)" in lines
+    assert any(line.startswith("::notice file=svc/Dockerfile,line=1,col=6,") and "title=DO103::" in line for line in lines)
     assert any(line.startswith("::error file=bad.Dockerfile,title=dockeropt::bad.Dockerfile:1:1: file with no instructions") for line in lines)
 
 
