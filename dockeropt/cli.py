@@ -56,8 +56,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 @click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file, not the nearest one.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="How findings are printed.")
 @click.option("--stdin-filename", help="The path of the file read from stdin (configuration and build context).")
+@click.option("--no-color", is_flag=True, help="No colours, even on a terminal (as NO_COLOR does).")
 @click.version_option(package_name="dockeropt", prog_name="dockeropt")
-def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_format, stdin_filename) -> None:  # noqa: ANN001
+def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_format, stdin_filename, no_color) -> None:  # noqa: ANN001
     """Make Dockerfiles build faster and weigh less.
 
     With no PATH, checks the Dockerfiles under the current folder (Dockerfile,
@@ -68,7 +69,7 @@ def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_
 
     Exit status: 0 clean, 1 findings (or, with --check/--diff, changes), 2 error.
     """
-    options = Options(fix, diff, check, unsafe, _codes(select), _codes(ignore), stdin_filename, config, output_format)
+    options = Options(fix, diff, check, unsafe, _codes(select), _codes(ignore), stdin_filename, config, output_format, no_color)
     if diff and output_format != "text":
         raise click.UsageError(f"--diff prints a diff; it cannot be combined with --format {output_format}")
     if any(str(p) == "-" for p in paths) and len(paths) > 1:

@@ -53,6 +53,7 @@ class Options:
     stdin_filename: str | None
     config: Path | None = None
     format: str = "text"
+    no_color: bool = False  # --no-color (NO_COLOR in the environment does the same)
 
     @property
     def writing(self) -> bool:
@@ -262,7 +263,7 @@ class Reporter:
         if outcome.reverted:
             _error(f"{outcome.shown}:1:1: {outcome.reverted}")
         if self.options.diff:
-            report.print_diff(outcome.shown, outcome.source, outcome.output)
+            report.print_diff(outcome.shown, outcome.source, outcome.output, color=not self.options.no_color)
         if self.options.format == "text":  # says what it fixed, too
             report.print_findings(
                 outcome.shown,
@@ -271,6 +272,7 @@ class Reporter:
                 fixing=self.options.writing,
                 quiet=self.options.diff,
                 hint=not self.many,  # the summary says it once, at the end
+                color=not self.options.no_color,
             )
             return
         if self.options.writing and outcome.applied:
@@ -302,7 +304,11 @@ class Reporter:
             from dockeropt import report
 
             report.print_summary(
-                self.outcomes, transforms, fixing=self.options.writing, previewing=self.options.check or self.options.diff
+                self.outcomes,
+                transforms,
+                fixing=self.options.writing,
+                previewing=self.options.check or self.options.diff,
+                color=not self.options.no_color,
             )
 
     def _write(self, text: str) -> None:
@@ -318,7 +324,7 @@ def _selected(code: str, options: Options) -> bool:
 
 # --- the entry point ---------------------------------------------------------------------------
 
-_FLAGS = {"--fix": "fix", "--diff": "diff", "--check": "check"}
+_FLAGS = {"--fix": "fix", "--diff": "diff", "--check": "check", "--no-color": "no_color"}
 _VALUED = {"--format": "format", "--stdin-filename": "stdin_filename"}
 _SWITCH = {"--unsafe-fixes": "--no-unsafe-fixes", "--no-unsafe-fixes": "--unsafe-fixes"}  # each to its opposite
 
@@ -332,7 +338,9 @@ def read_simple(args: Sequence[str]) -> tuple[list[str], Options] | None:
     """
     if args and args[0] in SUBCOMMANDS:
         return None
-    values: dict = {"fix": False, "diff": False, "check": False, "unsafe": None, "format": "text", "stdin_filename": None}
+    values: dict = {
+        "fix": False, "diff": False, "check": False, "no_color": False, "unsafe": None, "format": "text", "stdin_filename": None
+    }
     seen: set[str] = set()
     paths: list[str] = []
     i = 0
@@ -363,7 +371,10 @@ def read_simple(args: Sequence[str]) -> tuple[list[str], Options] | None:
         return None
     if len(paths) > 1 and any(str(p) == "-" for p in paths):
         return None
-    return paths, Options(values["fix"], values["diff"], values["check"], values["unsafe"], (), (), values["stdin_filename"], None, values["format"])
+    return paths, Options(
+        values["fix"], values["diff"], values["check"], values["unsafe"], (), (), values["stdin_filename"], None,
+        values["format"], values["no_color"],
+    )
 
 
 def _as_pathlib_prints(arg: str) -> str:

@@ -22,8 +22,15 @@ def _write(text: str, to_stderr: bool = False) -> None:
     stream.flush()
 
 
-def print_diff(path: str, before: str, after: str) -> None:
-    """A unified diff with ``a/`` and ``b/`` paths, line endings kept as they are."""
+def colored(stream: object, allowed: bool = True) -> bool:
+    """Whether to print in colour: on a terminal, unless ``--no-color`` or ``NO_COLOR`` says not."""
+    import os
+
+    return allowed and not os.environ.get("NO_COLOR") and stream.isatty()  # type: ignore[attr-defined]
+
+
+def print_diff(path: str, before: str, after: str, *, color: bool = True) -> None:
+    """A unified diff with ``a/`` and ``b/`` paths, line endings kept as they are; in colour on a terminal."""
     if before == after:
         return
     import difflib
@@ -37,7 +44,22 @@ def print_diff(path: str, before: str, after: str) -> None:
     out = []
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    _write("".join(out))
+    if not colored(sys.stdout, color):
+        _write("".join(out))
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    for line in out:
+        if line.startswith(("---", "+++")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        else:
+            style = {"+": "green", "-": "red"}.get(line[:1], "")
+        body = line.rstrip("\r\n")
+        console.print(Text(body, style=style), end=line[len(body) :])  # line endings as they are
 
 
 @record
@@ -75,7 +97,14 @@ class Tally:
 
 
 def print_findings(
-    path: str, result: Outcome, *, to_stderr: bool, fixing: bool, quiet: bool = False, hint: bool = True
+    path: str,
+    result: Outcome,
+    *,
+    to_stderr: bool,
+    fixing: bool,
+    quiet: bool = False,
+    hint: bool = True,
+    color: bool = True,
 ) -> None:
     """``path:line:col: CODE message``, one a line, then (with ``hint``) what --fix would hold back and why."""
     stream = sys.stderr if to_stderr else sys.stdout
@@ -89,7 +118,7 @@ def print_findings(
         tally.add(f, result.unsafe)
         lines.append((f"{path}:{f.line}:{f.column}", f.code, f.message + _mark(f, result.unsafe)))
     held = tally.hint() if hint else ""
-    if stream.isatty():
+    if colored(stream, color):
         from rich.console import Console
         from rich.markup import escape
 
@@ -171,7 +200,7 @@ def progress(total: int) -> AbstractContextManager[Callable[[], None]]:
 
 
 def print_summary(
-    outcomes: Sequence[Outcome], transforms: Sequence[Transform], *, fixing: bool, previewing: bool
+    outcomes: Sequence[Outcome], transforms: Sequence[Transform], *, fixing: bool, previewing: bool, color: bool = True
 ) -> None:
     """On stderr, once at the end: files checked, changed and failed, then per code the
     findings, how many --fix applies (``fixed`` when it did), the unsafe fixes it holds
@@ -211,7 +240,7 @@ def print_summary(
     for code in sorted(per_code):
         t = per_code[code]
         table.add_row(code, names.get(code, ""), *map(str, (t.findings, t.fixable, t.unsafe, t.suggestions)))
-    console = Console(file=sys.stderr, highlight=False)
+    console = Console(file=sys.stderr, highlight=False, no_color=not color or None)
     console.print(", ".join(counts))
     if table.row_count:
         console.print(table)

@@ -282,6 +282,7 @@ SIMPLE = [
     ["--stdin-filename", "name with spaces", "-"],
     ["./Dockerfile", "svc//api/", "../up/Dockerfile", "."],
     ["//net/Dockerfile", "///root/Dockerfile", "/", "a/./b/./"],
+    ["--diff", "--no-color", "Dockerfile"],
 ]
 
 # Command lines it leaves to click: help, version, what it does not read, and every mistake.
@@ -304,6 +305,7 @@ DEFERRED = [
     ["-", "Dockerfile"],
     ["--", "Dockerfile"],
     ["--fix=yes"],
+    ["--no-color", "--no-color"],
     [""],
     ["-x"],
     ["--che"],
@@ -365,3 +367,50 @@ def test_paths_print_as_pathlib_prints_them(arg: str) -> None:
     from dockeropt.command import _as_pathlib_prints
 
     assert _as_pathlib_prints(arg) == str(Path(arg))
+
+
+# --- colour -----------------------------------------------------------------------------------
+
+
+def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> bytes:
+    """What the command prints on stdout when stdout is a terminal."""
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "dockeropt", *args], stdout=follower, stderr=subprocess.PIPE, cwd=cwd, timeout=120,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "200", **(env or {})},
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 1, proc.stderr
+    return seen
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_diff_is_in_colour_on_a_terminal_only(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(FIXABLE)
+    coloured = _on_a_terminal(["--diff", "Dockerfile"], tmp_path)
+    assert b"\x1b[31m-RUN echo a" in coloured and b"\x1b[32m+RUN echo a \\" in coloured
+    for args, env in ((["--diff", "--no-color", "Dockerfile"], None), (["--diff", "Dockerfile"], {"NO_COLOR": "1"})):
+        plain = _on_a_terminal(args, tmp_path, env)
+        assert b"\x1b[" not in plain and b"\n-RUN echo a" in plain.replace(b"\r\n", b"\n"), (args, env)
+    piped = run("--diff", "Dockerfile", cwd=tmp_path)
+    assert piped.stdout.startswith(b"--- a/Dockerfile\n+++ b/Dockerfile\n@@ ") and b"\x1b[" not in piped.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_findings_are_in_colour_on_a_terminal_unless_told_not(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(FIXABLE)
+    assert b"\x1b[" in _on_a_terminal(["Dockerfile"], tmp_path)
+    plain = _on_a_terminal(["--no-color", "Dockerfile"], tmp_path)
+    assert b"\x1b[" not in plain and plain.startswith(b"Dockerfile:2:1: DO101 ")
