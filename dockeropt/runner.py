@@ -148,14 +148,18 @@ def run_text(
     text: str, settings: Settings, *, path: str = "-", build_context: str | os.PathLike[str] | None = None
 ) -> engine.Result:
     """Check (and with ``settings.fix``, fix) one text with the selected transforms and its
-    ignore comments. Raises DockerfileError on bad input."""
-    from dockeropt import engine
+    ignore comments. Raises DockerfileError on bad input, and on a line the build rejects
+    (``validate``)."""
+    from dockeropt import engine, validate
     from dockeropt.transforms.base import Context
 
     context = Context(path=path, build_context=build_context, options=settings.options)
-    return engine.run(
+    result = engine.run(
         text, context, transforms_for(settings), fix=settings.fix, unsafe=settings.unsafe, keep=keep_for(settings)
     )
+    if result.tree is not None:
+        validate.check(result.tree)
+    return result
 
 
 def _run(source: str, job: Job) -> Outcome:

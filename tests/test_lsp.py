@@ -230,6 +230,8 @@ def test_a_finding_with_a_safe_fix_is_a_warning(client: Client, uri: str) -> Non
         pytest.param("FROM a\r\nRUN 🐳\x00\r\n", (1, 6), "binary file", id="CRLF and a two-unit character"),
         pytest.param("# a\rFROM a\x00\n", (1, 6), "binary file", id="a lone CR ends an LSP line only"),
         pytest.param("", (0, 0), "no instructions", id="empty file"),
+        pytest.param("FROM a\nRUN a\nRUN b\nONBUILD FROM b\n", (3, 8), "FROM isn't allowed as an ONBUILD trigger", id="a line the build rejects"),
+        pytest.param("FRM node\nRUN a\nRUN b\n", (0, 0), "unknown instruction: FRM (did you mean FROM?)", id="an unknown instruction"),
     ],
 )
 def test_a_file_that_does_not_parse_gets_one_error(
