@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     # parse and Dockerfile load the parser when first asked for: importing the package (as
     # every ``dockeropt.*`` import does) stays cheap, so the command line can pace the
-    # garbage collector before the parser's many objects are made (see command.entry)
+    # garbage collector before the parser's many objects are made (see cli.main)
     if name in ("parse", "Dockerfile"):
         from dockeropt import cst
 

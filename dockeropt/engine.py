@@ -26,10 +26,10 @@ MAX_PASSES = 16
 class Result:
     source: str
     output: str
-    findings: list[Finding]  # what remains in the output (all of them when not fixing)
+    findings: list[Finding]  # the output's: what fixing left (all of the source's when not fixing)
     applied: list[Finding] = field(default_factory=list)
     reverted: str | None = None  # why fixes were thrown away
-    found: list[Finding] = field(default_factory=list)  # the findings of the source as it is
+    source_findings: list[Finding] = field(default_factory=list)  # the source's, before any fix
     tree: Dockerfile | None = field(default=None, repr=False, compare=False)  # the source's tree
 
     @property
@@ -138,19 +138,19 @@ def run(
     the first pass instead of reading the text again.
     """
     if checked is not None and checked.tree is not None and checked.source == text:
-        tree, found = checked.tree, checked.found
+        tree, found = checked.tree, checked.source_findings
     else:
         tree = parse(text)
         found = collect(tree, context, transforms, keep)
     findings, first = found, tree
     if not fix:
-        return Result(text, text, findings, found=found, tree=first)
+        return Result(text, text, findings, source_findings=found, tree=first)
     applied: list[Finding] = []
     current = text
     for _ in range(MAX_PASSES):
         fixable = [f for f in findings if applicable(f.fix, unsafe)]
         if not fixable:
-            return Result(text, current, findings, applied, found=found, tree=first)
+            return Result(text, current, findings, applied, source_findings=found, tree=first)
         chosen = choose(fixable, tree)
         new_text = apply(current, (f.fix for f in chosen))
         try:

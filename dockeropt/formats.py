@@ -67,7 +67,7 @@ def to_json(outcomes: Iterable["Outcome"]) -> str:
 
     records = []
     for outcome in outcomes:
-        positions = Positions(outcome.text)
+        positions = Positions(outcome.checked)
         for f in outcome.findings:
             line, column, end_line, end_column = positions.span(f.start, f.end)
             records.append(
@@ -135,7 +135,7 @@ def to_sarif(outcomes: Sequence["Outcome"], transforms: Sequence["Transform"], v
                 }
             )
             continue
-        positions = Positions(outcome.text)
+        positions = Positions(outcome.checked)
         for f in outcome.findings:
             location = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": _region(*positions.span(f.start, f.end))}
             result: dict = {
@@ -209,7 +209,7 @@ def to_github(outcomes: Iterable["Outcome"]) -> str:
         if outcome.error:
             lines.append(f"::error file={file},title=dockeropt::{_escape(outcome.error)}")
             continue
-        positions = Positions(outcome.text)
+        positions = Positions(outcome.checked)
         for f in outcome.findings:
             line, col, end_line, end_col = positions.span(f.start, f.end)
             where = f"file={file},line={line},col={col},endLine={end_line},endColumn={end_col}"

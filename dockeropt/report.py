@@ -98,7 +98,7 @@ class Tally:
 
 def print_findings(
     path: str,
-    result: Outcome,
+    outcome: Outcome,
     *,
     to_stderr: bool,
     fixing: bool,
@@ -108,15 +108,15 @@ def print_findings(
 ) -> None:
     """``path:line:col: CODE message``, one a line, then (with ``hint``) what --fix would hold back and why."""
     stream = sys.stderr if to_stderr else sys.stdout
-    if fixing and result.applied:
-        _write(f"{path}: fixed {len(result.applied)} finding{'s' if len(result.applied) != 1 else ''}\n", True)
-    if not result.findings or quiet:
+    if fixing and outcome.applied:
+        _write(f"{path}: fixed {len(outcome.applied)} finding{'s' if len(outcome.applied) != 1 else ''}\n", True)
+    if not outcome.findings or quiet:
         return
     tally = Tally()
     lines = []
-    for f in result.findings:
-        tally.add(f, result.unsafe)
-        lines.append((f"{path}:{f.line}:{f.column}", f.code, f.message + _mark(f, result.unsafe)))
+    for f in outcome.findings:
+        tally.add(f, outcome.unsafe)
+        lines.append((f"{path}:{f.line}:{f.column}", f.code, f.message + _mark(f, outcome.unsafe)))
     held = tally.hint() if hint else ""
     if colored(stream, color):
         from rich.console import Console

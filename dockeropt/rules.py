@@ -95,6 +95,13 @@ def rule_text(transform: Transform) -> str:
     return documentation(transform) + "\n\n" + "\n".join(facts) + "\n"
 
 
+def rule_json(transform: Transform) -> str:
+    """``dockeropt rule CODE --format json``: what ``rules`` says of it, and its documentation."""
+    import json
+
+    return json.dumps({**describe(transform), "documentation": documentation(transform)}, indent=2) + "\n"
+
+
 def rules_text(transforms: Sequence[Transform]) -> str:
     """``dockeropt rules``: one line per code, in code order."""
     rows = [("code", "name", "hadolint", "fix")]

@@ -115,7 +115,7 @@ def test_parse_prints_the_tree(tmp_path: Path) -> None:
 
 
 def test_discovery_finds_dockerfiles_by_name(tmp_path: Path) -> None:
-    from dockeropt.cli import discover
+    from dockeropt.walk import dockerfiles as discover
 
     for name in ["Dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile", "README.md", "dockerfile.txt"]:
         (tmp_path / "svc").mkdir(exist_ok=True)
@@ -149,7 +149,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
-    from dockeropt.cli import write_atomic
+    from dockeropt.runner import write_atomic
 
     path = tmp_path / "Dockerfile"
     path.write_text("old")
@@ -254,6 +254,13 @@ def test_stdin_filename_gives_the_build_context(tmp_path: Path) -> None:
 # --- other commands ---------------------------------------------------------------------------
 
 
+def test_the_subcommands_are_the_ones_click_declares() -> None:
+    from dockeropt import cli
+
+    assert set(cli.commands()) == {"", *cli.SUBCOMMANDS}
+    assert all(cli.read_simple([name, "x"]) is None for name in cli.SUBCOMMANDS)
+
+
 def test_lsp_is_a_subcommand() -> None:
     proc = run("lsp", "--help")
     assert proc.returncode == 0
@@ -262,7 +269,7 @@ def test_lsp_is_a_subcommand() -> None:
 
 # --- the command line read without click ------------------------------------------------------
 
-# Command lines that command.main reads itself: click must read each the same way.
+# Command lines that cli.read_simple reads itself: click must read each the same way.
 SIMPLE = [
     [],
     ["--check"],
@@ -323,26 +330,26 @@ def test_the_simple_reader_agrees_with_click(args: list[str], monkeypatch: pytes
     def capture(paths, options) -> None:  # noqa: ANN001
         raise _Captured(list(paths), options)
 
-    monkeypatch.setattr(command, "run", capture)
+    monkeypatch.setattr(command, "check", capture)
     with pytest.raises(_Captured) as by_click:
-        cli.run_command.main(args, prog_name="dockeropt", standalone_mode=False)
+        cli.commands()[""].main(args, prog_name="dockeropt", standalone_mode=False)
     click_paths, click_options = by_click.value.args
-    paths, options = command.read_simple(args)
+    paths, options = cli.read_simple(args)
     assert (paths, options) == ([str(p) for p in click_paths], click_options), "findings name files as click's Path prints them"
 
 
 @pytest.mark.parametrize("args", DEFERRED, ids=" ".join)
 def test_the_rest_is_left_to_click(args: list[str]) -> None:
-    from dockeropt import command
+    from dockeropt import cli
 
-    assert command.read_simple(args) is None
+    assert cli.read_simple(args) is None
 
 
 def test_format_on_save_does_not_import_click(tmp_path: Path) -> None:
     """Start-up time: nothing it does not need (typing, dataclasses, pathlib too, outside a Python project)."""
     probe = (
         "import sys\nbefore = set(sys.modules)  # what the interpreter's start-up (site, .pth files) loaded\n"
-        "from dockeropt.command import main\n"
+        "from dockeropt.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "new = set(sys.modules) - before\n"
         "sys.stderr.write('\\nloaded: ' + ' '.join(m for m in ('click', 'rich', 'difflib', 'typing', 'dataclasses', 'pathlib') if m in new))\n"
@@ -364,7 +371,7 @@ def test_format_on_save_does_not_import_click(tmp_path: Path) -> None:
     "arg", ["Dockerfile", "./Dockerfile", "a//b/", "a/./b/.", "../x", "/", "//", "///", "//a/b", "////a", ".", "./", "a/../b", "-"]
 )
 def test_paths_print_as_pathlib_prints_them(arg: str) -> None:
-    from dockeropt.command import _as_pathlib_prints
+    from dockeropt.cli import _as_pathlib_prints
 
     assert _as_pathlib_prints(arg) == str(Path(arg))
 

@@ -229,8 +229,8 @@ def test_the_pool_matches_one_process(tmp_path: Path, monkeypatch: pytest.Monkey
     serial = [runner.check_file(j) for j in jobs]
     pooled = list(runner.run_many(jobs))
     assert len(jobs) >= runner.PARALLEL_FROM
-    assert [(o.shown, o.output, o.error, [f.code for f in o.applied]) for o in pooled] == [
-        (o.shown, o.output, o.error, [f.code for f in o.applied]) for o in serial
+    assert [(o.shown, o.fixed, o.error, [f.code for f in o.applied]) for o in pooled] == [
+        (o.shown, o.fixed, o.error, [f.code for f in o.applied]) for o in serial
     ]
 
 

@@ -138,7 +138,7 @@ def test_github_annotations(project: Path) -> None:
 def test_github_escapes_what_workflow_commands_read() -> None:
     text = "FROM a\n"
     f = Finding("DO101", "50% smaller\nsecond line", 1, 1, 0, 6)
-    out = to_github([Outcome("dir,with:odd/Dockerfile", text, text, [f], text=text)])
+    out = to_github([Outcome("dir,with:odd/Dockerfile", text, text, [f], checked=text)])
     assert out == "::warning file=dir%2Cwith%3Aodd/Dockerfile,line=1,col=1,endLine=1,endColumn=7,title=DO101::50%25 smaller%0Asecond line\n"
 
 
