@@ -30,10 +30,10 @@ MAX_PASSES = 16
 class Result:
     source: str
     output: str
-    findings: list[Finding]  # what remains in the output (all of them when not fixing)
+    findings: list[Finding]  # the output's: what fixing left (all of the source's when not fixing)
     applied: list[Finding] = field(default_factory=list)
     reverted: str | None = None  # why fixes were thrown away
-    found: list[Finding] = field(default_factory=list)  # the findings of the source as it is
+    source_findings: list[Finding] = field(default_factory=list)  # the source's, before any fix
     tree: Dockerfile | None = field(default=None, repr=False, compare=False)  # the source's tree
     taken_back: list[tuple[Finding, str]] = field(default_factory=list)  # fixes not applied, and why
 
@@ -220,13 +220,13 @@ def run(
     the first pass instead of reading the text again.
     """
     if checked is not None and checked.tree is not None and checked.source == text:
-        tree, found = checked.tree, checked.found
+        tree, found = checked.tree, checked.source_findings
     else:
         tree = parse(text)
         found = collect(tree, context, transforms, keep)
     findings, first = found, tree
     if not fix:
-        return Result(text, text, findings, found=found, tree=first)
+        return Result(text, text, findings, source_findings=found, tree=first)
     applied: list[Finding] = []
     taken_back: list[tuple[Finding, str]] = []
     rejected: set[tuple] = set()
@@ -238,7 +238,7 @@ def run(
         if not fixable:
             if rejected:
                 findings = [_without_fix(f) if f.fix and fix_key(tree, f) in rejected else f for f in findings]
-            return Result(text, current, findings, applied, found=found, tree=first, taken_back=taken_back)
+            return Result(text, current, findings, applied, source_findings=found, tree=first, taken_back=taken_back)
         chosen = choose(fixable, tree)
         new_tree: Dockerfile | None = None
         while True:

@@ -130,10 +130,10 @@ def test_an_earlier_check_stands_for_the_first_pass(monkeypatch: pytest.MonkeyPa
     reused = engine.run(text, Context(), ALL, fix=True, checked=checked)
     assert text not in reads, "the source is not read again"
     fresh = engine.run(text, Context(), ALL, fix=True)
-    assert (reused.output, reused.found, reused.applied) == (fresh.output, fresh.found, fresh.applied)
+    assert (reused.output, reused.source_findings, reused.applied) == (fresh.output, fresh.source_findings, fresh.applied)
     assert reused.output != text
     other = engine.run(text + "RUN true\n", Context(), ALL, fix=True, checked=checked)
-    assert other.source == text + "RUN true\n" and other.found != checked.found, "a check of another text is not used"
+    assert other.source == text + "RUN true\n" and other.source_findings != checked.source_findings, "a check of another text is not used"
 
 
 # --- fixes that would write a RUN that is not shell are taken back, alone ---------------------
