@@ -214,3 +214,53 @@ def insert_flag(inst: Instruction, flag: str) -> Edit:
 def delete_instruction(inst: Instruction) -> Edit:
     """Take the instruction out with its leading comment and blank lines."""
     return Edit(inst.full_start, inst.end, "")
+
+
+# --- packages ------------------------------------------------------------------------------------
+
+_INSTALLS = {
+    "apt-get": "install", "apt": "install", "apk": "add", "yum": "install", "dnf": "install",
+    "microdnf": "install", "zypper": "install",
+}
+_REMOVALS = {
+    "apt-get": ("purge", "remove"), "apt": ("purge", "remove"), "apk": ("del",),
+    "yum": ("remove", "erase"), "dnf": ("remove", "erase"), "microdnf": ("remove",),
+    "zypper": ("remove", "rm"),
+}
+_PACKAGE = re.compile(r"[A-Za-z0-9.][A-Za-z0-9+._-]*")
+
+
+@record(frozen=True, slots=True)
+class PackageChange:
+    """Packages a command of a RUN installs or removes (apk's ``--virtual`` name as one)."""
+
+    command: shell.SimpleCommand
+    tool: str
+    installs: bool
+    names: tuple[str, ...]
+    group: str | None = None  # apk add --virtual NAME
+
+
+def package_changes(srun: ShellRun) -> list[PackageChange]:
+    """The package installs and removals of a RUN, in order."""
+    found = []
+    for command in srun.script.commands:
+        tool = shell.tool_of(command)
+        if tool not in _INSTALLS:
+            continue
+        inv = shell.invocation(command)
+        if inv is None or inv.subcommand is None:
+            continue
+        sub = "install" if tool == "zypper" and inv.subcommand == "in" else inv.subcommand
+        names = tuple(_name(tool, o) for o in inv.operands if _PACKAGE.fullmatch(_name(tool, o)))
+        if sub == _INSTALLS[tool]:
+            group = next(iter(inv.values("--virtual", "-t")), None) if tool == "apk" else None
+            found.append(PackageChange(command, tool, True, names, group))
+        elif sub in _REMOVALS[tool]:
+            found.append(PackageChange(command, tool, False, names))
+    return found
+
+
+def _name(tool: str, operand: str) -> str:
+    """A package operand without its version: ``curl=7.88*``, ``curl>=7``, ``curl-7.1`` stays."""
+    return re.split(r"[=<>~]", operand, maxsplit=1)[0] if tool in ("apt-get", "apt", "apk") else operand
