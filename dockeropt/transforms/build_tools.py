@@ -75,6 +75,7 @@ TOOLS = frozenset({
     "automake", "libtool", "pkg-config", "pkgconf", "pkgconfig", "musl-dev", "linux-headers",
     "alpine-sdk", "golang", "go", "rust", "cargo", "maven", "gradle", "openjdk-17-jdk", "default-jdk",
 })
+_NAMED = 5  # tools named in a message
 _COMPILERS = frozenset({"make", "gcc", "g++", "cc", "c++", "clang", "cmake", "configure", "ninja", "meson"})
 _NATIVE = {"pip": "install", "npm": ("install", "ci"), "yarn": "install", "gem": "install", "bundle": "install"}
 _SDK_BUILDS = {"go": ("build", "install"), "cargo": ("build", "install"), "mvn": None, "gradle": None,
@@ -136,8 +137,9 @@ class BuildToolsInFinal:
         if tools and compiles:
             srun, command, names = tools[0]
             every = sorted({n for _, _, ns in tools for n in ns})
+            named = ", ".join(every[:_NAMED]) + (f" and {len(every) - _NAMED} more" if len(every) > _NAMED else "")
             message = (
-                f"the final stage installs build tools ({', '.join(every)}) and builds in place (`{compiles[0]}`): "
+                f"the final stage installs build tools ({named}) and builds in place (`{compiles[0]}`): "
                 "build in a builder stage and COPY --from it only what runs"
             )
             yield command_finding(self.code, message, tree, srun, command, None)

@@ -26,7 +26,8 @@ What it does
               && rm /tmp/install.sh
 
       (``rw``: what the commands write there is thrown away, as the ``rm`` did);
-    - a file moved into place: the ``COPY`` writes it there, and the ``mv`` goes.
+    - a file moved into place: the ``COPY`` writes it there, and the ``mv`` goes;
+    - a file copied and deleted by a ``RUN`` that does nothing else: both go.
 
 Why
     A layer keeps every byte it adds. An ``rm`` in a later layer only hides the file:
@@ -59,6 +60,9 @@ Fix safety
     mounted files keep the owner the context gives them, where ``COPY`` made them
     0:0: a command that copies them with their owner (``cp -a``) would see a
     difference. An ``rm`` of the copied path is dropped; it would fail on a mount.
+
+    Dropping a ``COPY`` and a ``RUN`` that only deletes it: unsafe when the context
+    shows the source and it went straight into ``/tmp`` or ``/``, a suggestion otherwise.
 
     ``COPY`` to the place ``mv`` puts it: unsafe when the file went straight into
     ``/tmp`` or ``/`` (nothing the ``COPY`` created stays behind) and the context
@@ -140,7 +144,8 @@ class CopyDeleted:
             return None
         srun, command, path, verb = hit
         size = None if "://" in source else ly.bytes_of(files, copy, source)
-        what = f"{posixpath.basename(source.rstrip('/')) or source}" + (f" ({ly.human(size)})" if size is not None else "")
+        name = posixpath.basename(source.rstrip("/")) or source
+        what = ("the whole context" if name == "." else name) + (f" ({ly.human(size)})" if size is not None else "")
         verbed = "moves it away" if verb == "mv" else "deletes it"
         message = f"{copy.inst.name} brings in {what} and the RUN on line {srun.run.line} {verbed}: its bytes stay in this layer"
         if isinstance(copy.inst, Add) and "://" in source:
@@ -158,10 +163,8 @@ def _first_removal(
 ) -> tuple[ShellRun, shell.SimpleCommand, str, str] | None:
     """The first later RUN command of the stage that removes or moves one of ``paths``."""
     for inst in ly.body_after(build, copy.inst):
-        if isinstance(inst, (Copy, Add)):
-            again = ly.copied(build, inst)
-            if again is None or again.dest is None or any(again.dest == p or p.startswith(again.dest.rstrip("/") + "/") for p in paths):
-                return None  # written again, or cannot tell
+        if isinstance(inst, (Copy, Add)) and _writes_again(build, inst, paths):
+            return None
         if not isinstance(inst, Run):
             continue
         srun = ly.shell_run(tree, build, inst)
@@ -187,6 +190,20 @@ def _first_removal(
                 if path is not None:
                     return srun, command, path, tool
     return None
+
+
+def _writes_again(build: Build, inst: Copy | Add, paths: set[str]) -> bool:
+    """A later COPY/ADD writes one of ``paths`` again (or may: its paths are not plain)."""
+    again = ly.copied(build, inst)
+    if again is None or again.dest is None:
+        return True
+    for source in again.sources:
+        folder = again.target(source, True)
+        if again.target(source, False) in paths or folder in paths:
+            return True
+        if (source.endswith("/") or source == ".") and any(p.startswith(folder.rstrip("/") + "/") for p in paths):
+            return True
+    return False
 
 
 def _operands(argv: tuple[str, ...], tool: str) -> list[str]:
@@ -353,6 +370,12 @@ def _mount_fix(
         removed = [edit] if edit else None
     if removed is None:
         return None
+    if removed[0].start == srun.run.full_start and removed[0].end == srun.run.end:
+        # the RUN only deleted it: no mount needed, the two go
+        scratch = kind is not None and posixpath.dirname(path) in _SCRATCH
+        edits = [ly.delete_instruction(copy.inst), *removed]
+        tier = Applicability.UNSAFE if scratch else Applicability.SUGGESTION
+        return Fix("Drop the COPY and the RUN that deletes it", tuple(edits), tier)
     mounts = ly.syntax_at_least(tree, 2)
     if mounts is False:
         return None

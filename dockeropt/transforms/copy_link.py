@@ -89,7 +89,10 @@ class CopyLink:
             for inst in stage.stage.instructions:
                 if isinstance(inst, Copy) and not isinstance(inst, Add) and self._linkable(build, inst, files):
                     fix = Fix("Add --link", (ly.insert_flag(inst, "--link"),), Applicability.SUGGESTION)
-                    message = "COPY into a new folder can be --link: the layer is then reused when the layers below it change"
+                    message = (
+                        "this COPY needs nothing from the layers below it: with --link its layer "
+                        "is reused when they change (a new base image) instead of copied again"
+                    )
                     yield finding(self.code, message, inst, fix)
 
     def _linkable(self, build: Build, inst: Copy, files) -> bool:  # noqa: ANN001
