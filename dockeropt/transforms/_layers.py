@@ -89,12 +89,14 @@ def source_kind(files: BuildContext | None, copy: Copied, source: str) -> str | 
     if files is None or copy.inst.flag("from") is not None or isinstance(copy.inst, Add) and "://" in source:
         return None
     name = posixpath.normpath(source.lstrip("/"))
+    from dockeropt.buildcontext import ContextError
+
     try:
         if files.is_file(name) and files.sent_file(name):
             return "file"
         if files.is_dir(name) and files.present(name):
             return "dir"
-    except Exception:  # noqa: BLE001 - an ignore file it cannot read: the context cannot tell
+    except ContextError:  # an ignore file it cannot read: the context cannot tell
         return None
     return None
 
@@ -108,6 +110,16 @@ def bytes_of(files: BuildContext | None, copy: Copied, source: str) -> int | Non
     names = [name] if kind == "file" else files.matching(name)
     sizes = [files.size(n) for n in names]
     return None if None in sizes else sum(s for s in sizes if s is not None)
+
+
+_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # gzip, bzip2, xz: what ADD extracts
+ARCHIVE_NAMES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz")
+
+
+def is_archive(files: BuildContext, name: str) -> bool:
+    """The context file is one ADD extracts, by its content as ADD decides."""
+    head = files.read_bytes(name, 512) or b""
+    return head.startswith(_MAGIC) or head[257:262] == b"ustar"
 
 
 def human(size: int) -> str:

@@ -123,7 +123,9 @@ class CopyChmod:
             mode = apply_mode(expression, current, directory=False) if current is not None else None
         if mode is None and not _readable(expression):
             return None
-        message = f"`{command.text}` after COPY rewrites what was copied in a new layer"
+        size = ly.bytes_of(files, copy, source)
+        copied = f" ({ly.human(size)})" if size is not None else ""
+        message = f"`{command.text}` after COPY rewrites what was copied{copied} in a new layer"
         if mode is None:
             return finding(self.code, message + ": use COPY --chmod with the mode it gives", run)
         applicability = Applicability.SUGGESTION

@@ -106,7 +106,6 @@ if TYPE_CHECKING:
 
 _RM_OPTIONS = frozenset({"-f", "-r", "-R", "-rf", "-fr", "-Rf", "-fR", "--force", "--recursive"})
 _TAR_LETTERS = frozenset("xzjJvfp")  # extract, a compression, verbose, file, keep modes
-_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
 _SCRATCH = ("/tmp", "/")  # folders every image has: a COPY into them creates nothing else
 
 
@@ -137,6 +136,8 @@ class CopyDeleted:
             kind = "file"
         else:
             kind = ly.source_kind(files, copy, source)
+            if isinstance(copy.inst, Add) and _extracted(files, source, kind):
+                return None  # ADD unpacked it: the archive itself never was in the layer
         kinds = [kind == "dir"] if kind else [False, True]
         paths = {p for p in (copy.target(source, d) for d in kinds) if p and p != "/"}
         hit = _first_removal(tree, build, copy, paths)
@@ -153,9 +154,20 @@ class CopyDeleted:
         fix = None
         if ly.next_run(build, copy.inst) is srun.run:
             fix = _fix(tree, build, files, copy, kind, srun, command, path, verb)
-        if fix is None:
-            message += "; COPY it to where it goes" if verb == "mv" else "; use it from a bind mount (RUN --mount=type=bind) or extract it with ADD"
+        if fix is None and verb == "mv":
+            message += "; COPY it to where it goes"
+        elif fix is None:
+            extract = " or extract it with ADD" if _extracted(files, source, kind) else ""
+            message += "; use it from a bind mount (RUN --mount=type=bind)" + extract
         return finding(self.code, message, copy.inst, fix)
+
+
+def _extracted(files: BuildContext | None, source: str, kind: str | None) -> bool:
+    """ADD extracts this local source: the context shows an archive, or (without one) its
+    name says so."""
+    if kind == "file" and files is not None:
+        return ly.is_archive(files, posixpath.normpath(source.lstrip("/")))
+    return kind is None and source.lower().endswith(ly.ARCHIVE_NAMES)
 
 
 def _first_removal(
@@ -328,8 +340,7 @@ def _archive_applicability(files: BuildContext | None, copy: ly.Copied, kind: st
     if files is None or kind != "file":
         return Applicability.SUGGESTION
     name = posixpath.normpath(copy.sources[0].lstrip("/"))
-    head = files.read_bytes(name, 512) or b""
-    if not (head.startswith(_MAGIC) or head[257:262] == b"ustar"):
+    if not ly.is_archive(files, name):
         return None  # ADD would copy it as it is
     try:
         with tarfile.open(files.path(name)) as archive:
