@@ -1,21 +1,26 @@
-"""DO109 copy-link: ``COPY --link`` where BuildKit documents it as the same, so the layer
-survives a change below it.
+"""DO109 copy-link: ``COPY --link`` where it gives the same files, so the layer survives a
+change below it.
 
 What it does
     In a file that declares a ``# syntax=docker/dockerfile`` frontend of version 1.4 or
     later (or a channel: ``1``, ``labs``, ``latest``), suggests ``--link`` on a ``COPY``
-    of a stage that ships when the ``COPY`` meets the conditions of BuildKit's
-    documentation for ``--link``:
+    of a stage that ships when the ``COPY`` meets the conditions under which BuildKit's
+    documentation and issues show ``--link`` gives the same files:
 
-    - the destination is a folder no earlier instruction of the stage (or the stages it
-      is built ``FROM``) wrote into: the ``COPY`` fills a new, empty folder;
     - no part of the destination can be a symlink the base image made (``/bin``,
-      ``/sbin``, ``/lib*``, ``/var/run``, ``/var/lock``, and ``/`` itself): with
-      ``--link`` the ``COPY`` cannot read the layers below, so it does not follow them;
+      ``/sbin``, ``/lib*``, ``/var/run``, ``/var/lock``): with ``--link`` the ``COPY``
+      cannot read the layers below, so it does not follow them (the Dockerfile
+      reference, ``COPY --link``);
+    - the destination is a new folder: no earlier instruction of the stage (or of the
+      stages it is built ``FROM``) wrote into it, and every folder above it is one that
+      is root's and 0755 in any image (``/``, ``/usr/local``, ``/etc``, ``/opt``,
+      ``/srv``...) or that a ``WORKDIR`` made as root. The linked layer carries the
+      destination's folders as root's with 0755, and they replace the base image's
+      (moby/buildkit#3602: ``COPY --link x /tmp/`` turned ``/tmp`` from 1777 to 0755);
     - what is copied is a folder, or the destination ends with ``/`` (without the layers
       below, ``COPY file /app`` cannot tell whether ``/app`` is a folder);
-    - no ``--chown`` by name: resolving a name needs the image's ``/etc/passwd``, which
-      a linked layer cannot read; numeric ids are fine.
+    - no ``--chown``: a name needs the image's ``/etc/passwd``, which a linked layer
+      cannot read, and the owner also goes to the folders above (docker/buildx#1855).
 
 Why
     Without ``--link`` a ``COPY`` layer is computed on top of the layers below it, and
@@ -38,15 +43,17 @@ Example
         COPY --link --from=build /out/ /app/
 
 Fix safety
-    A suggestion, never applied: the files are the same, but the folders above the
-    destination come from the linked layer (root, 0755) instead of the base image, and
-    buildah before 1.29 and the legacy builder reject ``--link``.
+    A suggestion, never applied: whether the base image has the destination already
+    (with another owner or mode) is not in the file, buildah 1.28 (the version the
+    real-build suite runs) and the legacy builder reject ``--link``, and the gain is in
+    the cache of the builder and the registry, not in the image.
 
 When it refuses
     No finding: no ``# syntax=`` directive, or one older than 1.4 or not Docker's; the
-    ``COPY`` has ``--link`` already, ``--parents``, a heredoc, variables, quotes or globs
-    in its paths; the stage does not ship; an ``ADD`` (it may read remote or archived
-    sources).
+    ``COPY`` has ``--link`` already, ``--parents``, ``--exclude``, ``--chown``, a
+    heredoc, variables, quotes or globs in its paths; the destination is ``/``, ``/tmp``,
+    ``/var/tmp``, ``/root``, ``/home``, ``/run`` or below a folder not known to be root's;
+    the stage does not ship; an ``ADD``.
 
 See also
     DO102 manifests-first (the order of layers).
@@ -54,6 +61,7 @@ See also
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from dockeropt.cst import Add, Copy, Dockerfile, Instruction, Run, ShellForm, Workdir
@@ -67,7 +75,13 @@ if TYPE_CHECKING:
 
 # Paths that a base image may have as symlinks (merged /usr, /var/run -> /run).
 _LINKED = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/var/run", "/var/lock")
-_NUMERIC = re.compile(r"\d+(:\d+)?\Z")
+# Folders that are root's and 0755 in every image: the linked layer writes the destination's
+# folders that way, over what the base has (moby/buildkit#3602, moby/moby#44956).
+ROOT_FOLDERS = frozenset({
+    "/", "/usr", "/usr/local", "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/local/share",
+    "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/share", "/etc", "/opt", "/srv", "/var", "/var/lib",
+})
+_SPECIAL = frozenset({"/tmp", "/var/tmp", "/root", "/home", "/run", "/dev", "/dev/shm", "/proc", "/sys"})
 
 
 class CopyLink:
@@ -98,18 +112,40 @@ class CopyLink:
     def _linkable(self, build: Build, inst: Copy, files) -> bool:  # noqa: ANN001
         if any(f.name in ("link", "parents", "exclude") for f in inst.flags):
             return False
-        chown = inst.flag("chown")
-        if chown is not None and not _NUMERIC.match(chown.value or ""):
-            return False
+        if inst.flag("chown") is not None:
+            return False  # the linked layer gives the owner to the folders above too (docker/buildx#1855)
         copy = ly.copied(build, inst)
-        if copy is None or copy.dest is None or copy.dest == "/":
+        if copy is None or copy.dest is None or copy.dest in _SPECIAL or copy.dest == "/":
             return False
         if any(copy.dest == p or copy.dest.startswith(p + "/") for p in _LINKED):
+            return False
+        parent = posixpath.dirname(copy.dest)
+        while parent not in ROOT_FOLDERS:
+            if parent in _made_by_root(build, inst):
+                parent = posixpath.dirname(parent)
+                continue
             return False
         folders = all(s.endswith("/") or ly.source_kind(files, copy, s) == "dir" for s in copy.sources)
         if not (copy.into_folder or folders):
             return False
         return not _written_before(build, inst, copy.dest)
+
+
+def _made_by_root(build: Build, inst: Copy) -> set[str]:
+    """The folders WORKDIRs of the stage's lineage made as root before ``inst`` (0755,
+    root's: what the linked layer writes too)."""
+    made: set[str] = set()
+    stage = build.stage_of(inst)
+    for model in reversed(build.lineage(stage)):
+        for other in model.stage.instructions:
+            if model is stage and other.start >= inst.start:
+                break
+            if isinstance(other, Workdir) and build.state(other).root:
+                path = build.after(other).workdir
+                while path and path != "/":
+                    made.add(path)
+                    path = posixpath.dirname(path)
+    return made
 
 
 def _written_before(build: Build, inst: Copy, dest: str) -> bool:

@@ -126,3 +126,31 @@ def test_the_context_mode_decides_the_fix(make_context):
         text = "FROM debian:bookworm-slim\nCOPY run.sh /run.sh\nRUN chmod +x /run.sh\n"
         modes.append(fix(text, CopyChmod(), ctx).splitlines()[1])
     assert modes == ["COPY --chmod=755 run.sh /run.sh", "COPY --chmod=775 run.sh /run.sh"]
+
+
+def test_why_an_archive_of_other_owners_is_a_suggestion(bh, make_context):
+    """tar run by root maps the entries' owner names through the image's passwd; ADD keeps
+    the numbers. The base's passwd has www-data as 33."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("app/a")
+        info.size, info.uid, info.gid, info.uname, info.gname, info.mtime = 2, 1000, 1000, "www-data", "www-data", 1704067200
+        tar.addfile(info, io.BytesIO(b"x\n"))
+    ctx = make_context({"app.tar.gz": gzip.compress(buf.getvalue(), mtime=0)})
+    before = "FROM debian:bookworm-slim\nCOPY app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt && rm /tmp/app.tar.gz\n"
+    [found] = engine.run(before, Context(build_context=ctx), [CopyDeleted()]).findings
+    assert found.fix.applicability.value == "suggestion"
+    a = bh.build(ctx, before, "do105-owners-tar")
+    b = bh.build(ctx, engine.apply(before, [found.fix]), "do105-owners-add")
+    assert bh.diff_rootfs(a, b) == ["/opt/app/a: owner 33:33 -> 1000:1000"]
+
+
+def test_why_chmod_of_a_folder_is_a_suggestion(bh, make_context):
+    """chmod -R also sets the destination folder; COPY --chmod leaves it as COPY makes it."""
+    ctx = make_context({"bin/a": "a\n", "bin/b": "b\n"})
+    before = "FROM debian:bookworm-slim\nCOPY bin/ /opt/bin/\nRUN chmod -R 700 /opt/bin\n"
+    [found] = engine.run(before, Context(build_context=ctx), [CopyChmod()]).findings
+    assert found.fix.applicability.value == "suggestion"
+    a = bh.build(ctx, before, "do106-folder-chmod")
+    b = bh.build(ctx, engine.apply(before, [found.fix]), "do106-folder-copy-chmod")
+    assert bh.diff_rootfs(a, b) == ["/opt/bin: mode 0700 -> 0755"]

@@ -12,3 +12,6 @@ USER node
 WORKDIR /home/node/w
 COPY e/ /home/node/w/
 ADD f/ /f/
+COPY g/ /tmp/
+COPY h/ /var/www/html/
+COPY i/ /tmp/i/
