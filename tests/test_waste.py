@@ -229,3 +229,11 @@ def test_copy_link_fix_is_a_suggestion_with_the_flag() -> None:
 def test_triggers(code: str, text: str, expected: bool) -> None:
     entry = next(e for e in ENTRIES if e.code == code)
     assert may_find(entry, parse(text)) is expected
+
+
+@pytest.mark.parametrize("transform", [CopyDeleted, CopyChmod, PackageRemoved, BuildToolsInFinal, CopyLink], ids=lambda t: t.code)
+def test_documentation_has_the_headings_in_order(transform) -> None:  # noqa: ANN001
+    doc = transform.__doc__
+    assert doc.startswith(f"{transform.code} {transform.name}: ")
+    places = [doc.find(f"\n{heading}\n") for heading in ("What it does", "Why", "Example", "Fix safety", "When it refuses", "See also")]
+    assert -1 not in places and places == sorted(places)

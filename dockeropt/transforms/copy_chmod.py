@@ -37,8 +37,10 @@ Fix safety
     ``DOCKER_BUILDKIT=0``, rejects it). Checked by real builds (``tests/builds``).
 
     A suggestion: without a build context (the source may be a folder, whose files
-    ``--chmod`` would all set alike); for a folder (``chmod -R``); with ``--from`` (the
-    file's mode in that stage is unknown); for a mode with setuid, setgid or sticky bits.
+    ``--chmod`` would all set alike); for a folder (``chmod -R`` also sets the
+    destination folder, which ``COPY --chmod`` leaves 0755: a real build shows
+    ``/opt/bin`` 0700 against 0755); with ``--from`` (the file's mode in that stage is
+    unknown); for a mode with setuid, setgid or sticky bits.
 
 When it refuses
     No finding: the ``chmod`` is not the first command of a plain ``&&`` chain, or the
