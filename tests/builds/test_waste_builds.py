@@ -105,6 +105,7 @@ def test_copy_only_deleted_goes(bh, make_context, build_summary):
     [
         pytest.param("", 0o644, "+x", "755", True, id="symbolic from the context's mode"),
         pytest.param("", 0o640, "u+x,g-r,o+r", "704", True, id="clauses"),
+        pytest.param("", 0o444, "+w", "644", True, id="no who: the RUN's umask 022 keeps w from group and others"),
         pytest.param("# syntax=docker/dockerfile:1.2\n", 0o600, "0750", "750", False, id="octal, declared syntax: safe"),
     ],
 )
