@@ -174,5 +174,10 @@ def _writes(build: Build, other: Instruction, dest: str, under: re.Pattern[str])
     if isinstance(other, Run):
         text = other.command.text if isinstance(other.command, ShellForm) else " ".join(other.value)
         workdir = state.workdir
-        return bool(under.search(text)) or (workdir is not None and bool(under.match(workdir)))
+        if under.search(text):
+            return True
+        if workdir is None:  # relative paths from a folder the file does not name
+            return posixpath.basename(dest.rstrip("/")) in text
+        # it runs in the destination, or above it where a relative path may make it
+        return bool(under.match(workdir)) or workdir != "/" and dest.startswith(workdir.rstrip("/") + "/")
     return False
