@@ -108,7 +108,7 @@ def test_covers(operand: str, path: str, expected: bool) -> None:
     assert _covers(operand, path) is expected
 
 
-def run(transform, text: str, folder: Path | None = None, *, fix: bool = False, unsafe: bool = False):  # noqa: ANN001
+def run(transform, text: str, folder: Path | None = None, *, fix: bool = False, unsafe: bool = False):
     return engine.run(text, Context(build_context=folder), [transform], fix=fix, unsafe=unsafe)
 
 
@@ -232,7 +232,7 @@ def test_triggers(code: str, text: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize("transform", [CopyDeleted, CopyChmod, PackageRemoved, BuildToolsInFinal, CopyLink], ids=lambda t: t.code)
-def test_documentation_has_the_headings_in_order(transform) -> None:  # noqa: ANN001
+def test_documentation_has_the_headings_in_order(transform) -> None:
     doc = transform.__doc__
     assert doc.startswith(f"{transform.code} {transform.name}: ")
     places = [doc.find(f"\n{heading}\n") for heading in ("What it does", "Why", "Example", "Fix safety", "When it refuses", "See also")]

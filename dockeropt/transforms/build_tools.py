@@ -135,7 +135,7 @@ class BuildToolsInFinal:
                 return
         compiles = [b for b in builds if not _sdk(b) or final.base.name not in SDK_IMAGES]
         if tools and compiles:
-            srun, command, names = tools[0]
+            srun, command, _ = tools[0]
             every = sorted({n for _, _, ns in tools for n in ns})
             named = ", ".join(every[:_NAMED]) + (f" and {len(every) - _NAMED} more" if len(every) > _NAMED else "")
             message = (

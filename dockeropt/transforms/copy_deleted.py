@@ -98,7 +98,15 @@ from dockeropt.cst import Add, Copy, Dockerfile, Run
 from dockeropt.model import Build, build_of
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms._packages import ShellRun, delete_word
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding, style_of
+from dockeropt.transforms.base import (
+    Applicability,
+    Context,
+    Edit,
+    Finding,
+    Fix,
+    finding,
+    style_of,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

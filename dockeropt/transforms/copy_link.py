@@ -73,6 +73,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from dockeropt.buildcontext import BuildContext
+
 # Paths that a base image may have as symlinks (merged /usr, /var/run -> /run).
 _LINKED = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/var/run", "/var/lock")
 # Folders that are root's and 0755 in every image: the linked layer writes the destination's
@@ -109,7 +111,7 @@ class CopyLink:
                     )
                     yield finding(self.code, message, inst, fix)
 
-    def _linkable(self, build: Build, inst: Copy, files) -> bool:  # noqa: ANN001
+    def _linkable(self, build: Build, inst: Copy, files: BuildContext | None) -> bool:
         if any(f.name in ("link", "parents", "exclude") for f in inst.flags):
             return False
         if inst.flag("chown") is not None:
