@@ -237,3 +237,28 @@ def test_documentation_has_the_headings_in_order(transform) -> None:
     assert doc.startswith(f"{transform.code} {transform.name}: ")
     places = [doc.find(f"\n{heading}\n") for heading in ("What it does", "Why", "Example", "Fix safety", "When it refuses", "See also")]
     assert -1 not in places and places == sorted(places)
+
+
+def test_with_every_transform_the_fixes_compose_and_settle(tmp_path: Path) -> None:
+    from dockeropt.transforms import ALL
+
+    folder = context(tmp_path, {"run.sh": b"#!/bin/sh\n", "install.sh": b"#!/bin/sh\n"})
+    text = (
+        "# syntax=docker/dockerfile:1\n"
+        "FROM debian:bookworm-slim\n"
+        "COPY install.sh /tmp/\n"
+        "RUN sh /tmp/install.sh && rm /tmp/install.sh\n"
+        "COPY run.sh /usr/local/bin/\n"
+        "RUN chown node /usr/local/bin/run.sh && chmod +x /usr/local/bin/run.sh\n"
+        "CMD [\"run.sh\"]\n"
+    )
+    once = engine.run(text, Context(build_context=folder), ALL, fix=True, unsafe=True)
+    assert once.reverted is None
+    assert once.output == (
+        "# syntax=docker/dockerfile:1\n"
+        "FROM debian:bookworm-slim\n"
+        "RUN --mount=type=bind,source=install.sh,target=/tmp/install.sh,rw sh /tmp/install.sh\n"
+        "COPY --chmod=755 --chown=node:0 run.sh /usr/local/bin/\n"
+        "CMD [\"run.sh\"]\n"
+    )
+    assert engine.run(once.output, Context(build_context=folder), ALL, fix=True, unsafe=True).output == once.output
