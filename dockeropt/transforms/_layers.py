@@ -152,7 +152,7 @@ def shell_run(tree: Dockerfile, build: Build, run: Run) -> ShellRun | None:
     """The RUN as the shell rules read it: shell form, no heredoc, a POSIX shell, readable."""
     if not isinstance(run.command, ShellForm) or run.heredocs or not build.state(run).shell.posix:
         return None
-    script = script_of(tree, run)
+    script = script_of(run)
     if not script.ok or not script.items:
         return None
     return ShellRun(run, build.stage_of(run).stage, script)

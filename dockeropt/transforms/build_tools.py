@@ -77,8 +77,8 @@ TOOLS = frozenset({
 })
 _NAMED = 5  # tools named in a message
 _COMPILERS = frozenset({"make", "gcc", "g++", "cc", "c++", "clang", "cmake", "configure", "ninja", "meson"})
-_NATIVE = {"pip": "install", "npm": ("install", "ci"), "yarn": "install", "gem": "install", "bundle": "install"}
-_SDK_BUILDS = {"go": ("build", "install"), "cargo": ("build", "install"), "mvn": None, "gradle": None,
+_NATIVE: dict[str, str | tuple[str, ...]] = {"pip": "install", "npm": ("install", "ci"), "yarn": "install", "gem": "install", "bundle": "install"}
+_SDK_BUILDS: dict[str, tuple[str, ...] | None] = {"go": ("build", "install"), "cargo": ("build", "install"), "mvn": None, "gradle": None,
                "gradlew": None, "mvnw": None, "dotnet": ("build", "publish")}
 SDK_IMAGES = {
     "golang": "a static binary on gcr.io/distroless/static or alpine",
@@ -126,9 +126,9 @@ class BuildToolsInFinal:
         if final.base.stage is None and final.base.name in SDK_IMAGES and any(_sdk(b) for b in builds):
             ref = final.stage.from_.image
             if ref is not None:
-                command = next(b for b in builds if _sdk(b))
+                sdk_build = next(b for b in builds if _sdk(b))
                 message = (
-                    f"the final stage builds on the SDK image {final.base.reference} (`{command}`): "
+                    f"the final stage builds on the SDK image {final.base.reference} (`{sdk_build}`): "
                     f"build in a builder stage and ship {SDK_IMAGES[final.base.name]}"
                 )
                 yield finding(self.code, message, ref)
@@ -160,7 +160,7 @@ def _build_commands(srun: ly.ShellRun, tools: bool) -> list[str]:
         sub = argv[1] if len(argv) > 1 else None
         if program in _COMPILERS:
             found.append(" ".join(argv[:2]) if program != "configure" else argv[0])
-        elif program in _SDK_BUILDS and (_SDK_BUILDS[program] is None or sub in _SDK_BUILDS[program]):
+        elif program in _SDK_BUILDS and ((verbs := _SDK_BUILDS[program]) is None or sub in verbs):
             found.append(f"{program} {sub or ''}".strip())
         elif tools and program in _NATIVE and sub in (_NATIVE[program] if isinstance(_NATIVE[program], tuple) else (_NATIVE[program],)):
             found.append(f"{program} {sub}")

@@ -142,6 +142,7 @@ class CopyDeleted:
 
     def _copy(self, tree: Dockerfile, build: Build, files: BuildContext | None, copy: ly.Copied) -> Finding | None:
         source = copy.sources[0]
+        kind: str | None
         if isinstance(copy.inst, Add) and "://" in source:
             kind = "file"
         else:
@@ -220,7 +221,7 @@ def _writes_again(build: Build, inst: Copy | Add, paths: set[str]) -> bool:
     if again is None or again.dest is None:
         return True
     for source in again.sources:
-        folder = again.target(source, True)
+        folder = again.target(source, True) or ""
         if again.target(source, False) in paths or folder in paths:
             return True
         if (source.endswith("/") or source == ".") and any(p.startswith(folder.rstrip("/") + "/") for p in paths):
@@ -294,15 +295,16 @@ def _extract_fix(
     if removed is None:
         return None
     inst = copy.inst
+    destination = inst.destination
     applicability = _archive_applicability(files, copy, kind, state.root)
-    if applicability is None:
+    if applicability is None or destination is None:
         return None
     style = style_of(tree)
     keyword_at = inst.start + len(inst.text) - len(inst.text.lstrip(" \t"))
     dest = into.rstrip("/") + "/"
     edits = [
         Edit(keyword_at, keyword_at + len(inst.keyword), style.keyword("add")),
-        Edit(inst.destination.start, inst.destination.end, dest),
+        Edit(destination.start, destination.end, dest),
         *removed,
     ]
     return Fix(f"Extract with ADD {copy.sources[0]} {dest} and drop the tar", tuple(edits), applicability)
@@ -444,5 +446,8 @@ def _move_fix(
         return None
     safe_place = posixpath.dirname(path) in _SCRATCH and kind == "file"
     applicability = Applicability.UNSAFE if safe_place else Applicability.SUGGESTION
-    edits = [Edit(copy.inst.destination.start, copy.inst.destination.end, dest), *removed]
+    destination = copy.inst.destination
+    if destination is None:
+        return None
+    edits = [Edit(destination.start, destination.end, dest), *removed]
     return Fix(f"COPY straight to {dest} and drop the mv", tuple(edits), applicability)
