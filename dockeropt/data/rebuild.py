@@ -12,7 +12,7 @@ This writes, beside this script:
 - ``image-sizes.json``: the sizes of the tags DO103 can name (a tag with a variant, and the
   variant), as ``[compressed bytes, bytes on disk]`` with ``null`` where the source has none;
 - ``supported-tags.json``: for the images ``end-of-life.json`` covers, the tags whose version
-  part is a release cycle of that table or no version at all (what DO104 may suggest).
+  part is a release cycle of that table, its major, or no version (what DO104 may suggest).
 
 ``end-of-life.json`` itself is written by hand from the sources it names; it is read here,
 never written. The output is stable: running this twice changes nothing.
@@ -71,7 +71,8 @@ def sizes(measured: dict, full: dict, shipped: dict[str, list[str]]) -> dict[str
 
 def supported_tags(full: dict, table: dict) -> dict[str, list[str]]:
     """For each image the table covers, the tags DO104 may suggest: the version part (the
-    first) is a cycle or alias of the table, or not a version; no Windows tags."""
+    first) is a cycle or alias of the table, the major of some (``3``), or not a version;
+    no Windows tags."""
     out = {}
     for image, product in sorted(table["images"].items()):
         entry = table["products"][product]
@@ -81,7 +82,8 @@ def supported_tags(full: dict, table: dict) -> dict[str, list[str]]:
             head = tag.split("-")[0]
             if "windows" in tag or "nanoserver" in tag:
                 continue
-            if head in known or not re.match(r"\d", head):
+            floating = any(c.startswith(head + ".") for c in entry["cycles"])  # python:3
+            if head in known or floating or not re.match(r"\d", head):
                 kept.append(tag)
         out[image] = sorted(kept)
     return out
