@@ -68,10 +68,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from functools import lru_cache
 
 from dockeropt.cst import Dockerfile, ImageRef
+from dockeropt.lazy_re import lazy
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
 from dockeropt.transforms.smaller_base import official_name
 
@@ -81,9 +81,9 @@ if TYPE_CHECKING:
 
 # The images the table covers (its "images"), known without reading it.
 IMAGES = frozenset({"python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "centos"})
-_VERSION = re.compile(r"\d+(\.\d+)*")
-_ALPINE_PART = re.compile(r"alpine(\d+\.\d+)")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_VERSION = lazy(r"\d+(\.\d+)*")
+_ALPINE_PART = lazy(r"alpine(\d+\.\d+)")
+_DATE = lazy(r"\d{4}-\d{2}-\d{2}")
 _DISTROS = ("debian", "ubuntu")  # whose codenames a tag's later parts may name
 
 
