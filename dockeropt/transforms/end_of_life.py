@@ -97,30 +97,29 @@ class EndOfLifeBase:
         today = context.option(self.code, "date", None)
         if today is not None and not (isinstance(today, str) and _DATE.fullmatch(today)):
             raise ValueError(f"{self.code} date must be a day as YYYY-MM-DD, not {today!r}")
-        stage_names: set[str] = set()
         for stage in tree.stages:
             ref = stage.from_.image
-            if ref is not None and "$" not in ref.text and ref.text.lower() not in stage_names:
-                image = official_name(ref.name)
-                if image in IMAGES and ref.tag:
-                    found = self._judge(tree, ref, image, today or _table()["date"])
-                    if found is not None:
-                        yield found
-            if stage.name:
-                stage_names.add(stage.name.lower())
+            # a FROM naming an earlier stage has no tag: only tagged images are judged
+            if ref is None or not ref.tag or "$" in ref.text or official_name(ref.name) not in IMAGES:
+                continue
+            found = self._judge(tree, ref, official_name(ref.name), today or _table()["date"])
+            if found is not None:
+                yield found
 
     def _judge(self, tree: Dockerfile, ref: ImageRef, image: str, today: str) -> Finding | None:
         parts = ref.tag.split("-")
-        ended = [e for e in (judge_part(image, i, p, today) for i, p in enumerate(parts)) if e is not None]
-        if not ended:
+        past = [e for e in (judge_part(image, i, p, today) for i, p in enumerate(parts)) if e is not None]
+        if not past:
             return None
-        message = f"{ref.text}: " + " and ".join(e.describe() for e in ended)
-        tag = nearest_tag(image, parts, ended, today)
+        message = f"{ref.text}: " + " and ".join(e.describe() for e in past)
+        tag = nearest_tag(image, parts, past)
         if tag is None:
             successor = _product(image).get("successor")
             if successor and not supported_tags(image):
-                return finding(self.code, f"{message}; the {image} image has no supported tag ({successor} continue it)", ref)
-            return finding(self.code, f"{message}; the {image} image publishes no supported tag of this form", ref)
+                message += f"; the {image} image has no supported tag ({successor} continue it)"
+            else:
+                message += f"; the {image} image publishes no supported tag of this form"
+            return finding(self.code, message, ref)
         newer = f"{ref.name}:{tag}"
         message += f"; the nearest supported tag is {newer}"
         if ref.digest:
@@ -164,10 +163,11 @@ def judge_part(image: str, index: int, part: str, today: str) -> Ended | None:
     if found is None:
         return None
     cycle, alias = found
-    eol = _product_of(product)["cycles"][cycle]
+    cycles = _product_of(product)["cycles"]
+    eol = cycles[cycle]
     if not ended(eol, today):
         return None
-    later = [c for c in sorted_cycles(product) if key(c) > key(cycle) and not ended(_product_of(product)["cycles"][c], today)]
+    later = [c for c in sorted(cycles, key=key) if key(c) > key(cycle) and not ended(cycles[c], today)]
     return Ended(index, product, cycle, eol, alias, later)
 
 
@@ -190,16 +190,17 @@ def cycle_of(product: str, part: str) -> tuple[str, str | None] | None:
     return (max(floating, key=key), None) if floating else None
 
 
-def nearest_tag(image: str, parts: list[str], ended_parts: list[Ended], today: str) -> str | None:
+def nearest_tag(image: str, parts: list[str], ended_parts: list[Ended]) -> str | None:
     """The first published tag with each ended part moved to a later supported release,
     the nearest first, spelled as the tag spelled it."""
     options: list[list[str | None]] = []
     by_index = {e.index: e for e in ended_parts}
+    version = cycle_of(_table()["images"][image], parts[0])
     for i, part in enumerate(parts):
         if i in by_index:
             options.append(spellings(by_index[i], part))
-        elif i == 0 and cycle_of(_table()["images"][image], part) is not None:
-            options.append([part, cycle_of(_table()["images"][image], part)[0]])
+        elif i == 0 and version is not None:
+            options.append([part, version[0]])  # 3.11.4-slim-buster: 3.11.4-slim-bookworm, else 3.11-...
         elif part.isdigit() and len(part) >= 8:
             options.append([part, None])  # a build date (xenial-20210416): later releases have others
         else:
@@ -244,10 +245,6 @@ def ended(eol: str | bool | None, today: str) -> bool:
 
 def key(cycle: str) -> tuple[int, ...]:
     return tuple(int(n) for n in cycle.split("."))
-
-
-def sorted_cycles(product: str) -> list[str]:
-    return sorted(_product_of(product)["cycles"], key=key)
 
 
 def _product(image: str) -> dict:

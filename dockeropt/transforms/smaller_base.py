@@ -159,14 +159,15 @@ class SmallerBase:
         refused = refusals(family, copied_from(family, stages))
         if refused is None:
             return
-        kinds = [k for k in (prefer, *KINDS) if k in variants and k not in refused]
-        if not kinds:
+        order = (prefer, *(k for k in KINDS if k != prefer))
+        kind = next((k for k in order if k in variants and k not in refused), None)
+        if kind is None:
             return
-        kind = kinds[0]
         why = None
         if kind != prefer:  # say why the preference is not followed
             reason = refused.get(prefer)
-            why = f"not -{prefer}: {reason}" if reason else f"there is no -{prefer} variant of {ref.name}:{ref.tag or 'latest'}"
+            missing = f"there is no -{prefer} variant of {ref.name}:{ref.tag or 'latest'}"
+            why = f"not -{prefer}: {reason}" if reason else missing
         yield self._finding(tree, ref, image, variants[kind], kind, why)
 
     def _finding(self, tree: Dockerfile, ref: ImageRef, image: str, tag: str, kind: str, why: str | None) -> Finding:
