@@ -152,6 +152,13 @@ def test_another_day_can_be_given(date: str, ended: bool) -> None:
     assert bool(findings("FROM python:3.10\n", date=date)) is ended
 
 
+def test_a_toml_date_is_a_day() -> None:
+    import datetime
+
+    assert findings("FROM python:3.10\n", date=datetime.date(2026, 10, 30)) == []
+    assert findings("FROM python:3.10\n", date=datetime.date(2026, 10, 31))
+
+
 @pytest.mark.parametrize("date", ("tomorrow", "2026-12", 20261201))
 def test_a_malformed_date_is_an_error(date: object) -> None:
     with pytest.raises(ValueError, match="DO104 date"):

@@ -20,7 +20,7 @@ What it does
 
     A release is judged against the table's own date (``2026-12-01``), not the clock, so
     that a run gives the same findings on every machine and every day; the ``date``
-    option judges against another day (``date = "2027-06-01"`` shows what ends by then,
+    option judges against another day (``date = 2027-06-01`` shows what ends by then,
     within what the table knows). Which tags exist comes from docker-library/official-images
     (``dockeropt/data/supported-tags.json``, rebuilt by ``dockeropt/data/rebuild.py``).
     The data is read only when a ``FROM`` names one of these images.
@@ -95,6 +95,8 @@ class EndOfLifeBase:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         today = context.option(self.code, "date", None)
+        if hasattr(today, "isoformat"):  # TOML's unquoted date = 2027-06-01
+            today = today.isoformat()[:10]
         if today is not None and not (isinstance(today, str) and _DATE.fullmatch(today)):
             raise ValueError(f"{self.code} date must be a day as YYYY-MM-DD, not {today!r}")
         for stage in tree.stages:
