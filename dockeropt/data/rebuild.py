@@ -74,15 +74,16 @@ def supported_tags(full: dict, table: dict) -> dict[str, list[str]]:
     first) is a cycle or alias of the table, the major of some (``3``), or not a version;
     no Windows tags."""
     out = {}
-    for image, product in sorted(table["images"].items()):
-        entry = table["products"][product]
-        known = set(entry["cycles"]) | set(entry.get("aliases", ()))
+    for image, products in sorted(table["images"].items()):
+        entries = [table["products"][p] for p in products]
+        cycles = {c for e in entries for c in e["cycles"]}
+        known = cycles | {a for e in entries for a in e.get("aliases", ())}
         kept = []
         for tag in full["images"].get(image, ()):
             head = tag.split("-")[0]
             if "windows" in tag or "nanoserver" in tag:
                 continue
-            floating = any(c.startswith(head + ".") for c in entry["cycles"])  # python:3
+            floating = any(c.startswith(head + ".") for c in cycles)  # python:3
             if head in known or floating or not re.match(r"\d", head):
                 kept.append(tag)
         out[image] = sorted(kept)

@@ -43,7 +43,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("DO101", "merge_run", "MergeRun", _RUN),
     Entry("DO103", "smaller_base", "SmallerBase", frozenset({"FROM"})),
     Entry("DO104", "end_of_life", "EndOfLifeBase", frozenset({"FROM"}),
-          ("python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "centos")),
+          ("python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "fedora", "centos",
+           "buildpack-deps")),
     # package-manager hygiene
     Entry("DO201", "apt_lists", "AptLists", _RUN, _APT),
     Entry("DO202", "apt_flags", "AptFlags", _RUN, _APT),

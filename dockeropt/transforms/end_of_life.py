@@ -14,7 +14,8 @@ What it does
     The releases and their end-of-life dates are a table shipped with dockeropt
     (``dockeropt/data/end-of-life.json``), written from endoflife.date and the projects'
     own release pages (each product names its source there). It covers python, node,
-    golang, ruby, php, postgres, debian, ubuntu, alpine and centos. For Debian the end
+    golang, ruby, php, postgres, debian, ubuntu, alpine, fedora, centos and
+    buildpack-deps (whose tags are Debian and Ubuntu codenames). For Debian the end
     is that of Debian LTS; for Ubuntu, that of standard security maintenance (the image
     gets no Expanded Security Maintenance without Ubuntu Pro).
 
@@ -80,7 +81,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 # The images the table covers (its "images"), known without reading it.
-IMAGES = frozenset({"python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "centos"})
+IMAGES = frozenset({
+    "python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "fedora", "centos", "buildpack-deps",
+})
 _VERSION = lazy(r"\d+(\.\d+)*")
 _ALPINE_PART = lazy(r"alpine(\d+\.\d+)")
 _DATE = lazy(r"\d{4}-\d{2}-\d{2}")
@@ -152,15 +155,14 @@ def judge_part(image: str, index: int, part: str, today: str) -> Ended | None:
     """The release ``part`` of a tag names, when it has ended by ``today``: the first part
     is the image's own version; a later one may name the distribution it is built on."""
     if index == 0:
-        product = _table()["images"][image]
-        found = cycle_of(product, part)
+        product, found = version_of(image, part)
     else:
         match = _ALPINE_PART.fullmatch(part)
         product, found = ("alpine", cycle_of("alpine", match.group(1))) if match else (None, None)
         for distro in _DISTROS:
             if found is None and part.lower() in _table()["products"][distro].get("aliases", {}):
                 product, found = distro, cycle_of(distro, part)
-        if product == _table()["images"][image]:
+        if product in _table()["images"][image]:
             return None  # debian:bookworm-backports: the first part already said which release
     if found is None:
         return None
@@ -171,6 +173,16 @@ def judge_part(image: str, index: int, part: str, today: str) -> Ended | None:
         return None
     later = [c for c in sorted(cycles, key=key) if key(c) > key(cycle) and not ended(cycles[c], today)]
     return Ended(index, product, cycle, eol, alias, later)
+
+
+def version_of(image: str, part: str) -> tuple[str | None, tuple[str, str | None] | None]:
+    """The product and release the first part of an image's tag names (buildpack-deps:jammy
+    is Ubuntu 22.04, buildpack-deps:bookworm Debian 12)."""
+    for product in _table()["images"][image]:
+        found = cycle_of(product, part)
+        if found is not None:
+            return product, found
+    return None, None
 
 
 def cycle_of(product: str, part: str) -> tuple[str, str | None] | None:
@@ -197,7 +209,7 @@ def nearest_tag(image: str, parts: list[str], ended_parts: list[Ended]) -> str |
     the nearest first, spelled as the tag spelled it."""
     options: list[list[str | None]] = []
     by_index = {e.index: e for e in ended_parts}
-    version = cycle_of(_table()["images"][image], parts[0])
+    version = version_of(image, parts[0])[1]
     for i, part in enumerate(parts):
         if i in by_index:
             options.append(spellings(by_index[i], part))
@@ -250,7 +262,7 @@ def key(cycle: str) -> tuple[int, ...]:
 
 
 def _product(image: str) -> dict:
-    return _product_of(_table()["images"][image])
+    return _product_of(_table()["images"][image][0])
 
 
 def _product_of(product: str) -> dict:
