@@ -73,6 +73,7 @@ from functools import lru_cache
 
 from dockeropt.cst import Dockerfile, ImageRef
 from dockeropt.lazy_re import lazy
+from dockeropt.record import record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
 from dockeropt.transforms.smaller_base import official_name
 
@@ -135,15 +136,16 @@ class EndOfLifeBase:
         return finding(self.code, message, ref, fix)
 
 
+@record(frozen=True, slots=True)
 class Ended:
     """A part of a tag that names a release past its end: which, since when, what follows."""
 
-    __slots__ = ("alias", "cycle", "eol", "index", "product", "successors")
-
-    def __init__(self, index: int, product: str, cycle: str, eol: str | bool, alias: str | None, successors: list[str]):
-        self.index, self.product, self.cycle, self.eol, self.alias, self.successors = (
-            index, product, cycle, eol, alias, successors
-        )
+    index: int  # of the part in the tag
+    product: str
+    cycle: str
+    eol: str | bool  # the day, or True when the table gives none
+    alias: str | None  # the codename the tag used
+    successors: tuple[str, ...]  # the supported releases after it, nearest first
 
     def describe(self) -> str:
         entry = _table()["products"][self.product]
@@ -171,7 +173,7 @@ def judge_part(image: str, index: int, part: str, today: str) -> Ended | None:
     eol = cycles[cycle]
     if not ended(eol, today):
         return None
-    later = [c for c in sorted(cycles, key=key) if key(c) > key(cycle) and not ended(cycles[c], today)]
+    later = tuple(c for c in sorted(cycles, key=key) if key(c) > key(cycle) and not ended(cycles[c], today))
     return Ended(index, product, cycle, eol, alias, later)
 
 
