@@ -22,6 +22,7 @@ TIERS = {
     "DO101": "safe where provable, else none",
     "DO102": "safe; unsafe when the install may rewrite a lockfile; suggestion without a build context",
     "DO103": "suggestion",
+    "DO104": "suggestion",
     "DO105": "safe (ADD of a root-owned tar), unsafe or suggestion by case",
     "DO106": "safe for one file with a declared syntax, unsafe without one, else suggestion",
     "DO107": "none (a suggestion in the message)",

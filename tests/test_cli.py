@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-GOOD = "FROM alpine:3.19\nRUN echo hi\n"
+GOOD = "FROM alpine:3.23\nRUN echo hi\n"
 
 
 def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -66,7 +66,7 @@ def test_non_utf8_bytes_round_trip(tmp_path: Path) -> None:
 
 
 def test_a_file_of_100000_lines(tmp_path: Path) -> None:
-    lines = ["FROM alpine:3.19"] + [f"LABEL n{i}=v{i}" if i % 2 else f"# comment {i}" for i in range(99_999)]
+    lines = ["FROM alpine:3.23"] + [f"LABEL n{i}=v{i}" if i % 2 else f"# comment {i}" for i in range(99_999)]
     content = ("\n".join(lines) + "\n").encode()
     path = tmp_path / "Dockerfile"
     path.write_bytes(content)
@@ -162,8 +162,8 @@ def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
 
 # --- exit status, as the README's table says --------------------------------------------------
 
-CLEAN = b"FROM alpine:3.19\nRUN echo a\n"
-FIXABLE = b"FROM alpine:3.19\nRUN echo a\nRUN echo b\n"
+CLEAN = b"FROM alpine:3.23\nRUN echo a\n"
+FIXABLE = b"FROM alpine:3.23\nRUN echo a\nRUN echo b\n"
 SUGGESTION = b"FROM python:3.12\nRUN echo a\n"  # DO103: a finding without a fix --fix applies
 BROKEN = b"FROM a\nRUN <<EOF\n"
 
@@ -214,7 +214,7 @@ def test_check_says_what_it_would_fix(tmp_path: Path) -> None:
 def test_format_on_save_prints_the_fixed_file_alone(tmp_path: Path) -> None:
     proc = run("--fix", "-", "--stdin-filename", str(tmp_path / "Dockerfile"), stdin=FIXABLE + b"# end\n")
     assert proc.returncode == 0
-    assert proc.stdout == b"FROM alpine:3.19\nRUN echo a \\\n    && echo b\n# end\n"
+    assert proc.stdout == b"FROM alpine:3.23\nRUN echo a \\\n    && echo b\n# end\n"
     assert proc.stderr.decode().startswith(f"{tmp_path / 'Dockerfile'}: fixed 1 finding")
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from dockeropt.walk import dockerfiles, glob_regex, matches_exclude
 
-MERGEABLE = "FROM alpine:3.19\nRUN echo a\nRUN echo b\n"
-MERGED = "FROM alpine:3.19\nRUN echo a \\\n    && echo b\n"
-CLEAN = "FROM alpine:3.19\nRUN echo a\n"
+MERGEABLE = "FROM alpine:3.23\nRUN echo a\nRUN echo b\n"
+MERGED = "FROM alpine:3.23\nRUN echo a \\\n    && echo b\n"
+CLEAN = "FROM alpine:3.23\nRUN echo a\n"
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 

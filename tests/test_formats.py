@@ -55,7 +55,7 @@ def test_json_lists_findings_with_spans_and_fixes(project: Path) -> None:
 
 
 def test_json_of_a_clean_run_is_an_empty_list(tmp_path: Path) -> None:
-    (tmp_path / "Dockerfile").write_text("FROM alpine:3.19\nRUN echo a\n")
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.23\nRUN echo a\n")
     proc = run("--format", "json", cwd=tmp_path)
     assert proc.returncode == 0
     assert json.loads(proc.stdout) == []

@@ -76,4 +76,4 @@ def test_a_file_loads_only_the_rules_it_can_use(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe, "--check", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True)
     loaded = done.stdout.splitlines()[-1].split()
-    assert loaded == ["base", "exec_form", "smaller_base"], done.stderr
+    assert loaded == ["base", "end_of_life", "exec_form", "smaller_base"], done.stderr

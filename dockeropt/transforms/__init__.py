@@ -42,6 +42,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("DO211", "copy_chown", "CopyChown", frozenset({"COPY"}), ("chown",)),
     Entry("DO101", "merge_run", "MergeRun", _RUN),
     Entry("DO103", "smaller_base", "SmallerBase", frozenset({"FROM"})),
+    Entry("DO104", "end_of_life", "EndOfLifeBase", frozenset({"FROM"}),
+          ("python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "fedora", "centos",
+           "buildpack-deps")),
     # waste a later layer cannot take back, and layers that outlive a base update
     Entry("DO105", "copy_deleted", "CopyDeleted", frozenset({"COPY", "ADD"}), ("rm", "mv")),
     Entry("DO106", "copy_chmod", "CopyChmod", frozenset({"COPY"}), ("chmod",)),
