@@ -104,8 +104,26 @@ import os
 import shlex
 from functools import lru_cache
 
-from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, ImageRef, Run, ShellForm, Stage
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
+from dockeropt.cst import (
+    Arg,
+    Copy,
+    Dockerfile,
+    Env,
+    ExecForm,
+    ImageRef,
+    Run,
+    ShellForm,
+    Stage,
+)
+from dockeropt.model import Build, build_of
+from dockeropt.transforms.base import (
+    Applicability,
+    Context,
+    Edit,
+    Finding,
+    Fix,
+    finding,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -141,10 +159,11 @@ class SmallerBase:
         prefer = context.option(self.code, "prefer", "slim")
         if prefer not in KINDS:
             raise ValueError(f"{self.code} prefer must be 'slim' or 'alpine', not {prefer!r}")
+        build = build_of(tree)
         stages = tree.stages
         if not stages:
             return
-        roots = stage_roots(stages)
+        roots = stage_roots(build)
         base = stages[roots[-1]]
         ref = base.from_.image
         if ref is None or "$" in ref.text or is_small(ref.tag):
@@ -156,7 +175,7 @@ class SmallerBase:
         if not variants:
             return
         family = [s for s in stages if roots[s.index] == base.index]
-        refused = refusals(family, copied_from(family, stages))
+        refused = refusals(family, copied_from(family, build))
         if refused is None:
             return
         order = (prefer, *(k for k in KINDS if k != prefer))
@@ -186,29 +205,23 @@ class SmallerBase:
         return finding(self.code, message, ref, fix)
 
 
-def stage_roots(stages: tuple[Stage, ...]) -> list[int]:
+def stage_roots(build: Build) -> list[int]:
     """For each stage, the index of the stage whose FROM names the image it builds on."""
-    by_name: dict[str, int] = {}
     roots: list[int] = []
-    for stage in stages:
-        ref = stage.from_.image
-        parent = by_name.get(ref.text.lower()) if ref else None
-        roots.append(stage.index if parent is None else roots[parent])
-        if stage.name:
-            by_name[stage.name.lower()] = stage.index
+    for stage in build.stages:
+        roots.append(stage.index if stage.parent is None else roots[stage.parent])
     return roots
 
 
-def copied_from(family: list[Stage], stages: tuple[Stage, ...]) -> list[Stage]:
+def copied_from(family: list[Stage], build: Build) -> list[Stage]:
     """The earlier stages that ``COPY --from`` in ``family`` names (by name or index)."""
-    by_ref = {str(s.index): s for s in stages} | {s.name.lower(): s for s in stages if s.name}
     found: dict[int, Stage] = {}
     for stage in family:
         for inst in stage.instructions:
             source = inst.flag("from") if isinstance(inst, Copy) else None
-            other = by_ref.get((source.value or "").lower()) if source else None
+            other = build.by_name(source.value or "") if source else None
             if other is not None and other.index < stage.index:
-                found[other.index] = other
+                found[other.index] = other.stage
     return list(found.values())
 
 
