@@ -26,7 +26,6 @@ from dockeropt.record import field, record, replace
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-
     from typing import Any
 
     from dockeropt.grammar.semantics import LineParse

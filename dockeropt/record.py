@@ -179,11 +179,11 @@ def _make(cls: type, frozen: bool, slots: bool) -> type:
         for f in own:
             if isinstance(cls.__dict__.get(f.name), Field):
                 delattr(new, f.name)
-    new.__init__ = _first_init(new, all_fields, frozen)  # type: ignore[misc]
+    new.__init__ = _first_init(new, all_fields)  # type: ignore[misc]
     return new
 
 
-def _first_init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
+def _first_init(cls: type, all_fields: tuple[Field, ...]) -> Callable[..., None]:
     """An ``__init__`` that makes the real one when the first record is made.
 
     A run makes records of only some of the classes it imports; making the others'
@@ -192,21 +192,21 @@ def _first_init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Calla
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if cls.__dict__.get("__init__") is __init__:
-            cls.__init__ = _init(cls, all_fields, frozen)  # type: ignore[misc]
+            cls.__init__ = _init(cls, all_fields)  # type: ignore[misc]
         cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     return __init__
 
 
-def _init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
+def _init(cls: type, all_fields: tuple[Field, ...]) -> Callable[..., None]:
     """Compile the record's ``__init__``: one call of the field's setter per field, the
     defaults as the function's own, the setters and factories as its globals."""
     scope: dict[str, Any] = {"_MISSING": MISSING}
     params, lines = ["self"], []
     defaulted = False
     for i, f in enumerate(all_fields):
-        scope[f"_s{i}"] = _setter(cls, f.name, frozen)
+        scope[f"_s{i}"] = _setter(cls, f.name)
         value = f.name
         if f.default is not MISSING:
             scope[f"_d{i}"] = f.default
@@ -229,7 +229,7 @@ def _init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..
     return function
 
 
-def _setter(cls: type, name: str, frozen: bool) -> Callable[[Any, Any], None]:
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
     """What writes the field ``name`` of a new record: its slot, or its entry in ``__dict__``
     (past a frozen record's refusing ``__setattr__``)."""
     descriptor = _slot(cls, name)

@@ -16,12 +16,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from needs import need_module
 
 from dockeropt import DockerfileError, engine, parse
 from dockeropt.transforms import ALL
 from dockeropt.transforms.base import Context
 
-dockerfile = pytest.importorskip("dockerfile")
+dockerfile = need_module("dockerfile", "the BuildKit oracle `dockerfile` (the test extra) is not installed")
 
 
 DASH = shutil.which("dash")
