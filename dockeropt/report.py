@@ -10,6 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from contextlib import AbstractContextManager
+    from typing import TextIO
 
     from dockeropt.cst import Dockerfile
     from dockeropt.runner import Outcome
@@ -22,11 +23,11 @@ def _write(text: str, to_stderr: bool = False) -> None:
     stream.flush()
 
 
-def colored(stream: object, allowed: bool = True) -> bool:
+def colored(stream: TextIO, allowed: bool = True) -> bool:
     """Whether to print in colour: on a terminal, unless ``--no-color`` or ``NO_COLOR`` says not."""
     import os
 
-    return allowed and not os.environ.get("NO_COLOR") and stream.isatty()  # type: ignore[attr-defined]
+    return allowed and not os.environ.get("NO_COLOR") and stream.isatty()
 
 
 def print_diff(path: str, before: str, after: str, *, color: bool = True) -> None:
@@ -51,8 +52,8 @@ def print_diff(path: str, before: str, after: str, *, color: bool = True) -> Non
     from rich.text import Text
 
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
-    for line in out:
-        if line.startswith(("---", "+++")):
+    for n, line in enumerate(out):
+        if n < 2:  # the ---/+++ header
             style = "bold"
         elif line.startswith("@@"):
             style = "cyan"
