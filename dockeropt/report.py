@@ -71,6 +71,7 @@ class Tally:
     fixable: int = 0  # applied by --fix (with the unsafe fixes when asked)
     unsafe: int = 0  # unsafe fixes held back
     suggestions: int = 0  # shown, never applied
+    unsafe_fixable: int = 0  # of ``fixable``, the unsafe fixes that --unsafe-fixes lets through
 
     def add(self, finding: Finding, unsafe: bool) -> None:
         from dockeropt.engine import applicable
@@ -80,6 +81,7 @@ class Tally:
         self.findings += 1
         if applicable(fix, unsafe):
             self.fixable += 1
+            self.unsafe_fixable += fix is not None and fix.applicability is Applicability.UNSAFE
         elif fix is not None and fix.applicability is Applicability.UNSAFE:
             self.unsafe += 1
         else:
@@ -89,7 +91,7 @@ class Tally:
         """What --fix would do with them, and what it holds back."""
         held = []
         if self.fixable:
-            held.append(f"{self.fixable} fixable with --fix")
+            held.append(f"{self.fixable} fixable with --fix" + " --unsafe-fixes" * (self.unsafe_fixable > 0))
         if self.unsafe:
             held.append(f"{self.unsafe} unsafe fix{'es' * (self.unsafe != 1)} held back (apply with --fix --unsafe-fixes)")
         if self.suggestions:
@@ -245,6 +247,6 @@ def print_summary(
     console.print(", ".join(counts))
     if table.row_count:
         console.print(table)
-    hint = Tally(unsafe=total.unsafe, suggestions=total.suggestions).hint() if fixing else total.hint()
+    hint = Tally(unsafe=total.unsafe, suggestions=total.suggestions).hint() if fixing else total.hint()  # fixed: say what is left
     if hint:
         console.print(hint, style="dim", soft_wrap=True)
