@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from dockeropt.config import Config
+    from dockeropt.walk import Exclusion
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -70,6 +71,8 @@ class Configs:
         self.explicit = explicit
         self._files: dict[str, str | None] = {}
         self._loaded: dict[object, Config | Exception] = {}
+        self._exclusions: dict[tuple[str, ...], Exclusion] = {}
+        self._realpaths: dict[str, str] = {}
 
     def for_folder(self, folder: str | os.PathLike[str]) -> Config:
         """Raises ConfigError for a file that cannot be used."""
@@ -95,18 +98,29 @@ class Configs:
     def excluded(self, path: Path, top: Path) -> bool:
         """Whether a walk of ``top`` skips ``path`` (the configuration of its folder says so)."""
         from dockeropt.config import ConfigError
-        from dockeropt.walk import matches_exclude
 
+        folder = os.fspath(path.parent)
         try:
-            found = self.for_folder(path.parent)
+            found = self.for_folder(folder)
         except ConfigError:
             return False  # reported when the file is checked
         patterns = found.walk_exclude()
         if not patterns:
             return False
-        from pathlib import Path  # a folder walk: pathlib is loaded already
+        if patterns not in self._exclusions:
+            from dockeropt.walk import Exclusion
 
-        return matches_exclude(path, Path(found.root) if found.root else top, patterns, below=top)
+            self._exclusions[patterns] = Exclusion(patterns)
+        real = os.path.join(self._real(folder), path.name)
+        top_real = self._real(os.fspath(top))
+        root = self._real(found.root) if found.root is not None else top_real
+        return self._exclusions[patterns].matches(real, root, top_real)
+
+    def _real(self, folder: str) -> str:
+        """``os.path.realpath``, once per folder of a walk."""
+        if folder not in self._realpaths:
+            self._realpaths[folder] = os.path.realpath(folder)
+        return self._realpaths[folder]
 
     def check_codes(self, options: Options) -> None:
         from dockeropt.config import is_known

@@ -10,6 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from contextlib import AbstractContextManager
+    from typing import TextIO
 
     from dockeropt.cst import Dockerfile
     from dockeropt.runner import Outcome
@@ -22,11 +23,11 @@ def _write(text: str, to_stderr: bool = False) -> None:
     stream.flush()
 
 
-def colored(stream: object, allowed: bool = True) -> bool:
+def colored(stream: TextIO, allowed: bool = True) -> bool:
     """Whether to print in colour: on a terminal, unless ``--no-color`` or ``NO_COLOR`` says not."""
     import os
 
-    return allowed and not os.environ.get("NO_COLOR") and stream.isatty()  # type: ignore[attr-defined]
+    return allowed and not os.environ.get("NO_COLOR") and stream.isatty()
 
 
 def print_diff(path: str, before: str, after: str, *, color: bool = True) -> None:
@@ -51,8 +52,8 @@ def print_diff(path: str, before: str, after: str, *, color: bool = True) -> Non
     from rich.text import Text
 
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
-    for line in out:
-        if line.startswith(("---", "+++")):
+    for n, line in enumerate(out):
+        if n < 2:  # the ---/+++ header
             style = "bold"
         elif line.startswith("@@"):
             style = "cyan"
@@ -70,6 +71,7 @@ class Tally:
     fixable: int = 0  # applied by --fix (with the unsafe fixes when asked)
     unsafe: int = 0  # unsafe fixes held back
     suggestions: int = 0  # shown, never applied
+    unsafe_fixable: int = 0  # of ``fixable``, the unsafe fixes that --unsafe-fixes lets through
 
     def add(self, finding: Finding, unsafe: bool) -> None:
         from dockeropt.engine import applicable
@@ -79,6 +81,7 @@ class Tally:
         self.findings += 1
         if applicable(fix, unsafe):
             self.fixable += 1
+            self.unsafe_fixable += fix is not None and fix.applicability is Applicability.UNSAFE
         elif fix is not None and fix.applicability is Applicability.UNSAFE:
             self.unsafe += 1
         else:
@@ -88,7 +91,7 @@ class Tally:
         """What --fix would do with them, and what it holds back."""
         held = []
         if self.fixable:
-            held.append(f"{self.fixable} fixable with --fix")
+            held.append(f"{self.fixable} fixable with --fix" + " --unsafe-fixes" * (self.unsafe_fixable > 0))
         if self.unsafe:
             held.append(f"{self.unsafe} unsafe fix{'es' * (self.unsafe != 1)} held back (apply with --fix --unsafe-fixes)")
         if self.suggestions:
@@ -244,6 +247,6 @@ def print_summary(
     console.print(", ".join(counts))
     if table.row_count:
         console.print(table)
-    hint = Tally(unsafe=total.unsafe, suggestions=total.suggestions).hint() if fixing else total.hint()
+    hint = Tally(unsafe=total.unsafe, suggestions=total.suggestions).hint() if fixing else total.hint()  # fixed: say what is left
     if hint:
         console.print(hint, style="dim", soft_wrap=True)

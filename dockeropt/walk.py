@@ -192,23 +192,47 @@ def matches_exclude(path: Path, root: Path, patterns: Iterable[str], below: Path
     ``below`` (the folder being walked), only the names below it count: a walk of
     ``~/build/app`` is not excluded by ``build``.
     """
-    resolved_root = root.resolve()
-    try:
-        parts = path.resolve().relative_to(resolved_root).parts
-    except ValueError:
-        return False
-    first = 1
-    if below is not None:
-        try:
-            first = len(below.resolve().relative_to(resolved_root).parts) + 1
-        except ValueError:
-            pass
-    for pattern in patterns:
-        pattern = pattern.strip().rstrip("/")
-        anchored = "/" in pattern.lstrip("*/") or pattern.startswith("/")
-        regex = re.compile(glob_regex(pattern.lstrip("/") if anchored else pattern.removeprefix("**/")))
-        for depth in range(first, len(parts) + 1):
-            if regex.match("/".join(parts[:depth]) if anchored else parts[depth - 1]):
-                return True
-    return False
+    real = os.path.realpath
+    return Exclusion(tuple(patterns)).matches(real(path), real(root), real(below) if below is not None else None)
 
+
+class Exclusion:
+    """A configuration's ``exclude`` globs, compiled once for a whole walk."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        names = set()
+        self.globs: list[tuple[bool, re.Pattern[str]]] = []  # (anchored, regex)
+        for pattern in patterns:
+            pattern = pattern.strip().rstrip("/")
+            anchored = "/" in pattern.lstrip("*/") or pattern.startswith("/")
+            glob = pattern.lstrip("/") if anchored else pattern.removeprefix("**/")
+            if not anchored and not any(c in glob for c in "*?[\\"):
+                names.add(glob)  # a plain name (the defaults): a set lookup
+            else:
+                self.globs.append((anchored, re.compile(glob_regex(glob))))
+        self.names = frozenset(names)
+
+    def matches(self, path: str, root: str, below: str | None = None) -> bool:
+        """``matches_exclude`` for real (symlink-free) absolute paths."""
+        parts = _parts_below(path, root)
+        if parts is None:
+            return False
+        first = 0
+        if below is not None:
+            above = _parts_below(below, root)
+            first = len(above) if above is not None else 0
+        if self.names.intersection(parts[first:]):
+            return True
+        for depth in range(first + 1, len(parts) + 1):
+            for anchored, regex in self.globs:
+                if regex.match("/".join(parts[:depth]) if anchored else parts[depth - 1]):
+                    return True
+        return False
+
+
+def _parts_below(path: str, root: str) -> list[str] | None:
+    """The names from ``root`` down to ``path``; None when ``path`` is not inside ``root``."""
+    if path == root:
+        return []
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return path[len(prefix) :].split(os.sep) if path.startswith(prefix) else None

@@ -184,6 +184,8 @@ def test_a_folder_run_tallies_once_at_the_end(tmp_path: Path) -> None:
     assert summary[-1] == (
         "2 fixable with --fix; 1 unsafe fix held back (apply with --fix --unsafe-fixes); 1 suggestion to review (never applied)"
     )
+    unsafe = run("--unsafe-fixes", cwd=tmp_path).stderr.decode().splitlines()
+    assert unsafe[-1] == "3 fixable with --fix --unsafe-fixes; 1 suggestion to review (never applied)"
     one = run("b/Dockerfile", cwd=tmp_path)
     assert one.stderr == b"" and one.stdout.decode().splitlines()[-1].startswith("1 unsafe fix held back"), "one file: tallied below"
 
