@@ -25,7 +25,7 @@ from dockeropt.errors import DockerfileError
 from dockeropt.runner import encode, read_source, write_atomic
 from dockeropt.walk import SKIP_DIRS, dockerfiles, is_dockerfile_name
 
-SUBCOMMANDS = ("parse", "lsp")
+SUBCOMMANDS = ("parse", "lsp", "explain")
 
 __all__ = ["SKIP_DIRS", "discover", "encode", "is_dockerfile_name", "main", "read_source", "write_atomic"]
 
@@ -45,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         parse_command.main(args[1:], prog_name="dockeropt parse")
     elif args and args[0] == "lsp":
         lsp_command.main(args[1:], prog_name="dockeropt lsp")
+    elif args and args[0] == "explain":
+        from dockeropt.explain import explain_command
+
+        explain_command.main(args[1:], prog_name="dockeropt explain")
     else:
         run_command.main(args, prog_name="dockeropt")
 
@@ -60,8 +64,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 @click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file, not the nearest one.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="How findings are printed.")
 @click.option("--stdin-filename", help="The path of the file read from stdin (configuration and build context).")
+@click.option("--context", type=click.Path(file_okay=False, exists=True), help="The build context (default: from the configuration, a compose file, or the Dockerfile's folder).")
 @click.version_option(package_name="dockeropt", prog_name="dockeropt")
-def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_format, stdin_filename) -> None:  # noqa: ANN001
+def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_format, stdin_filename, context) -> None:  # noqa: ANN001
     """Make Dockerfiles build faster and weigh less.
 
     With no PATH, checks the Dockerfiles under the current folder (Dockerfile,
@@ -71,7 +76,7 @@ def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_
 
     Exit status: 0 clean, 1 findings (or, with --check/--diff, changes), 2 error.
     """
-    options = Options(fix, diff, check, unsafe, _codes(select), _codes(ignore), stdin_filename, config, output_format)
+    options = Options(fix, diff, check, unsafe, _codes(select), _codes(ignore), stdin_filename, config, output_format, context)
     if diff and output_format != "text":
         raise click.UsageError(f"--diff prints a diff; it cannot be combined with --format {output_format}")
     if any(str(p) == "-" for p in paths) and len(paths) > 1:

@@ -51,6 +51,7 @@ class Options:
     stdin_filename: str | None
     config: Path | None = None
     format: str = "text"
+    context: str | None = None  # --context DIR: the build context of every file
 
     @property
     def writing(self) -> bool:
@@ -132,6 +133,10 @@ def _job(shown: str, folder: str, configs: Configs, options: Options, **where) -
         ignore=found.ignore + options.ignore,
         options=found.transform_options(),
     )
+    from dockeropt.contexts import context_for
+
+    named = where.get("path") or options.stdin_filename
+    where["build_context"] = context_for(named, where.get("build_context"), options.context, found)
     return Job(shown, settings=settings, **where)
 
 
@@ -319,7 +324,7 @@ def read_simple(args: Sequence[str]) -> tuple[list[str], Options] | None:
     exact spelling; paths that do not start with ``-`` (or ``-`` alone, once, with no
     other path); valid ``--format`` values; no ``--diff`` with another format.
     """
-    if args and args[0] in ("parse", "lsp"):  # subcommands
+    if args and args[0] in ("parse", "lsp", "explain"):  # subcommands
         return None
     values: dict = {"fix": False, "diff": False, "check": False, "unsafe": None, "format": "text", "stdin_filename": None}
     seen: set[str] = set()

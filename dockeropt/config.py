@@ -9,6 +9,8 @@ folder upward. In one folder ``.dockeropt.toml`` wins over ``pyproject.toml``, a
     unsafe-fixes    also apply unsafe fixes (bool)
     exclude         globs of paths that directory walks skip (relative to the file's folder)
     extra-manifests globs of extra dependency manifests for DO102
+    contexts        a table of Dockerfile globs to build contexts, both relative to the
+                    file's folder: ``"services/*/Dockerfile" = "."`` (see ``contexts.py``)
     options         a table per code: ``[tool.dockeropt.options.DO103] prefer = "alpine"``
 
 Anything else is an error that names the key, so a typo never passes in silence.
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
 CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")
+KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "contexts", "options")
 _CODE = lazy(r"[A-Z]+[0-9]*")
 
 
@@ -53,6 +55,7 @@ class Config:
     unsafe_fixes: bool = False
     exclude: tuple[str, ...] = ()
     extra_manifests: tuple[str, ...] = ()
+    contexts: dict[str, str] = field(default_factory=dict)
     options: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -160,6 +163,7 @@ class _Reader:
             unsafe_fixes=unsafe,
             exclude=self.strings("exclude", table),
             extra_manifests=self.strings("extra-manifests", table),
+            contexts=self.contexts(table.get("contexts", {})),
             options=self.options(table.get("options", {})),
         )
 
@@ -177,6 +181,11 @@ class _Reader:
                 self.fail(value, f"unknown code {value!r} in {key!r} of {self.where}", quoted=True)
             out.append(code)
         return tuple(out)
+
+    def contexts(self, value: object) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            self.fail("contexts", f"'contexts' in {self.where} must map Dockerfile globs to folders (strings)")
+        return dict(value)
 
     def options(self, value: object) -> dict[str, dict]:
         if not isinstance(value, dict):
