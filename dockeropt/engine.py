@@ -148,7 +148,7 @@ def run(
     applied: list[Finding] = []
     current = text
     for _ in range(MAX_PASSES):
-        fixable = [f for f in findings if applicable(f.fix, unsafe)]
+        fixable = [f for f in findings if applicable(f.fix, unsafe) and f.fix.edits]  # appends: runner.py
         if not fixable:
             return Result(text, current, findings, applied, found=found, tree=first)
         chosen = choose(fixable, tree)
