@@ -257,3 +257,59 @@ def _file_sources(inst: Copy | Add) -> tuple[str, ...]:
         values = tuple(w.text for w in inst.sources)
     heredocs = {h.marker for h in inst.heredocs}
     return tuple(v for v in values if v not in heredocs)
+
+
+# --- what a fix won --------------------------------------------------------------------------
+
+_LAYERS = frozenset({"RUN", "COPY", "ADD"})  # the instructions that make a filesystem layer
+
+
+def layers(keys: Keys) -> int:
+    """The filesystem layers the file adds to the image it ships (its shipped stages' RUN, COPY, ADD)."""
+    shipped = keys.build.shipped
+    return sum(1 for s in keys.steps if s.stage in shipped and s.instruction.name in _LAYERS)
+
+
+def source_file(before: Keys, after: Keys) -> str | None:
+    """A source file: one the build reads that no COPY names itself (not a manifest, not the
+    Dockerfile or its ignore file); of those, the one whose edit costs the fixed file most."""
+    if before.context is None or before.problem is not None:
+        return None
+    named = {normalize(s) for keys in (before, after) for step in keys.steps for s in step.sources}
+    candidates = sorted(
+        {name for step in before.steps for name in step.reads or ()}
+        - named
+        - {n for n in before.context.files() if n.rsplit("/", 1)[-1].startswith(("Dockerfile", ".dockerignore"))}
+    )
+    if not candidates:
+        return None
+    return max(candidates, key=lambda name: (len(after.reruns([name])), [-ord(c) for c in name]))
+
+
+def gain(source: str, output: str, context: str | None) -> str:
+    """``  layers 7 -> 6; editing src/app.js re-runs 4 steps -> 1`` for a fix, or "" when
+    the texts cannot be read or nothing it measures changed."""
+    from dockeropt.buildcontext import BuildContext
+    from dockeropt.cst import parse
+    from dockeropt.errors import DockerfileError
+
+    if source == output:
+        return ""
+    try:
+        before = keys_of(parse(source), BuildContext.open(context))
+        after = keys_of(parse(output), BuildContext.open(context))
+    except (DockerfileError, RecursionError):
+        return ""
+    parts = [f"layers {layers(before)} -> {layers(after)}"]
+    edited = source_file(before, after)
+    if edited is not None:
+        parts.append(f"editing {edited} re-runs {_rerun_text(before, edited)} -> {_rerun_text(after, edited)}")
+    return "  " + "; ".join(parts) + "\n"
+
+
+def _rerun_text(keys: Keys, edited: str) -> str:
+    """``4 steps (RUN npm ci && npm run build)``: how many, and the RUNs among them."""
+    reruns = keys.reruns([edited])
+    runs = [" ".join(" ".join(r.step.instruction.value).split()) for r in reruns if isinstance(r.step.instruction, Run)]
+    shown = ", ".join(t if len(t) <= 40 else t[:37] + "..." for t in runs[:3]) + (", ..." if len(runs) > 3 else "")
+    return f"{len(reruns)} step{'s' * (len(reruns) != 1)}" + (f" (RUN {shown})" if runs else "")

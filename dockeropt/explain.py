@@ -125,9 +125,10 @@ def _reads_summary(keys: Keys, step: Step) -> str:
     if step.unresolved:
         parts.append("a source with an unknown variable")
     if step.sources:
+        whole = any(s in (".", "./", "/") for s in step.sources)
         if step.reads is None:
-            parts.append(" ".join(step.sources) + " (not read: no context folder)")
-        elif any(s in (".", "./", "/") for s in step.sources):
+            parts.append(("the whole context" if whole else " ".join(step.sources)) + " (not read: no context folder)")
+        elif whole:
             parts.append(f"the whole context ({len(step.reads)} files)")
         elif len(step.reads) <= 3:
             parts.append(", ".join(step.reads) or "nothing (no file matches)")

@@ -89,6 +89,7 @@ class Outcome:
     text: str = ""  # what the findings' offsets index: the output when writing, else the source
     reverted: str | None = None
     error: str | None = None  # ``PATH:LINE:COL: message``
+    build_context: str | os.PathLike[str] | None = None  # what the file was checked with
 
     @property
     def changed(self) -> bool:
@@ -143,7 +144,8 @@ def check_file(job: Job) -> Outcome:
                 again = _run(outcome.output, job)
                 if again.changed:
                     write_atomic(job.path, again.output)
-                outcome = Outcome(job.shown, source, again.output, again.findings, outcome.applied + again.applied, again.text)
+                outcome = Outcome(job.shown, source, again.output, again.findings, outcome.applied + again.applied, again.text,
+                                  build_context=job.build_context)
         except DockerfileError as exc:
             return failed(job.shown, source, exc.located(job.shown))
         except OSError as exc:
@@ -208,7 +210,7 @@ def _run(source: str, job: Job) -> Outcome:
     findings, text = result.findings, result.output
     if not settings.write:  # --check, --diff: report the file as it is
         findings, text = result.found, source
-    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted)
+    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted, build_context=job.build_context)
 
 
 def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:

@@ -35,7 +35,7 @@ Fix safety
 
     - ``.git``, ``.hg``, ``.svn``, ``__pycache__``, ``.pytest_cache``, ``.mypy_cache``,
       ``.tox``, ``.venv``: safe, unless an instruction names the folder, a RUN runs
-      ``git`` (``git describe``, ``git rev-parse``), ``go build``/``go install`` (Go
+      ``git``, ``hg`` or ``svn`` (``git describe``, ``hg id``), ``go build``/``go install`` (Go
       stamps the version control state into the binary) or a Python build reads the
       version from git (``setuptools_scm``, ``versioneer``, ``hatch-vcs``, ``dunamai``
       in ``pyproject.toml``/``setup.py``/``setup.cfg``): then unsafe;
@@ -76,7 +76,7 @@ VCS = (".git", ".hg", ".svn")
 JUNK = (*VCS, "node_modules", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox", "target", "dist")
 BUILD_OUTPUT = ("target", "dist")
 _WHOLE = (".", "./", "/")
-_VCS_USERS = re.compile(r"(?<![\w-])(?:git|go\s+(?:build|install|generate))(?![\w-])")
+_VCS_USERS = re.compile(r"(?<![\w-])(?:git|hg|svn|go\s+(?:build|install|generate))(?![\w-])")
 _INSTALLS = re.compile(r"(?<![\w-])(?:npm|yarn|pnpm)\s+(?:[^;&|]*\s)?(?:install|ci|i)(?![\w-])|(?<![\w-])yarn\s*(?:$|[;&|])")
 _SCM_VERSION = re.compile(r"setuptools[_-]scm|versioneer|hatch-vcs|dunamai|pbr", re.IGNORECASE)
 _PYTHON_BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -151,7 +151,7 @@ def _unsafe(tree: Dockerfile, stage: Stage, index: int, files: BuildContext, nam
     if name in VCS:
         for inst in tree.instructions:
             if isinstance(inst, Run) and _VCS_USERS.search(inst.logical.text):
-                return f"line {inst.line} may read {name} (git, go build)"
+                return f"line {inst.line} may read {name} (a version control tool, go build)"
         for build_file in _PYTHON_BUILD_FILES:
             try:
                 if files.sent_file(build_file) and _SCM_VERSION.search(files.read(build_file)):
