@@ -74,6 +74,9 @@ class Explanation:
         text = f"editing {shown} re-runs {_steps(before)}"
         if self.fixes:
             text += f"; after `dockeropt --fix`: {_steps(after)}"
+            spared = [c for c in _commands(before) if c not in _commands(after)]
+            if spared:
+                text += f"; no longer re-run: {', '.join(spared)}"
         else:
             text += " (`dockeropt --fix` changes nothing here)"
         return text
@@ -86,6 +89,16 @@ def _steps(rows: list[Row]) -> str:
     names = [_short(r.instruction) for r in rows]
     listed = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     return f"{len(rows)} step{'s' * (len(rows) != 1)} ({listed})"
+
+
+def _commands(rows: list[Row]) -> list[str]:
+    """The commands of the RUNs among ``rows``, ``&&`` lists split."""
+    out = []
+    for row in rows:
+        keyword, _, rest = row.instruction.partition(" ")
+        if keyword.upper() == "RUN":
+            out.extend(part.strip() for part in rest.split("&&") if part.strip() and part.strip() not in out)
+    return out
 
 
 def _short(instruction: str, width: int = 32) -> str:
@@ -201,7 +214,7 @@ def relative_to(context: str | None, names: Sequence[str]) -> list[str]:
 
 
 def as_text(item: Explanation) -> str:
-    lines = [f"{item.path} (context: {item.context or 'none'})"]
+    lines = [f"{item.path} (context: {_shown(item.context)})"]
     if item.problem:
         lines.append(f"  the context cannot be read: {item.problem}")
     for title, rows in (("as written", item.steps), ("after `dockeropt --fix`", item.fixed)):
@@ -215,6 +228,14 @@ def as_text(item: Explanation) -> str:
             lines.append(f"  {row.line:>4}  [{row.stage}] {_clip(row.instruction):<{width}}  reads: {row.summary}{mark}")
     lines.extend(_closing(item))
     return "\n".join(lines) + "\n"
+
+
+def _shown(context: str | None) -> str:
+    """The context as a path from here when it is below here, else as it is."""
+    if context is None:
+        return "none: the files each step reads are unknown"
+    rel = os.path.relpath(context)
+    return context if rel.startswith("..") else rel
 
 
 def _closing(item: Explanation) -> list[str]:
@@ -236,7 +257,7 @@ def print_rich(item: Explanation) -> None:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{item.path}[/bold] (context: {item.context or 'none'})")
+    console.print(f"[bold]{item.path}[/bold] (context: {_shown(item.context)})", highlight=False)
     if item.problem:
         console.print(f"  the context cannot be read: {item.problem}")
     for title, rows in (("as written", item.steps), ("after dockeropt --fix", item.fixed)):
