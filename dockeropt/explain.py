@@ -10,7 +10,10 @@ JSON (``--format json``): for one file an object ``{"path", "context", "changed"
 "steps", "fixed"}``, for several a list of them; ``steps`` and ``fixed`` are lists of
 ``{"line", "stage", "instruction", "reads", "reruns", "because"}`` (``reads`` is null
 when there is no context folder to read; ``reruns`` and ``because`` are null when no
-change is given).
+change is given); ``not_fixed`` lists the cache findings (DO101, DO102, DO104) that
+``--fix`` leaves, each with its reason, ``ignore_added`` the lines ``--fix`` adds to
+``.dockerignore`` (DO104; ``fixed`` is the Dockerfile without them), and without a change ``expensive`` the files
+that cost the most to edit.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from dockeropt.cachekeys import Keys, Step
 
 EXPENSIVE = 5  # how many of the most expensive files to name
+CACHE_CODES = ("DO101", "DO102", "DO104")  # the findings about the layer cache: what --fix leaves of them is said
 
 
 @record
@@ -60,6 +64,8 @@ class Explanation:
     cost: list[tuple[str, int]]  # context file -> steps an edit of it re-runs
     fixed_cost: list[tuple[str, int]]
     problem: str | None = None  # why the context could not be read
+    held: list[tuple[int, str, str]] = field(default_factory=list)  # cache findings --fix leaves: line, code, why
+    ignores: list[str] = field(default_factory=list)  # the lines --fix adds to .dockerignore (not in ``fixed``)
 
     def reruns(self, fixed: bool = False) -> list[Row]:
         return [r for r in (self.fixed if fixed else self.steps) if r.reruns]
@@ -167,16 +173,52 @@ def explain(
 
     settings = settings or Settings(fix=True)
     result = run_text(text, settings, path=path, build_context=context)
-    files = BuildContext.open(context, path)
-    keys = keys_of(parse(text), files)
-    fixed_keys = keys_of(parse(result.output), BuildContext.open(context, path))
+    ignores = sorted({line for f in result.findings if _appends(f, settings) for a in f.fix.appends for line in a.lines})
+    fixed_files = BuildContext.open(context, path)
+    if ignores:  # as --fix does: the lines go to .dockerignore, and the file is fixed again once
+        result, fixed_files = _fix_again(result, settings, path, context, ignores)
+    keys = keys_of(parse(text), BuildContext.open(context, path))
+    fixed_keys = keys_of(parse(result.output), fixed_files)
     return Explanation(
         path, os.fspath(context) if context is not None else None, changed,
-        rows_of(keys, changed), rows_of(fixed_keys, changed), len(result.applied),
+        rows_of(keys, changed), rows_of(fixed_keys, changed), len(result.applied) + bool(ignores),
         keys.cost()[:EXPENSIVE] if changed is None else [],
         fixed_keys.cost()[:EXPENSIVE] if changed is None else [],
         keys.problem,
+        [(f.line, f.code, f.message) for f in result.findings if f.code in CACHE_CODES and not _appends(f, settings)],
+        ignores,
     )
+
+
+def _fix_again(result, settings, path: str, context, ignores: list[str]):  # noqa: ANN001, ANN202
+    """The fixed text and its context once ``ignores`` are in ``.dockerignore`` (nothing is written)."""
+    from dockeropt import engine
+    from dockeropt.buildcontext import BuildContext, Ignore
+    from dockeropt.runner import keep_for, transforms_for
+    from dockeropt.transforms.base import Context
+
+    def overlay() -> BuildContext:
+        files = BuildContext(os.fspath(context), path)
+        current = ""
+        if files.ignore_file is not None:
+            try:
+                current = files.read(os.path.relpath(files.ignore_file, files.root).replace(os.sep, "/"))
+            except Exception:  # noqa: BLE001 - unreadable: the fix would not be offered
+                current = ""
+        files._ignore = Ignore.parse(current + "\n" + "\n".join(ignores) + "\n")
+        return files
+
+    checked = Context(path=path, build_context=context, options=settings.options, _memo={"files": overlay()})
+    again = engine.run(result.output, checked, transforms_for(settings), fix=True, unsafe=settings.unsafe, keep=keep_for(settings))
+    again.applied = result.applied + again.applied
+    return again, overlay()
+
+
+def _appends(finding, settings) -> bool:  # noqa: ANN001
+    """``--fix`` makes this finding's fix by adding lines to another file (DO104)."""
+    from dockeropt.engine import applicable
+
+    return finding.fix is not None and bool(finding.fix.appends) and applicable(finding.fix, settings.unsafe)
 
 
 def changed_since(context: str, ref: str) -> list[str]:
@@ -239,9 +281,11 @@ def _shown(context: str | None) -> str:
 
 
 def _closing(item: Explanation) -> list[str]:
+    lines = [f"not fixed: line {line} {code} {message}" for line, code, message in item.held]
+    if item.ignores:
+        lines.append(f"`dockeropt --fix` also adds to .dockerignore: {', '.join(item.ignores)} (not counted above)")
     if item.changed is not None:
-        return [item.headline()]
-    lines = []
+        return [*lines, item.headline()]
     for title, cost in (("most expensive to edit", item.cost), ("after `dockeropt --fix`", item.fixed_cost)):
         if cost and (title.startswith("most") or item.fixes):
             lines.append(f"{title}: " + ", ".join(f"{name} ({n} step{'s' * (n != 1)})" for name, n in cost))
@@ -335,6 +379,8 @@ def _json(item: Explanation) -> dict:
         "path": item.path, "context": item.context, "changed": item.changed,
         "steps": [r.as_json() for r in item.steps], "fixed": [r.as_json() for r in item.fixed],
     }
+    data["ignore_added"] = item.ignores
+    data["not_fixed"] = [{"line": line, "code": code, "message": message} for line, code, message in item.held]
     if item.changed is None:
         data["expensive"] = [{"file": name, "reruns": n} for name, n in item.cost]
     return data
