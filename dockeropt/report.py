@@ -47,7 +47,9 @@ def print_findings(path: str, result: "Outcome", *, to_stderr: bool, fixing: boo
     stream = sys.stderr if to_stderr else sys.stdout
     if fixing and result.applied:
         _write(f"{path}: fixed {len(result.applied)} finding{'s' if len(result.applied) != 1 else ''}\n", True)
-        _write(__import__("dockeropt.cachekeys").cachekeys.gain(result.source, result.output, result.build_context), True)
+        from dockeropt.cachekeys import gain  # layers, and what a source edit re-runs, before and after
+
+        _write(gain(result.source, result.output, result.build_context), True)
     if not result.findings or quiet:
         return
     rich = stream.isatty()

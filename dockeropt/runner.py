@@ -145,7 +145,7 @@ def check_file(job: Job) -> Outcome:
                 if again.changed:
                     write_atomic(job.path, again.output)
                 outcome = Outcome(job.shown, source, again.output, again.findings, outcome.applied + again.applied, again.text,
-                                  build_context=job.build_context)
+                                  again.reverted, build_context=job.build_context)
         except DockerfileError as exc:
             return failed(job.shown, source, exc.located(job.shown))
         except OSError as exc:

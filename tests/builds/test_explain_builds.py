@@ -82,3 +82,32 @@ def test_explain_sees_the_fix_the_build_tests_make(make_context) -> None:
     predicted = explain(original, "Dockerfile", context, [source], Settings(fix=True))
     assert predicted.fixes > 0
     assert [r.instruction for r in predicted.reruns(fixed=True)][1] == "RUN npm run build"
+
+
+def test_a_commit_reruns_nothing_once_git_is_ignored(bh, make_context, build_summary, tmp_path) -> None:
+    """DO104: a commit changes .git; with ``.git`` in .dockerignore (written by --fix) nothing re-runs."""
+    from dockeropt.runner import Job, check_file
+
+    original = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"src/index.js\"]\n"
+    files = {"package.json": PKG, "package-lock.json": LOCK, "src/index.js": "1\n",
+             ".git/HEAD": "ref: refs/heads/main\n", ".git/refs/heads/main": "1111\n"}
+
+    def commit(context) -> None:  # noqa: ANN001
+        (context / ".git" / "refs" / "heads" / "main").write_text("2222\n")
+
+    predicted = explain(original, "Dockerfile", make_context(files), [".git/refs/heads/main"], Settings(fix=True))
+    assert predicted.ignores == [".git"]
+    before = bh.rebuild_after_edit(make_context(files), original, "explain-git-b", commit)
+
+    fixed_context = make_context(files)
+    dockerfile = tmp_path / "df" / "Dockerfile"
+    dockerfile.parent.mkdir()
+    dockerfile.write_text(original)
+    outcome = check_file(Job("Dockerfile", dockerfile, build_context=fixed_context, settings=Settings(fix=True, write=True)))
+    assert outcome.error is None and (fixed_context / ".dockerignore").read_text() == ".git\n"
+    after = bh.rebuild_after_edit(fixed_context, dockerfile.read_text(), "explain-git-a", commit)
+
+    counts = [len(predicted.reruns()), before.rerun_count, len(predicted.reruns(fixed=True)), after.rerun_count]
+    build_summary.append({"case": "explain: DO104 a commit (.git)", "re-run before (explain)": counts[0],
+                          "re-run before (buildah)": counts[1], "re-run after (explain)": counts[2], "re-run after (buildah)": counts[3]})
+    assert counts == [3, 3, 0, 0], (before.rerun_instructions(), after.rerun_instructions())
