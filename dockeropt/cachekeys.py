@@ -2,8 +2,8 @@
 
 A builder with a layer cache (BuildKit, ``buildah bud --layers``) keeps a step's result
 while the step's key is unchanged. The key of a step is the step before it (the cached
-state it starts from) and the step itself: its text, the ARGs in scope for a RUN, and the
-content of what it takes in:
+state it starts from, ENV and WORKDIR included) and the step itself: its text, the ARGs
+in scope for a RUN (a ``--build-arg`` changes them), and the content of what it takes in:
 
 - a ``COPY``/``ADD`` from the context: the context files its sources match (globs and
   folders resolved against the folder, less what ``.dockerignore`` leaves out);
@@ -134,7 +134,7 @@ class Keys:
 
     def cost(self) -> list[tuple[str, int]]:
         """Each context file a step reads, with how many steps an edit of it re-runs, most
-        first (files in the same position are grouped by the first step that reads them)."""
+        first, then by name."""
         if self.context is None or self.problem is not None:
             return []
         seen: dict[str, int] = {}

@@ -1,4 +1,4 @@
-"""The command line, declared with click: ``dockeropt [PATH...]``, ``dockeropt parse PATH``, ``dockeropt lsp``.
+"""The command line, declared with click: ``dockeropt [PATH...]``, ``dockeropt parse PATH``, ``dockeropt lsp``, ``dockeropt explain``.
 
 Exit status:
 
@@ -72,7 +72,8 @@ def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_
     With no PATH, checks the Dockerfiles under the current folder (Dockerfile,
     Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile), skipping what git
     ignores and what the configuration excludes. Use - for stdin.
-    Other commands: dockeropt parse PATH [--json]; dockeropt lsp.
+    Other commands: dockeropt parse PATH [--json]; dockeropt lsp;
+    dockeropt explain [PATH...] [--changed FILE] [--since REF].
 
     Exit status: 0 clean, 1 findings (or, with --check/--diff, changes), 2 error.
     """
