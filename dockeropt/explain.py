@@ -328,7 +328,7 @@ def print_rich(item: Explanation) -> None:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
-@click.option("--changed", multiple=True, metavar="FILE", help="A file that changed (repeat the option for more).")
+@click.option("--changed", multiple=True, metavar="FILE", help="A file that changed: a path from here inside the context, or relative to the context (repeatable).")
 @click.option("--since", metavar="REF", help="The files changed since this git revision (git diff --name-only REF, in the context).")
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
 @click.option("--context", type=click.Path(file_okay=False, exists=True), help="The build context (default: as the main command finds it).")
