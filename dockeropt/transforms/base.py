@@ -49,12 +49,24 @@ class Edit:
 
 
 @record(frozen=True, slots=True)
+class Append:
+    """Add ``lines`` to the end of the file at ``path`` (beside the Dockerfile, e.g. its
+    ``.dockerignore``), creating it when missing; lines already in it are not added again."""
+
+    path: str
+    lines: tuple[str, ...]
+
+
+@record(frozen=True, slots=True)
 class Fix:
-    """Edits that fix a finding, and when they may be applied."""
+    """Edits that fix a finding, and when they may be applied. A fix with no ``edits`` and
+    some ``appends`` changes another file: the engine leaves it to whoever writes files
+    (``runner.check_file`` with ``--fix``)."""
 
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability
+    appends: tuple[Append, ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:
