@@ -85,7 +85,7 @@ class ApkCache:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
-        for srun in pk.shell_runs(tree):
+        for srun in pk.hygiene_runs(tree, context, self.code):
             apks = srun.invocations("apk")
             if not apks or pk.served(srun.run, _CACHE_PATHS) or pk.network_none(srun.run):
                 continue
@@ -98,10 +98,13 @@ class ApkCache:
             if updates:
                 yield from self._update(tree, srun, apks, updates, removals, style)
             elif not removals:
+                old = pk.lacks(tree, srun, "apk", "--no-cache")
                 for inv in adds:
                     verb = pk.subcommand_token(inv)
                     fix = Fix("Add --no-cache", (pk.insert_after(srun, verb, " --no-cache"),), Applicability.SAFE)
                     message = "apk add without --no-cache leaves the package index in /var/cache/apk"
+                    if old:
+                        fix, message = None, f"{message}; not fixed: {old}"
                     yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
 
     def _update(
@@ -114,7 +117,7 @@ class ApkCache:
         style: Style,
     ) -> Iterator[Finding]:
         update = updates[0]
-        fix = mechanical(tree, srun, apks, removals)
+        fix = None if pk.lacks(tree, srun, "apk", "--no-cache") else mechanical(tree, srun, apks, removals)
         if fix is not None:
             yield pk.command_finding(
                 self.code, "apk update and apk add: apk add --no-cache does both and keeps no cache",
@@ -157,12 +160,9 @@ def mechanical(
         return None
     if removals and removals[0].index < update.command.index:
         return None
-    edits = []
-    for index in [update.command.index, *(r.index for r in removals)]:
-        edit = pk.delete_chain_element(tree, srun, index)
-        if edit is None:
-            return None
-        edits.append(edit)
+    edits = pk.delete_chain_elements(tree, srun, [update.command.index, *(r.index for r in removals)])
+    if edits is None:
+        return None
     for inv in adds:
         if not inv.has_flag("--no-cache"):
             edits.append(pk.insert_after(srun, pk.subcommand_token(inv), " --no-cache"))

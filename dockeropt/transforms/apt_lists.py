@@ -63,7 +63,7 @@ See also
 
 from __future__ import annotations
 
-from dockeropt import shell
+from dockeropt import model, shell
 from dockeropt.cst import Dockerfile
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Style, style_of
@@ -91,6 +91,7 @@ class AptLists:
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
         runs = list(pk.shell_runs(tree))
+        every = pk.wide(context, self.code)
         for srun in runs:
             if pk.served(srun.run, [LISTS]):
                 continue
@@ -105,7 +106,9 @@ class AptLists:
                     )
                     yield pk.command_finding(self.code, message.replace("  ", " "), tree, srun, reader.command, None)
             updates = [i for i in apts if is_update(i)]
-            if not updates or srun.mentions(LISTS) or lists_read_later(tree, srun):
+            if not updates or not (srun.ships or every):
+                continue  # the lists of a builder stage do not reach the image
+            if srun.mentions(LISTS) or lists_read_later(tree, srun):
                 continue
             message = f"{updates[0].tool} update leaves the package lists in the layer: remove {LISTS}/* in this RUN"
             fix = self._fix(tree, srun, apts, style)
@@ -149,7 +152,7 @@ def lists_read_later(tree: Dockerfile, srun: pk.ShellRun) -> bool:
 
 def earlier_update(tree: Dockerfile, runs: list[pk.ShellRun], srun: pk.ShellRun) -> int | None:
     """The line of the last earlier RUN on this layer that left fresh lists behind."""
-    chain = {s.index for s in pk.lineage(tree, srun.stage)}
+    chain = {s.index for s in model.build_of(tree).lineage(srun.stage)}
     line = None
     for other in runs:
         if other.run.start >= srun.run.start:

@@ -121,9 +121,9 @@ class CacheMounts:
         for srun in pk.shell_runs(tree):
             if not srun.invocations(PIP.name, NPM.name, YARN.name):
                 continue  # nothing to suggest: spare the walks over the stages below
-            if not pk.runs_as_root(tree, srun):
+            if not srun.state.root:
                 continue
-            env = pk.environment(tree, srun)
+            env = srun.state.env
             for tool in (PIP, NPM, YARN):
                 finding = self._suggest(tree, srun, tool, env)
                 if finding is not None:

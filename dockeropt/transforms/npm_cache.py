@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import fnmatch
 
+from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Copy, Dockerfile, Run
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
@@ -82,7 +83,8 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
+
+    from dockeropt.buildcontext import BuildContext
 
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 _NPM_INSTALLS = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-install", "ic", "install-clean",
@@ -135,20 +137,22 @@ class NpmCache:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
+        every = pk.wide(context, self.code)
         for srun in pk.shell_runs(tree):
-            for cache in (NPM, YARN):
-                finding = self._cache(tree, srun, cache, style, context.folder)
-                if finding is not None:
-                    yield finding
+            if srun.ships or every:  # the caches of a builder stage do not reach the image
+                for cache in (NPM, YARN):
+                    finding = self._cache(tree, srun, cache, style, context.files)
+                    if finding is not None:
+                        yield finding
             if context.build_context is not None:
-                yield from self._ci(tree, srun, context.folder)
+                yield from self._ci(tree, srun, context)
 
     def _cache(
-        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, build_context: Path | None
+        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, files: BuildContext | None
     ) -> Finding | None:
         invocations = srun.invocations(cache.tool)
         installs = [i for i in invocations if i.subcommand in cache.installs]
-        if not installs or cache.cleaned(srun) or cache.served(srun.run, pk.environment(tree, srun)):
+        if not installs or cache.cleaned(srun) or cache.served(srun.run, srun.state.env):
             return None
         if pk.cache_copied(tree, srun.stage, ".npm" if cache is NPM else "yarn"):
             return None
@@ -156,13 +160,13 @@ class NpmCache:
         # the cache is in the home of the user that installs, who may clean it
         if not pk.elevated(invocations) and not reads_cache_later(tree, srun, cache):
             edit = pk.append_command(tree, srun, cache.clean, style)
-            fix = Fix(f"Append && {cache.clean}", (edit,), _tier(cache, tree, build_context)) if edit else None
+            fix = Fix(f"Append && {cache.clean}", (edit,), _tier(cache, tree, files)) if edit else None
         first = installs[0]
         verb = f"{cache.tool} {first.subcommand or 'install'}"
         message = f"{verb} leaves its download cache in the layer: {cache.clean} in this RUN"
         return pk.command_finding(self.code, message, tree, srun, first.command, fix)
 
-    def _ci(self, tree: Dockerfile, srun: pk.ShellRun, build_context: Path) -> Iterator[Finding]:
+    def _ci(self, tree: Dockerfile, srun: pk.ShellRun, context: Context) -> Iterator[Finding]:
         installs = [
             inv
             for inv in srun.invocations("npm")
@@ -171,7 +175,7 @@ class NpmCache:
         ]
         if not installs:  # before the build context is read: most RUNs have none
             return
-        lockfile = next((name for name in LOCKFILES if (build_context / name).is_file()), None)
+        lockfile = sent_lockfile(context.files)
         if lockfile is None or not copies_in(srun, lockfile):
             return
         for inv in installs:
@@ -184,9 +188,20 @@ class NpmCache:
             yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
 
 
-def _tier(cache: Cache, tree: Dockerfile, build_context: Path | None) -> Applicability:
+def sent_lockfile(files: BuildContext | None) -> str | None:
+    """The lockfile the build gets: on disk and not left out by ``.dockerignore`` (``npm ci``
+    fails without one); None when the ignore file cannot be read."""
+    if files is None:
+        return None
+    try:
+        return next((name for name in LOCKFILES if files.sent_file(name)), None)
+    except ContextError:
+        return None
+
+
+def _tier(cache: Cache, tree: Dockerfile, files: BuildContext | None) -> Applicability:
     """How safe cleaning the cache is (for yarn it depends on its version)."""
-    if cache is YARN and not yarn_classic(tree, build_context):
+    if cache is YARN and not yarn_classic(tree, files):
         return Applicability.UNSAFE
     return Applicability.SAFE
 
@@ -215,12 +230,15 @@ def copies_in(srun: pk.ShellRun, lockfile: str) -> bool:
     return False
 
 
-def yarn_classic(tree: Dockerfile, build_context: Path | None) -> bool:
+def yarn_classic(tree: Dockerfile, files: BuildContext | None) -> bool:
     """The build context shows yarn 1, and no RUN changes yarn's version."""
-    if build_context is None or (build_context / ".yarnrc.yml").exists():
+    if files is None or files.exists(".yarnrc.yml") or not files.is_file("yarn.lock"):
         return False
-    lockfile = build_context / "yarn.lock"
-    if not lockfile.is_file() or "yarn lockfile v1" not in lockfile.read_text(errors="replace")[:500]:
+    try:
+        head = files.read("yarn.lock")[:500]
+    except ContextError:
+        return False
+    if "yarn lockfile v1" not in head:
         return False
     texts = [i.text for i in tree.instructions if isinstance(i, Run)]
     return not any("corepack" in t or "set version" in t for t in texts)

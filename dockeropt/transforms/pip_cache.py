@@ -67,21 +67,24 @@ class PipCache:
     summary = "Install Python packages with pip install --no-cache-dir"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        for srun in pk.shell_runs(tree):
+        for srun in pk.hygiene_runs(tree, context, self.code):
             installs = [i for i in srun.invocations("pip") if i.subcommand == "install"]
             if not installs or srun.mentions(SETTING):
                 continue
-            env = pk.environment(tree, srun)
+            env = srun.state.env
             if SETTING in env or pk.served(srun.run, cache_paths(env), ("pip", ".cache")):
                 continue
             if pk.cache_copied(tree, srun.stage, ".cache"):
                 continue
+            old = pk.lacks(tree, srun, "pip", "--no-cache-dir")
             for inv in installs:
                 if inv.has_flag("--no-cache-dir", "--cache-dir"):
                     continue
                 verb = pk.subcommand_token(inv)
                 fix = Fix("Add --no-cache-dir", (pk.insert_after(srun, verb, " --no-cache-dir"),), Applicability.SAFE)
                 message = "pip install without --no-cache-dir keeps every downloaded wheel in ~/.cache/pip"
+                if old:  # an upgraded pip is not known to run instead: the old one may fail first
+                    fix, message = None, f"{message}; not fixed: {old}"
                 yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
 
 

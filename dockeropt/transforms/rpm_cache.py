@@ -99,6 +99,8 @@ class RpmCache:
                     yield from self._zypper(tree, srun, inv)
                 elif inv.tool != "microdnf" and not assume_yes:
                     yield from self._yes(tree, srun, inv)
+            if not srun.ships and not pk.wide(context, self.code):
+                continue  # the caches of a builder stage do not reach the image
             for family in ("dnf", "zypper"):
                 finding = self._clean(tree, srun, [i for i in tools if _family(i.tool) == family], style)
                 if finding is not None:
