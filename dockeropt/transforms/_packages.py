@@ -17,11 +17,11 @@ from __future__ import annotations
 from dockeropt import model, shell
 from dockeropt.cst import Copy, Dockerfile, Onbuild, Run, ShellForm, Stage
 from dockeropt.record import record
-from dockeropt.transforms.base import Context, Edit, Finding, Fix, Style, per_script, per_tree, script_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, per_script, per_tree, script_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 #: The setting of DO201, DO203-DO206 that reports cache hygiene in stages that never
 #: reach the final image too (as DO101's of the same name merges there too).
@@ -288,6 +288,88 @@ def operators_trail(run: Run, escape: str) -> bool:
         lead += body.startswith(("&&", "||"))
         trail += body.endswith(escape) and body[:-1].rstrip().endswith(("&&", "||"))
     return trail > lead
+
+
+def insert_after_command(tree: Dockerfile, srun: ShellRun, index: int, command: str, style: Style) -> Edit | None:
+    """Run ``command`` right after command ``index`` of the RUN, when it succeeded.
+
+    After the last command this is ``append_command``. Inside a plain ``&&`` chain the new
+    element is laid out like the joint it goes before: on the same line when the next
+    command is, else on a continuation line of its own indented like the next command's,
+    with ``&&`` where the chain has it (line start or line end). None elsewhere.
+    """
+    commands = srun.script.commands
+    if index == len(commands) - 1:
+        return append_command(tree, srun, command, style)
+    if not shell.is_simple_chain(srun.script):
+        return None
+    at = srun.at(commands[index].end, end=True)
+    following = srun.at(commands[index + 1].start)
+    between = tree.source[at:following]
+    if "\n" not in between:
+        return Edit(at, at, f" && {command}")
+    if "#" in between:
+        return None
+    line_start = tree.source.rfind("\n", 0, following) + 1
+    indent = _indent(tree.source[line_start:following]) or style.indent
+    if between.lstrip().startswith("&&"):  # operators at line ends
+        return Edit(at, at, f" &&{style.continuation}{indent}{command}")
+    return Edit(at, at, f"{style.continuation}{indent}&& {command}")
+
+
+def misplaced_cleanups(
+    tree: Dockerfile,
+    srun: ShellRun,
+    style: Style,
+    is_cleanup: Callable[[shell.SimpleCommand], bool],
+    fills: Callable[[shell.SimpleCommand], bool],
+    unsafe_between: Callable[[Sequence[shell.SimpleCommand]], bool],
+    may_clean_end: bool = True,
+) -> tuple[str, Fix | None] | None:
+    """One cleanup, at the end of what it cleans: a message and fix when the RUN cleans a
+    cache twice (a merge of two RUNs that each cleaned it), or cleans it only before a
+    later command fills it again.
+
+    The fix keeps the last cleanup that follows the last filling command, or (when none
+    does) moves the last cleanup right after that command, and deletes the others. It
+    is made only in a plain ``&&`` chain of cleanups written alike, only when no command
+    between a deleted cleanup and the one kept could tell the difference
+    (``unsafe_between``: it reads the cache, which it now finds full, where it found it
+    empty), and a move only when nothing later needs what the RUN left (``may_clean_end``).
+    """
+    commands = srun.script.commands
+    cleanups = [c.index for c in commands if is_cleanup(c)]
+    if not cleanups:
+        return None
+    last_fill = max((c.index for c in commands if fills(c)), default=-1)
+    if len(cleanups) == 1 and cleanups[0] > last_fill:
+        return None
+    text = commands[cleanups[-1]].text
+    if cleanups[-1] > last_fill:
+        kept, doomed = cleanups[-1], cleanups[:-1]
+        message = f"`{text}` runs {len(cleanups)} times in this RUN: the last one cleans what the others did"
+    else:
+        kept, doomed = None, cleanups
+        if not may_clean_end:
+            return None  # what the RUN leaves at its end is wanted later
+        message = f"`{text}` runs before `{commands[last_fill].text}`: clean once, at the end of the chain"
+    if not shell.is_simple_chain(srun.script) or "\n" in text:
+        return message, None
+    if len({commands[c].text for c in cleanups}) > 1:
+        return message, None  # ``clean metadata`` then ``clean all``: not one cleanup twice
+    until = kept if kept is not None else last_fill + 1
+    if any(unsafe_between(commands[c + 1 : until]) for c in doomed):
+        return message, None
+    edits = delete_chain_elements(tree, srun, doomed)
+    if edits is None:
+        return message, None
+    if kept is None:
+        insert = insert_after_command(tree, srun, last_fill, text, style)
+        if insert is None:
+            return message, None
+        edits.append(insert)
+    title = "Clean once, at the end" if kept is None else "Remove the earlier cleanups"
+    return message, Fix(title, tuple(edits), Applicability.SAFE)
 
 
 def delete_chain_element(tree: Dockerfile, srun: ShellRun, index: int) -> Edit | None:

@@ -66,7 +66,7 @@ from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Styl
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 CACHE = "/var/cache/apk"
 REMOVE = "rm -rf /var/cache/apk/*"
@@ -97,7 +97,9 @@ class ApkCache:
             adds = [i for i in apks if i.subcommand == "add" and not i.has_flag("--no-cache", "--no-network")]
             if updates:
                 yield from self._update(tree, srun, apks, updates, removals, style)
-            elif not removals:
+            elif removals:
+                yield from self._placement(tree, srun, style)
+            else:
                 old = pk.lacks(tree, srun, "apk", "--no-cache")
                 for inv in adds:
                     verb = pk.subcommand_token(inv)
@@ -106,6 +108,18 @@ class ApkCache:
                     if old:
                         fix, message = None, f"{message}; not fixed: {old}"
                     yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
+
+    def _placement(self, tree: Dockerfile, srun: pk.ShellRun, style: Style) -> Iterator[Finding]:
+        """The RUN removes the index twice (two merged RUNs did), or before apk runs again."""
+        placed = pk.misplaced_cleanups(
+            tree, srun, style, is_removal, writes_index, reads_index_first,
+            may_clean_end=pk.may_delete(tree, srun, srun.invocations("apk"))
+            and not (pk.lacks(tree, srun, "apk", "--no-cache") and index_read_later(tree, srun)),
+        )
+        if placed is not None:
+            message, fix = placed
+            last = [c for c in srun.script.commands if is_removal(c)][-1]
+            yield pk.command_finding(self.code, message, tree, srun, last, fix)
 
     def _update(
         self,
@@ -117,7 +131,8 @@ class ApkCache:
         style: Style,
     ) -> Iterator[Finding]:
         update = updates[0]
-        fix = None if pk.lacks(tree, srun, "apk", "--no-cache") else mechanical(tree, srun, apks, removals)
+        old = pk.lacks(tree, srun, "apk", "--no-cache")
+        fix = None if old else mechanical(tree, srun, apks, removals)
         if fix is not None:
             yield pk.command_finding(
                 self.code, "apk update and apk add: apk add --no-cache does both and keeps no cache",
@@ -125,12 +140,46 @@ class ApkCache:
             )
             return
         if removals:
+            yield from self._placement(tree, srun, style)
             return
-        if pk.may_delete(tree, srun, apks):
+        message = "apk update leaves the package index in /var/cache/apk: remove it in this RUN"
+        if old and index_read_later(tree, srun):
+            # an apk that predates --no-cache does not fetch a missing index by itself
+            message = f"{message}; not fixed: a later RUN installs from it ({old})"
+        elif pk.may_delete(tree, srun, apks):
             edit = pk.append_command(tree, srun, REMOVE, style)
             fix = Fix(f"Append && {REMOVE}", (edit,), Applicability.SAFE) if edit else None
-        message = "apk update leaves the package index in /var/cache/apk: remove it in this RUN"
         yield pk.command_finding(self.code, message, tree, srun, update.command, fix)
+
+
+def writes_index(command: shell.SimpleCommand) -> bool:
+    """``apk update``, or an ``apk`` that may fetch the index into the cache."""
+    inv = shell.invocation(command) if shell.tool_of(command) == "apk" else None
+    return inv is not None and inv.subcommand != "del" and not inv.has_flag("--no-cache")
+
+
+def reads_index_first(commands: Sequence[shell.SimpleCommand]) -> bool:
+    """An ``apk`` among the commands may use a cached index before an update of its own."""
+    for command in commands:
+        inv = shell.invocation(command) if shell.tool_of(command) == "apk" else None
+        if inv is None:
+            continue
+        if inv.subcommand == "update" or inv.has_flag("--update-cache", "-U"):
+            return False
+        if not inv.has_flag("--no-cache"):
+            return True
+    return False
+
+
+def index_read_later(tree: Dockerfile, srun: pk.ShellRun) -> bool:
+    """A later RUN on this layer runs apk before an ``apk update`` of its own."""
+    if pk.unreadable_later_run_mentions(tree, srun, "apk"):
+        return True
+    for later in pk.later_runs(tree, srun):
+        apks = later.invocations("apk")
+        if apks and apks[0].subcommand != "update" and not apks[0].has_flag("--update-cache", "-U"):
+            return True
+    return False
 
 
 def is_removal(command: shell.SimpleCommand) -> bool:

@@ -65,18 +65,29 @@ from __future__ import annotations
 
 from dockeropt import model, shell
 from dockeropt.cst import Dockerfile
+from dockeropt.lazy_re import lazy
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Style, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 LISTS = "/var/lib/apt/lists"
 REMOVE = "rm -rf /var/lib/apt/lists/*"
 _APT = ("apt-get", "apt", "apt-cache")
 # Subcommands that never read the package lists.
 _LISTLESS = frozenset({"update", "clean", "autoclean", "remove", "purge", "autoremove", "autopurge"})
+# Tools that install Debian packages through apt themselves, or may (configuration management).
+_CALLS_APT = frozenset({
+    "aptitude", "gdebi", "mk-build-deps", "rosdep", "ansible-playbook", "ansible", "puppet", "chef-solo",
+    "chef-client", "salt-call", "apt-fast", "nala", "install_packages", "apt-install",
+})
+# apt named as a command in a word: ``sh -c 'apt-get install x'``, ``eatmydata apt-get``; or a
+# tool above named in text the rules cannot read (not the ``apt`` of /var/lib/apt).
+_READER = lazy(
+    r"(?:^|[\s;&|('\"`])(?:\S*/)?(?:apt-get|apt-cache|apt|" + "|".join(sorted(_CALLS_APT)).replace("-", "\\-") + r")(?=$|[\s;&|)'\"`])"
+)
 
 
 class AptLists:
@@ -108,11 +119,25 @@ class AptLists:
             updates = [i for i in apts if is_update(i)]
             if not updates or not (srun.ships or every):
                 continue  # the lists of a builder stage do not reach the image
-            if srun.mentions(LISTS) or lists_read_later(tree, srun):
+            if srun.mentions(LISTS):
+                yield from self._placement(tree, srun, style)
+                continue
+            if lists_read_later(tree, srun):
                 continue
             message = f"{updates[0].tool} update leaves the package lists in the layer: remove {LISTS}/* in this RUN"
             fix = self._fix(tree, srun, apts, style)
             yield pk.command_finding(self.code, message, tree, srun, updates[0].command, fix)
+
+    def _placement(self, tree: Dockerfile, srun: pk.ShellRun, style: Style) -> Iterator[Finding]:
+        """The RUN removes the lists twice (two merged RUNs did), or before apt runs again."""
+        placed = pk.misplaced_cleanups(
+            tree, srun, style, is_removal, uses_apt, reads_lists_first_of,
+            may_clean_end=not lists_read_later(tree, srun) and pk.may_delete(tree, srun, srun.invocations(*_APT)),
+        )
+        if placed is not None:
+            message, fix = placed
+            last = [c for c in srun.script.commands if is_removal(c)][-1]
+            yield pk.command_finding(self.code, message, tree, srun, last, fix)
 
     def _fix(self, tree: Dockerfile, srun: pk.ShellRun, apts: list[shell.Invocation], style: Style) -> Fix | None:
         if not pk.may_delete(tree, srun, apts):
@@ -136,18 +161,52 @@ def updated_before(apts: list[shell.Invocation], reader: shell.Invocation) -> sh
     return next((i for i in apts if is_update(i) and i.start < reader.start), None)
 
 
-def reads_lists_first(srun: pk.ShellRun) -> bool:
-    """The RUN reads the lists before any update of its own."""
-    apts = srun.invocations(*_APT)
-    reader = first_reader(apts)
-    return reader is not None and updated_before(apts, reader) is None
+def is_removal(command: shell.SimpleCommand) -> bool:
+    """``rm -rf /var/lib/apt/lists/*`` (or the folder itself), and nothing else."""
+    argv = command.argv
+    return (
+        len(argv) >= 3 and argv[0] == "rm" and not command.redirections
+        and all(a.startswith("-") and "f" in a.lower() + "f" for a in argv[1:-1])
+        and "r" in "".join(argv[1:-1]).lower()
+        and argv[-1].rstrip("*").rstrip("/") == LISTS
+    )
+
+
+def uses_apt(command: shell.SimpleCommand) -> bool:
+    """Runs apt, or a tool that runs it (see ``reads_lists_first_of``)."""
+    return shell.tool_of(command) in _APT or reads_lists_first_of([command])
 
 
 def lists_read_later(tree: Dockerfile, srun: pk.ShellRun) -> bool:
-    if pk.unreadable_later_run_mentions(tree, srun, "apt"):
+    """Something that may run later on this layer reads the package lists: a later RUN
+    of the stage or of a stage built FROM it, or an ONBUILD trigger (the next image's
+    build installs from this one's lists)."""
+    if any(_READER.search(text) for text in pk.unreadable_later_runs(tree, srun)):
         return True
     later = pk.later_runs(tree, srun)
     return any(reads_lists_first(r) for r in later if not pk.served(r.run, [LISTS]))
+
+
+def reads_lists_first(srun: pk.ShellRun) -> bool:
+    return reads_lists_first_of(srun.script.commands)
+
+
+def reads_lists_first_of(commands: Sequence[shell.SimpleCommand]) -> bool:
+    """The commands may read the lists before an ``apt-get update`` of its own: an apt command
+    that reads them, a tool that calls apt itself (``aptitude``, ``gdebi``,
+    ``mk-build-deps``, ``rosdep``, configuration management), or a command that runs apt
+    from its arguments (``eatmydata apt-get``, ``sh -c '...'``, ``su -c``, ``chroot``)."""
+    for command in commands:
+        tool = shell.tool_of(command)
+        if tool in _APT:
+            inv = shell.invocation(command)
+            if inv is not None and is_update(inv):
+                return False
+            if inv is None or inv.tool == "apt-cache" or inv.subcommand not in _LISTLESS:
+                return True
+        elif tool in _CALLS_APT or any(_READER.search(word) for word in command.argv[1:]):
+            return True
+    return False
 
 
 def earlier_update(tree: Dockerfile, runs: list[pk.ShellRun], srun: pk.ShellRun) -> int | None:

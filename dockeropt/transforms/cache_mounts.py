@@ -136,6 +136,8 @@ class CacheMounts:
             return None
         if any(s in env or s in srun.text for s in tool.settings):
             return None
+        if tool is PIP and pk.lacks(tree, srun, "pip", "--no-cache-dir"):
+            return None  # a pip before 6.0 keeps no cache to mount
         if pk.elevated(invocations) or any(i.has_flag(*tool.own_cache) for i in invocations):
             return None
         flag = f"--mount=type=cache,target={tool.target}"

@@ -82,8 +82,9 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
+    from dockeropt import shell
     from dockeropt.buildcontext import BuildContext
 
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
@@ -152,19 +153,47 @@ class NpmCache:
     ) -> Finding | None:
         invocations = srun.invocations(cache.tool)
         installs = [i for i in invocations if i.subcommand in cache.installs]
-        if not installs or cache.cleaned(srun) or cache.served(srun.run, srun.state.env):
+        if not installs or cache.served(srun.run, srun.state.env):
             return None
         if pk.cache_copied(tree, srun.stage, ".npm" if cache is NPM else "yarn"):
             return None
+        if cache.cleaned(srun):
+            return self._placement(tree, srun, cache, style)
         fix = None
         # the cache is in the home of the user that installs, who may clean it
         if not pk.elevated(invocations) and not reads_cache_later(tree, srun, cache):
-            edit = pk.append_command(tree, srun, cache.clean, style)
-            fix = Fix(f"Append && {cache.clean}", (edit,), _tier(cache, tree, files)) if edit else None
+            # right after the last install, not at the end: ``npm ci && npm cache clean
+            # --force && npm run build`` is a RUN DO102 can still split before the build
+            # (a clean-up after the split point would make it refuse)
+            last = installs[-1].command.index
+            edit = pk.insert_after_command(tree, srun, last, cache.clean, style)
+            edit = edit or pk.append_command(tree, srun, cache.clean, style)
+            fix = Fix(f"Clean with {cache.clean}", (edit,), _tier(cache, tree, files)) if edit else None
         first = installs[0]
         verb = f"{cache.tool} {first.subcommand or 'install'}"
         message = f"{verb} leaves its download cache in the layer: {cache.clean} in this RUN"
         return pk.command_finding(self.code, message, tree, srun, first.command, fix)
+
+    def _placement(self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style) -> Finding | None:
+        """The RUN cleans the cache twice, or before another install fills it again."""
+        cleanups = [i for i in srun.invocations(cache.tool) if i.subcommand == "cache" and i.operands[:1] == ("clean",)]
+        if not cleanups:
+            return None
+        tools = {i.command.index: i for i in srun.invocations(cache.tool)}  # by command index
+        cleaning = {i.command.index for i in cleanups}
+        installing = {k for k, i in tools.items() if i.subcommand in cache.installs}
+
+        def offline(between: Sequence[shell.SimpleCommand]) -> bool:
+            return any(c.index in tools and tools[c.index].has_flag("--offline", "--prefer-offline") for c in between)
+
+        placed = pk.misplaced_cleanups(
+            tree, srun, style, lambda c: c.index in cleaning, lambda c: c.index in installing, offline,
+            may_clean_end=not reads_cache_later(tree, srun, cache),
+        )
+        if placed is None:
+            return None
+        message, fix = placed
+        return pk.command_finding(self.code, message, tree, srun, cleanups[-1].command, fix)
 
     def _ci(self, tree: Dockerfile, srun: pk.ShellRun, context: Context) -> Iterator[Finding]:
         installs = [

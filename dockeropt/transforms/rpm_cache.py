@@ -65,7 +65,7 @@ from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Styl
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 _YUM = ("yum", "dnf", "microdnf")
 _ASKS = frozenset({"install", "reinstall", "groupinstall", "localinstall", "update", "upgrade", "downgrade",
@@ -131,12 +131,13 @@ class RpmCache:
     ) -> Finding | None:
         """One tool family's cache (yum, dnf and microdnf share theirs on current systems)."""
         downloads = [i for i in tools if i.subcommand in _DOWNLOADS]
-        if not downloads or any(i.subcommand == "clean" for i in tools):
+        if not downloads or pk.served(srun.run, CACHES, _CACHE_NAMES):
             return None
         if any(c in srun.text for c in CACHES) or "keepcache" in srun.text:
             return None
-        if pk.served(srun.run, CACHES, _CACHE_NAMES):
-            return None
+        cleans = [i for i in tools if i.subcommand == "clean"]
+        if cleans:
+            return self._placement(tree, srun, tools, cleans, style)
         last = downloads[-1]
         clean = f"{last.tool} clean --all" if last.tool == "zypper" else f"{last.tool} clean all"
         fix = None
@@ -145,6 +146,28 @@ class RpmCache:
             fix = Fix(f"Append && {clean}", (edit,), Applicability.SAFE) if edit else None
         message = f"{last.tool} {last.subcommand} leaves its metadata and packages in /var/cache: {clean} in this RUN"
         return pk.command_finding(self.code, message, tree, srun, last.command, fix)
+
+
+    def _placement(
+        self, tree: Dockerfile, srun: pk.ShellRun, tools: list[shell.Invocation], cleans: list[shell.Invocation],
+        style: Style,
+    ) -> Finding | None:
+        """The RUN cleans twice (two merged RUNs did), or before the tool downloads again."""
+        by_index = {i.command.index: i for i in tools}
+        cleaning = {i.command.index for i in cleans}
+        downloading = {k for k, i in by_index.items() if i.subcommand in _DOWNLOADS}
+
+        def offline(between: Sequence[shell.SimpleCommand]) -> bool:
+            return any(c.index in by_index and by_index[c.index].has_flag(*_OFFLINE) for c in between)
+
+        placed = pk.misplaced_cleanups(
+            tree, srun, style, lambda c: c.index in cleaning, lambda c: c.index in downloading, offline,
+            may_clean_end=pk.may_delete(tree, srun, tools) and not reads_cache_later(tree, srun),
+        )
+        if placed is None:
+            return None
+        message, fix = placed
+        return pk.command_finding(self.code, message, tree, srun, cleans[-1].command, fix)
 
 
 def _family(tool: str) -> str:

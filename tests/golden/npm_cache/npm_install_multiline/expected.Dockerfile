@@ -2,5 +2,5 @@ FROM node:20-slim
 WORKDIR /app
 COPY . .
 RUN npm install \
-    && npm run build \
-    && npm cache clean --force
+    && npm cache clean --force \
+    && npm run build
