@@ -290,20 +290,28 @@ def operators_trail(run: Run, escape: str) -> bool:
     return trail > lead
 
 
-def insert_after_command(tree: Dockerfile, srun: ShellRun, index: int, command: str, style: Style) -> Edit | None:
+def insert_after_command(
+    tree: Dockerfile, srun: ShellRun, index: int, command: str, style: Style, *, inline: bool = False
+) -> Edit | None:
     """Run ``command`` right after command ``index`` of the RUN, when it succeeded.
 
     After the last command this is ``append_command``. Inside a plain ``&&`` chain the new
     element is laid out like the joint it goes before: on the same line when the next
     command is, else on a continuation line of its own indented like the next command's,
     with ``&&`` where the chain has it (line start or line end). None elsewhere.
+
+    ``inline`` puts it on the command's own line wherever it is (`` && command``), so that
+    the command and its follower stay together when another fix splits the RUN after them.
     """
     commands = srun.script.commands
-    if index == len(commands) - 1:
-        return append_command(tree, srun, command, style)
+    last = index == len(commands) - 1
     if not shell.is_simple_chain(srun.script):
-        return None
+        return append_command(tree, srun, command, style) if last else None
+    if last and not inline:
+        return append_command(tree, srun, command, style)
     at = srun.at(commands[index].end, end=True)
+    if last or inline:
+        return Edit(at, at, f" && {command}")
     following = srun.at(commands[index + 1].start)
     between = tree.source[at:following]
     if "\n" not in between:

@@ -162,11 +162,12 @@ class NpmCache:
         fix = None
         # the cache is in the home of the user that installs, who may clean it
         if not pk.elevated(invocations) and not reads_cache_later(tree, srun, cache):
-            # right after the last install, not at the end: ``npm ci && npm cache clean
-            # --force && npm run build`` is a RUN DO102 can still split before the build
-            # (a clean-up after the split point would make it refuse)
+            # right after the last install and on its line, not at the end: ``npm ci && npm
+            # cache clean --force && npm run build`` is a RUN DO102 can still split before
+            # the build (a clean-up after the split point makes it refuse), and the piece it
+            # keeps reads as DO205 would write it on the split file
             last = installs[-1].command.index
-            edit = pk.insert_after_command(tree, srun, last, cache.clean, style)
+            edit = pk.insert_after_command(tree, srun, last, cache.clean, style, inline=True)
             edit = edit or pk.append_command(tree, srun, cache.clean, style)
             fix = Fix(f"Clean with {cache.clean}", (edit,), _tier(cache, tree, files)) if edit else None
         first = installs[0]
