@@ -145,7 +145,7 @@ class ApkCache:
         message = "apk update leaves the package index in /var/cache/apk: remove it in this RUN"
         if old and index_read_later(tree, srun):
             # an apk that predates --no-cache does not fetch a missing index by itself
-            message = f"{message}; not fixed: a later RUN installs from it ({old})"
+            message = f"{message}; not fixed: a later RUN installs from it, and {old}"
         elif pk.may_delete(tree, srun, apks):
             edit = pk.append_command(tree, srun, REMOVE, style)
             fix = Fix(f"Append && {REMOVE}", (edit,), Applicability.SAFE) if edit else None
