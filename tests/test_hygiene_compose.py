@@ -408,3 +408,17 @@ def test_npm_cache_and_cache_mounts_point_the_same_way(run: str) -> None:
     assert not findings(mounted, NpmCache())
     dash_accepts(mounted)
 
+
+
+@pytest.mark.parametrize(
+    "install",
+    ["npm install", "npm i", "npm ci", "npm install-ci-test", "npm update", "yarn", "yarn install", "yarn add left-pad",
+     "yarn global add serve"],
+)
+def test_npm_cache_and_cache_mounts_read_the_same_installs(install: str) -> None:
+    """Where DO205 says the cache stays in the layer, DO207 offers the mount as the other
+    way out (and says it replaces the cleaning), never the opposite."""
+    text = f"FROM node:20\nRUN {install}\n"
+    [clean] = findings(text, NpmCache())
+    [mount] = findings(text, CacheMounts())
+    assert "instead of" in mount.message and clean.message.split(": ")[-1].split(" in this RUN")[0] in mount.message

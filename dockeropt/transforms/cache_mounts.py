@@ -77,6 +77,7 @@ from dockeropt.cst import Dockerfile
 from dockeropt.lazy_re import lazy
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
+from dockeropt.transforms import npm_cache  # the installs DO205 cleans after are the ones mounted here
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 
 TYPE_CHECKING = False
@@ -100,10 +101,13 @@ class Tool:
 
 PIP = Tool("pip", frozenset({"install"}), "/root/.cache/pip",
            ("PIP_NO_CACHE_DIR", "PIP_CACHE_DIR", "XDG_CACHE_HOME"), ("--cache-dir",), ("pip", ".cache"))
-NPM = Tool("npm", frozenset({"install", "i", "in", "ci", "clean-install", "ic", "install-clean", "add", "update"}),
-           "/root/.npm", ("npm_config_cache", "NPM_CONFIG_CACHE"), ("--cache",), (".npm", "npm", "_cacache"))
-YARN = Tool("yarn", frozenset({None, "install", "add"}), "/usr/local/share/.cache/yarn",
+NPM = Tool("npm", npm_cache.NPM.installs, "/root/.npm", ("npm_config_cache", "NPM_CONFIG_CACHE"), ("--cache",),
+           (".npm", "npm", "_cacache"))
+YARN = Tool("yarn", npm_cache.YARN.installs, "/usr/local/share/.cache/yarn",
             ("YARN_CACHE_FOLDER",), ("--cache-folder",), ("yarn", ".yarn", ".cache"))
+
+
+_CLEAN = {"npm": "npm cache clean --force", "yarn": "yarn cache clean"}
 
 
 class CacheMounts:
@@ -141,7 +145,9 @@ class CacheMounts:
         if pk.elevated(invocations) or any(i.has_flag(*tool.own_cache) for i in invocations):
             return None
         flag = f"--mount=type=cache,target={tool.target}"
-        message = f"{tool.name} could keep its cache between builds, out of the image: RUN {flag}"
+        # the same advice as DO204/DO205 (the cache out of the image), the other way to follow it
+        instead = "--no-cache-dir" if tool is PIP else _CLEAN[tool.name]
+        message = f"{tool.name} could keep its cache between builds, out of the image, instead of {instead}: RUN {flag}"
         undo = undo_edits(tree, srun, tool, invocations)
         fix = None
         if undo is not None:
