@@ -8,6 +8,8 @@ What it does
       same thing written once.
     - ``apk update`` in any other RUN that does not clean the cache: appends
       ``&& rm -rf /var/cache/apk/*``.
+    - ``rm -rf /var/cache/apk/*`` twice in one RUN (two merged RUNs each had it), or
+      only before apk fetches an index again: one removal, at the end of the chain.
 
 Why
     ``apk add`` and ``apk update`` keep the repository index (``APKINDEX.*.tar.gz``, a
@@ -39,6 +41,12 @@ Fix safety
     index and the removal both go. It is only done on a plain ``&&`` chain holding one
     ``apk update`` without options, ``apk add`` commands and at most a plain
     ``rm -rf /var/cache/apk/*``, and not when a comment line sits in a deleted range.
+    The update and the removal go with their ``&&``, wherever they are in the chain and
+    however its lines are laid out, so the rest reads as a chain of the other commands
+    (a RUN merged by DO101 first included).
+
+    One removal instead of several: safe. The last one is kept; an earlier one goes only
+    when the first ``apk`` after it is ``apk update`` (or has ``-U``/``--no-cache``).
 
 When it refuses
     - a ``--mount=type=cache`` of the RUN holds ``/var/cache/apk`` or ``/etc/apk/cache``:
@@ -48,10 +56,24 @@ When it refuses
     - the RUN has ``--network=none``, or ``apk add --no-network``: there is no index to
       fetch;
     - the update runs through ``sudo``/``doas`` or as a ``USER`` other than root (the
-      removal gets no fix), or the RUN ends in a background job.
+      removal gets no fix), or the RUN ends in a background job;
+    - the base is Alpine before 3.3 (``alpine:3.2``, ``dockeropt.releases``): its apk has
+      no ``--no-cache`` (the finding says so, without a fix), and it does not fetch a
+      missing index by itself, so ``apk update`` keeps its index when a later RUN (or an
+      ONBUILD trigger) runs apk without an update of its own.
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3019 (use ``--no-cache``). DO207 cache-mounts.

@@ -10,6 +10,10 @@ What it does
     of its own while an earlier RUN of the image ran one: the lists it installs from
     are that earlier layer's.
 
+    And a RUN that removes the lists more than once (two RUNs that each did, merged by
+    DO101), or only before apt runs again: one ``rm -rf /var/lib/apt/lists/*``, at the
+    end of the chain.
+
 Why
     The lists weigh tens of megabytes and are useless once the packages are installed;
     every container that needs them runs ``apt-get update`` first. Deleted in a later
@@ -35,10 +39,20 @@ Fix safety
     Safe. The removal runs only when the RUN's commands succeeded (``&&`` after its
     last command), removes only the indexes ``apt-get update`` writes, and leaves
     installed packages and ``/var/lib/dpkg`` alone. The rule makes sure nothing after it
-    reads those lists: no later RUN of the stage, nor of a stage built ``FROM`` it, runs
-    an apt command that reads the lists without its own ``apt-get update`` first. The
+    reads those lists: no later RUN of the stage, nor of a stage built ``FROM`` it, nor
+    an ``ONBUILD`` trigger (it runs in the next build, on this image's lists), runs
+    without its own ``apt-get update`` first an apt command that reads the lists, a tool
+    that runs apt itself (``aptitude``, ``gdebi``, ``mk-build-deps``, ``rosdep``,
+    ``ansible-playbook``, ``puppet``, ``chef-solo``...), or a command that runs apt from
+    its arguments (``eatmydata apt-get``, ``sh -c '...'``, ``bash -c``, ``su -c``). RUNs
+    the rule cannot read count as readers when they mention apt or such a tool. The
     official Debian and Ubuntu images ship without lists, so a container that installs
     packages has to update first anyway.
+
+    One removal instead of several: safe. The last removal, after the last apt command,
+    is kept; an earlier one goes only when the first apt command after it is an
+    ``apt-get update`` (what runs between finds fresh lists either way). Moved to the end
+    only under the conditions of the removal itself (nothing later reads them).
 
     The stale-lists finding has no fix: the cure is one RUN for the update and the
     install, which DO101 merge-run does when the RUNs are adjacent.
@@ -50,11 +64,20 @@ When it refuses
     RUN already mentions ``/var/lib/apt/lists`` (it removes them its own way, or moves
     them), or a later RUN uses the lists (that RUN gets the stale-lists finding).
 
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): lists left in a builder stage cost nothing that
+    ships. The ``all_stages`` option reports them everywhere. The stale-lists finding is
+    about the build, and is reported in every stage.
+
     A finding without a fix when the update runs through ``sudo``/``doas`` or a ``USER``
     other than root is in effect (a plain ``rm`` could not delete root's files), when
     the RUN ends in a background job (``&``), or when apt is pointed at another state
-    directory (``-o Dir::...``). Exec-form and heredoc RUNs, RUNs under a non-POSIX
-    ``SHELL``, and RUN text the shell reader cannot read are left alone.
+    directory (``-o Dir::...``). Exec-form and heredoc RUNs, RUNs whose shell is not
+    POSIX (a non-POSIX ``SHELL``, or cmd on a Windows base without a POSIX ``SHELL``),
+    and RUN text the shell reader cannot read are left alone.
+
+Options
+    ``all_stages`` (bool, default false): report in stages that do not ship too.
 
 See also
     hadolint DL3009 (delete the apt-get lists after installing something). DO101

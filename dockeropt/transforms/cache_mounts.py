@@ -46,13 +46,17 @@ Fix safety
     ``master``, or ``1.0-experimental``/``1.1-experimental``. Another frontend, an
     older version or a digest without a tag gets no finding.
 
-    The rules do not fight: with the mount in place DO204 and DO205 no longer ask for
-    ``--no-cache-dir`` or cleaning, and no rule removes a cache a mount holds.
+    The rules do not fight: DO207 reads the same installs as DO204 and DO205 and gives
+    the same advice (the cache out of the image) the other way, saying which of their
+    fixes the mount replaces; with the mount in place DO204 and DO205 no longer ask for
+    ``--no-cache-dir`` or cleaning, and no rule removes a cache a mount holds. Builder
+    stages get the suggestion too: a mount speeds up every stage's rebuilds.
 
 When it refuses
     - a cache mount of the RUN already holds the tool's cache;
     - a ``USER`` other than root is in effect (the cache is then in that user's home,
       and the mount needs its ``uid``), or the tool runs through ``sudo``/``doas``;
+    - pip is a distribution's pip older than 6.0 (it keeps no cache; see DO204);
     - the image moves the cache (``PIP_CACHE_DIR``, ``XDG_CACHE_HOME``,
       ``npm_config_cache``, ``YARN_CACHE_FOLDER``) or turns it off
       (``PIP_NO_CACHE_DIR``), or the command picks its own (``--cache-dir``,

@@ -2,12 +2,15 @@
 
 What it does
     - A RUN that installs with npm (``npm install``, ``npm ci``...) and does not clean
-      npm's cache gets ``&& npm cache clean --force`` appended.
+      npm's cache gets ``&& npm cache clean --force`` right after its last install, on
+      that command's line.
     - A RUN that installs with yarn (``yarn``, ``yarn install``, ``yarn add``) and does
-      not clean yarn's cache gets ``&& yarn cache clean`` appended.
-    - ``npm install`` with no package names, when the build context has a
-      ``package-lock.json`` or ``npm-shrinkwrap.json`` that a COPY of the stage brings
-      in: ``npm ci`` instead.
+      not clean yarn's cache gets ``&& yarn cache clean`` the same way.
+    - A RUN that cleans twice (two merged RUNs each did), or cleans before another
+      install: one cleanup, after the last install.
+    - ``npm install`` with no package names, when the build sends a
+      ``package-lock.json`` or ``npm-shrinkwrap.json`` (in the context and not left out
+      by ``.dockerignore``) that a COPY of the stage brings in: ``npm ci`` instead.
 
 Why
     npm keeps every tarball it fetches in ``~/.npm/_cacache`` and yarn 1 in
@@ -27,10 +30,22 @@ Example
         COPY package.json package-lock.json ./
         RUN npm ci && npm cache clean --force
 
+    and ``RUN npm install && npm run build`` becomes ``RUN npm install && npm cache
+    clean --force && npm run build``.
+
 Fix safety
     ``npm cache clean --force``: safe. It runs after the install succeeded and removes
     only the download cache (``npm cache`` says as much when it asks for ``--force``);
     ``node_modules`` and global packages are untouched. A later install downloads again.
+    It goes right after the last install, not at the end of the RUN: then DO102
+    manifests-first can still split ``npm ci && npm run build`` before the build (a
+    clean-up after its split point makes it refuse), and splitting the fixed RUN gives
+    the file that splitting first and cleaning then gives. What later commands of the
+    RUN download into the cache (``npx``, scripts) may stay: the layer is then bigger
+    than it could be, never broken.
+
+    One cleanup instead of several: safe; an earlier one goes unless an install between
+    reads the cache (``--offline``, ``--prefer-offline``).
 
     ``yarn cache clean``: safe when the build context shows yarn 1 (a ``yarn.lock``
     that says ``yarn lockfile v1`` and no ``.yarnrc.yml``) and no RUN switches yarn's
@@ -59,11 +74,23 @@ When it refuses
     ``sudo``/``doas``, or when the RUN ends in a background job.
 
     No ``npm ci`` finding without a build context (``-`` without ``--stdin-filename``),
-    for ``npm install <packages>``, ``-g``, ``--no-package-lock`` or
-    ``--package-lock-only``.
+    when ``.dockerignore`` (or ``<Dockerfile>.dockerignore``) leaves the lockfile out or
+    cannot be read, for ``npm install <packages>``, ``-g``, ``--no-package-lock`` or
+    ``--package-lock-only``. The context is read through ``Context.files``, the build
+    context as BuildKit sends it.
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3060 (``yarn cache clean`` after ``yarn install``); hadolint has no rule

@@ -35,8 +35,25 @@ When it refuses
     - the command picks its own cache with ``--cache-dir``;
     - another stage copies a ``.cache`` folder out of this stage (``COPY --from``).
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    A finding without a fix, saying why, where the pip of the base has no
+    ``--no-cache-dir``: the distribution's own pip on Ubuntu precise/trusty and Debian
+    wheezy/jessie (the OS image itself, ``ubuntu:14.04``; ``dockeropt.releases`` names
+    the versions) predates pip 6.0. Every ``pip install`` of such a stage is left as
+    it is, ``pip install --upgrade pip`` included: that command runs the old pip. A
+    ``python:*`` image brings its own modern pip and gets the fix.
+
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3042 (avoid the cache directory with ``pip install --no-cache-dir``).

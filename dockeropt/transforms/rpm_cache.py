@@ -37,6 +37,13 @@ Fix safety
     makes sure no later RUN of the image reads the cache alone (``-C``,
     ``--cacheonly``, zypper ``--no-refresh``).
 
+    A RUN that cleans twice (two merged RUNs each did), or leaves ``yum clean all`` in
+    the middle of its chain with an install after it and none at the end: one
+    cleanup, after the last download. Safe: the commands between find the metadata
+    the same RUN downloaded moments before instead of downloading it again, and the
+    layer ends as the last cleanup leaves it. Not when a command between reads the
+    cache alone, or the cleanups differ (``clean metadata``, then ``clean all``).
+
 When it refuses
     - ``-y``: the command has ``-y``, ``--assumeyes`` or ``--setopt=assumeyes=...``, or
       a RUN writes ``assumeyes`` into ``/etc``;
@@ -46,10 +53,22 @@ When it refuses
       already cleans (``clean``, or it mentions the cache folder), or keeps the cache
       on purpose (``keepcache``);
     - cleaning gets no fix through ``sudo``/``doas`` or a non-root ``USER``, or when the
-      RUN ends in a background job.
+      RUN ends in a background job;
+    - ``-y`` findings are reported in every stage (a prompt fails any build); cleaning
+      only where the stage ships (see below).
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3032 (``yum clean all``), DL3038 (``dnf -y``), DL3040 (``dnf clean all``),
