@@ -83,9 +83,9 @@ def shell_runs(tree: Dockerfile) -> Iterator[ShellRun]:
 
 
 def hygiene_runs(tree: Dockerfile, context: Context, code: str) -> Iterator[ShellRun]:
-    """The RUNs a cache-hygiene rule reports on: those whose layers ship, or every one
-    with the rule's ``all_stages`` setting.
-    A cache left in a builder stage costs nothing that ships."""
+    """The RUNs a cache-hygiene rule reports on: those whose layers ship (a cache left in
+    a builder stage costs nothing that ships), or every one with the rule's
+    ``all_stages`` setting."""
     every = wide(context, code)
     return (r for r in _shell_runs(tree) if every or r.ships)
 
@@ -305,12 +305,13 @@ def insert_after_command(
     """
     commands = srun.script.commands
     last = index == len(commands) - 1
-    if not shell.is_simple_chain(srun.script):
-        return append_command(tree, srun, command, style) if last else None
-    if last and not inline:
+    chain = shell.is_simple_chain(srun.script)
+    if last and not (chain and inline):
         return append_command(tree, srun, command, style)
+    if not chain:
+        return None
     at = srun.at(commands[index].end, end=True)
-    if last or inline:
+    if inline:
         return Edit(at, at, f" && {command}")
     following = srun.at(commands[index + 1].start)
     between = tree.source[at:following]

@@ -45,7 +45,8 @@ Fix safety
     than it could be, never broken.
 
     One cleanup instead of several: safe; an earlier one goes unless an install between
-    reads the cache (``--offline``, ``--prefer-offline``).
+    reads the cache (``--offline``, ``--prefer-offline``). A ``yarn cache clean`` moved
+    after a later install is as safe as adding one (see above).
 
     ``yarn cache clean``: safe when the build context shows yarn 1 (a ``yarn.lock``
     that says ``yarn lockfile v1`` and no ``.yarnrc.yml``) and no RUN switches yarn's
@@ -185,7 +186,7 @@ class NpmCache:
         if pk.cache_copied(tree, srun.stage, ".npm" if cache is NPM else "yarn"):
             return None
         if cache.cleaned(srun):
-            return self._placement(tree, srun, cache, style)
+            return self._placement(tree, srun, cache, style, files)
         fix = None
         # the cache is in the home of the user that installs, who may clean it
         if not pk.elevated(invocations) and not reads_cache_later(tree, srun, cache):
@@ -202,7 +203,9 @@ class NpmCache:
         message = f"{verb} leaves its download cache in the layer: {cache.clean} in this RUN"
         return pk.command_finding(self.code, message, tree, srun, first.command, fix)
 
-    def _placement(self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style) -> Finding | None:
+    def _placement(
+        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, files: BuildContext | None
+    ) -> Finding | None:
         """The RUN cleans the cache twice, or before another install fills it again."""
         cleanups = [i for i in srun.invocations(cache.tool) if i.subcommand == "cache" and i.operands[:1] == ("clean",)]
         if not cleanups:
@@ -221,6 +224,9 @@ class NpmCache:
         if placed is None:
             return None
         message, fix = placed
+        if fix is not None and cleanups[-1].command.index < max(installing):
+            # a move cleans what the later install fetched: with yarn 2 and later, Plug'n'Play may load it from there
+            fix = Fix(fix.title, fix.edits, _tier(cache, tree, files))
         return pk.command_finding(self.code, message, tree, srun, cleanups[-1].command, fix)
 
     def _ci(self, tree: Dockerfile, srun: pk.ShellRun, context: Context) -> Iterator[Finding]:
