@@ -15,7 +15,7 @@ written (then nothing is added).
 from __future__ import annotations
 
 from dockeropt import model, shell
-from dockeropt.cst import Copy, Dockerfile, Onbuild, Run, ShellForm, Stage
+from dockeropt.cst import Copy, Dockerfile, Run, ShellForm, Stage
 from dockeropt.record import record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, per_script, per_tree, script_of
 
@@ -128,15 +128,15 @@ def later_runs(tree: Dockerfile, srun: ShellRun) -> Iterator[ShellRun]:
 
 def unreadable_later_runs(tree: Dockerfile, srun: ShellRun) -> Iterator[str]:
     """The text of what may run later on this layer that the rules cannot read: exec-form
-    and heredoc RUNs, RUNs under another shell, and every ONBUILD of its stage or of a
-    stage built FROM it (wherever it is written, a trigger runs after the whole image, in
-    the next build FROM it)."""
+    and heredoc RUNs, RUNs under another shell, and the ONBUILD triggers of its stage or
+    a stage built FROM it (``StageModel.onbuild``: wherever it is written, a trigger runs
+    in the next build FROM the image, on its layers)."""
+    build = model.build_of(tree)
     readable = {id(r.run) for r in later_runs(tree, srun)}
-    for stage in [srun.stage, *(s.stage for s in model.build_of(tree).descendants(srun.stage))]:
-        for inst in stage.instructions:
-            if isinstance(inst, Onbuild):
-                yield inst.text
-            elif isinstance(inst, Run) and inst.start > srun.run.start and id(inst) not in readable:
+    for stage in [build.stage_of(srun.run), *build.descendants(srun.stage)]:
+        yield from (trigger.text for trigger in stage.onbuild)
+        for inst in stage.stage.instructions:
+            if isinstance(inst, Run) and inst.start > srun.run.start and id(inst) not in readable:
                 yield inst.text
 
 
