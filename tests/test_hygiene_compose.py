@@ -422,3 +422,11 @@ def test_npm_cache_and_cache_mounts_read_the_same_installs(install: str) -> None
     [clean] = findings(text, NpmCache())
     [mount] = findings(text, CacheMounts())
     assert "instead of" in mount.message and clean.message.split(": ")[-1].split(" in this RUN")[0] in mount.message
+
+
+@pytest.mark.parametrize("base, fixable", [("node:8", False), ("node:6.9-alpine", False), ("node:10", True), ("node:lts", True)])
+def test_npm_ci_where_the_image_npm_has_it(tmp_path: Path, base: str, fixable: bool) -> None:
+    context = _npm_context(tmp_path, None)
+    text = NPM_INSTALL.replace("FROM node:20", f"FROM {base}")
+    [ci] = [f for f in findings(text, NpmCache(), context) if "npm ci" in f.message]
+    assert (ci.fix is not None) is fixable

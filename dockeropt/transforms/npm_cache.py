@@ -74,6 +74,9 @@ When it refuses
     ``--prefer-offline`` (it reads the cache), when the install runs through
     ``sudo``/``doas``, or when the RUN ends in a background job.
 
+    The ``npm ci`` finding has no fix on a ``node`` image before 10 (``node:8``): its npm
+    may predate ``npm ci`` (``dockeropt.releases``).
+
     No ``npm ci`` finding without a build context (``-`` without ``--stdin-filename``),
     when ``.dockerignore`` (or ``<Dockerfile>.dockerignore``) leaves the lockfile out or
     cannot be read, for ``npm install <packages>``, ``-g``, ``--no-package-lock`` or
@@ -102,6 +105,7 @@ from __future__ import annotations
 
 import fnmatch
 
+from dockeropt import model, releases
 from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Copy, Dockerfile, Run
 from dockeropt.record import record
@@ -241,6 +245,8 @@ class NpmCache:
         lockfile = sent_lockfile(context.files)
         if lockfile is None or not copies_in(srun, lockfile):
             return
+        base = model.build_of(tree).stage_of(srun.run).base
+        old = releases.image_lacks(base.name, base.tag, "npm", "ci")
         for inv in installs:
             verb = pk.subcommand_token(inv)
             start, end = srun.at(verb.start), srun.at(verb.end, end=True)
@@ -248,6 +254,8 @@ class NpmCache:
             message = (
                 f"npm {inv.subcommand} with {lockfile} in the build context: npm ci installs exactly the locked versions"
             )
+            if old:
+                fix, message = None, f"{message}; not fixed: {old}"
             yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
 
 
