@@ -189,7 +189,7 @@ def is_removal(command: shell.SimpleCommand) -> bool:
     argv = command.argv
     return (
         len(argv) >= 3 and argv[0] == "rm" and not command.redirections
-        and all(a.startswith("-") and "f" in a.lower() + "f" for a in argv[1:-1])
+        and all(a.startswith("-") and set(a[1:].lower()) <= set("rfv") for a in argv[1:-1])
         and "r" in "".join(argv[1:-1]).lower()
         and argv[-1].rstrip("*").rstrip("/") == LISTS
     )
@@ -215,7 +215,7 @@ def reads_lists_first(srun: pk.ShellRun) -> bool:
 
 
 def reads_lists_first_of(commands: Sequence[shell.SimpleCommand]) -> bool:
-    """The commands may read the lists before an ``apt-get update`` of its own: an apt command
+    """The commands may read the lists before an ``apt-get update`` of their own: an apt command
     that reads them, a tool that calls apt itself (``aptitude``, ``gdebi``,
     ``mk-build-deps``, ``rosdep``, configuration management), or a command that runs apt
     from its arguments (``eatmydata apt-get``, ``sh -c '...'``, ``su -c``, ``chroot``)."""
