@@ -274,6 +274,11 @@ def test_npm_ci_when_the_build_gets_the_lockfile(tmp_path: Path) -> None:
             id="npm: two cleans after a merge",
         ),
         pytest.param(
+            "FROM node:20\nRUN npm ci && npm cache clean --force && npm run build && npm cache clean --force\n",
+            "FROM node:20\nRUN npm ci && npm cache clean --force && npm run build\n",
+            id="npm: the clean after the install stays, where DO102 can split after it",
+        ),
+        pytest.param(
             "FROM debian:bookworm\n"
             "RUN apt-get update && apt-get install -y --no-install-recommends a && rm -rf /var/lib/apt/lists/*\n"
             "RUN apt-get update && apt-get install -y --no-install-recommends b && rm -rf /var/lib/apt/lists/*\n",

@@ -334,13 +334,15 @@ def misplaced_cleanups(
     fills: Callable[[shell.SimpleCommand], bool],
     unsafe_between: Callable[[Sequence[shell.SimpleCommand]], bool],
     may_clean_end: bool = True,
+    keep_first: bool = False,
 ) -> tuple[str, Fix | None] | None:
     """One cleanup, at the end of what it cleans: a message and fix when the RUN cleans a
     cache twice (a merge of two RUNs that each cleaned it), or cleans it only before a
     later command fills it again.
 
-    The fix keeps the last cleanup that follows the last filling command, or (when none
-    does) moves the last cleanup right after that command, and deletes the others. It
+    The fix keeps the last cleanup that follows the last filling command (the first one
+    with ``keep_first``: DO205's, where DO102 can still split the RUN after it), or (when
+    none does) moves the last cleanup right after that command, and deletes the others. It
     is made only in a plain ``&&`` chain of cleanups written alike, only when no command
     between a deleted cleanup and the one kept could tell the difference
     (``unsafe_between``: it reads the cache, which it now finds full, where it found it
@@ -355,8 +357,9 @@ def misplaced_cleanups(
         return None
     text = commands[cleanups[-1]].text
     if cleanups[-1] > last_fill:
-        kept, doomed = cleanups[-1], cleanups[:-1]
-        message = f"`{text}` runs {len(cleanups)} times in this RUN: the last one cleans what the others did"
+        kept = next(c for c in cleanups if c > last_fill) if keep_first else cleanups[-1]
+        doomed = [c for c in cleanups if c != kept]
+        message = f"`{text}` runs {len(cleanups)} times in this RUN: once, after the last command that fills the cache, is enough"
     else:
         kept, doomed = None, cleanups
         if not may_clean_end:
@@ -367,8 +370,8 @@ def misplaced_cleanups(
     if len({commands[c].text for c in cleanups}) > 1:
         return message, None  # ``clean metadata`` then ``clean all``: not one cleanup twice
     until = kept if kept is not None else last_fill + 1
-    if any(unsafe_between(commands[c + 1 : until]) for c in doomed):
-        return message, None
+    if any(c < until and unsafe_between(commands[c + 1 : until]) for c in doomed):
+        return message, None  # (a cleanup after the one kept has nothing to fill it in between)
     edits = delete_chain_elements(tree, srun, doomed)
     if edits is None:
         return message, None

@@ -223,7 +223,7 @@ class NpmCache:
 
         placed = pk.misplaced_cleanups(
             tree, srun, style, lambda c: c.index in cleaning, lambda c: c.index in installing, offline,
-            may_clean_end=not reads_cache_later(tree, srun, cache),
+            may_clean_end=not reads_cache_later(tree, srun, cache), keep_first=True,
         )
         if placed is None:
             return None
