@@ -431,11 +431,15 @@ def delete_chain_elements(tree: Dockerfile, srun: ShellRun, indices: Iterable[in
 
 
 def cache_copied(tree: Dockerfile, stage: Stage, fragment: str) -> bool:
-    """Another stage copies a path holding ``fragment`` out of this one (``COPY --from``):
-    a cache there is wanted, not waste."""
-    names = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+    """Another stage copies a path holding ``fragment`` out of this one (``COPY --from``,
+    the stage found by name or index as ``Build.by_name`` finds it): a cache there is
+    wanted, not waste."""
+    build = model.build_of(tree)
     for inst in tree.instructions:
         source = inst.flag("from") if isinstance(inst, Copy) else None
-        if source and (source.value or "").lower() in names and any(fragment in w.text for w in inst.sources):
+        if source is None or not any(fragment in w.text for w in inst.sources):
+            continue
+        copied = build.by_name(source.value or "")
+        if copied is not None and copied.index == stage.index:
             return True
     return False
