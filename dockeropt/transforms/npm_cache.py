@@ -105,7 +105,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from dockeropt import model, releases
+from dockeropt import model
 from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Copy, Dockerfile, Run
 from dockeropt.record import record
@@ -246,7 +246,7 @@ class NpmCache:
         if lockfile is None or not copies_in(srun, lockfile):
             return
         base = model.build_of(tree).stage_of(srun.run).base
-        old = releases.image_lacks(base.name, base.tag, "npm", "ci")
+        old = base.lacks("npm", "ci")
         for inv in installs:
             verb = pk.verb(inv)
             start, end = srun.at(verb.start), srun.at(verb.end, end=True)
