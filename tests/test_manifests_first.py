@@ -9,7 +9,8 @@ import pytest
 
 from dockeropt import engine
 from dockeropt.transforms.base import Applicability, Context
-from dockeropt.transforms.manifests_first import ManifestsFirst, _Ignore
+from dockeropt.buildcontext import Ignore
+from dockeropt.transforms.manifests_first import ManifestsFirst
 
 PKG = json.dumps({"name": "app", "dependencies": {"express": "^4"}, "scripts": {"build": "tsc"}})
 NODE = {"package.json": PKG, "package-lock.json": "{}", "src/a.ts": "x"}
@@ -90,7 +91,8 @@ def fix(tmp_path: Path, dockerfile: str, files: dict[str, str] | None, unsafe: b
 def test_rewrites(tmp_path: Path, dockerfile: str, files, expected: str) -> None:
     output, findings = fix(tmp_path, dockerfile, files)
     assert output == expected
-    assert len(findings) == 1 and findings[0].fix is not None
+    assert len([f for f in findings if f.fix is not None]) == 1
+    assert all("not moved above it" in f.message for f in findings if f.fix is None)
 
 
 def test_non_root_user_is_unsafe(tmp_path: Path) -> None:
@@ -122,6 +124,10 @@ def test_non_root_user_is_unsafe(tmp_path: Path) -> None:
                      id="cd before the install"),
         pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci; npm run build\n", NODE, "plain && chain",
                      id="not a pure && chain"),
+        pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm run build\nRUN npm ci\n", NODE,
+                     "`RUN npm run build` (line 4) comes between", id="a build reads sources first"),
+        pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nCOPY x /y\nRUN npm ci\n", NODE,
+                     "`COPY x /y` (line 4) comes between", id="another COPY in between"),
         pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN --mount=type=bind,target=/ctx npm ci\n", NODE,
                      "mounts the build context", id="bind mount of the context"),
         pytest.param("FROM node:20\nWORKDIR /app\nCOPY --exclude=*.md . .\nRUN npm ci\n", NODE, "--exclude",
@@ -155,11 +161,8 @@ def test_refusals(tmp_path: Path, dockerfile: str, files, why: str) -> None:
 @pytest.mark.parametrize(
     "dockerfile",
     [
-        pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm run build\nRUN npm ci\n", id="a build reads sources first"),
-        pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nCOPY x /y\nRUN npm ci\n", id="another COPY in between"),
         pytest.param("FROM node:20\nWORKDIR /app\nCOPY src .\nRUN npm ci\n", id="not the whole context"),
         pytest.param("FROM node:20\nWORKDIR /app\nCOPY --from=deps /app .\nRUN npm ci\n", id="COPY --from is no context copy"),
-        pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g pnpm\n", id="named packages only"),
         pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nFROM node:20\nRUN npm ci\n", id="install in another stage"),
         pytest.param("FROM node:20\nWORKDIR /app\nCOPY [\".\", \".\"]\nRUN npm ci\n", id="exec form is left alone"),
     ],
@@ -196,4 +199,4 @@ def test_no_context_is_a_suggestion(tmp_path: Path) -> None:
     ],
 )
 def test_dockerignore(patterns: str, path: str, excluded: bool) -> None:
-    assert _Ignore.parse(patterns).excludes(path) is excluded
+    assert Ignore.parse(patterns).excludes(path) is excluded

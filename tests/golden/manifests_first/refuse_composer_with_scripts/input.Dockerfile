@@ -1,4 +1,0 @@
-FROM composer:2
-WORKDIR /app
-COPY . .
-RUN composer install --no-dev
