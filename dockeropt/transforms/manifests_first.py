@@ -316,8 +316,11 @@ def _scan(build: Build, stage: Stage, index: int) -> _Scan:
         if any(d.from_manifests or d.needs_sources for d in installs.values()):
             install = (inst, parsed, installs)
             break
-        if not all(_before_sources_ok(c, installs) for c in parsed.commands):
+        if not all(_before_sources_ok(c, installs, dest) for c in parsed.commands):
             blocker = inst
+            if stuck is None and all(_package_tool(c) for c in parsed.commands):
+                stuck = (inst, next(w for c in parsed.commands if (w := _command_refusal(c, dest or "/")))
+                         if dest else "the COPY's destination is not known")
             break
         if stuck is None:
             why = _move_refusal(build, copy, dest, inst, parsed, between)
@@ -376,13 +379,13 @@ def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context,
             yield _move_finding(tree, build, scan, context)
         if scan.stuck is not None:
             run, why = scan.stuck
-            yield finding(CODE, f"`{_first_line(run)}` reads none of the files `{_first_line(inst)}` (line "
-                          f"{inst.line}) writes, but is not moved above it: {why}", run)
+            yield finding(CODE, f"`{_command_line(run)}` is not moved above `{_first_line(inst)}` (line "
+                          f"{inst.line}), where a source edit would not re-run it: {why}", run)
         if scan.install is not None:
             run, parsed, installs = scan.install
             subject = next(parsed.commands[k].text for k, d in installs.items() if d.from_manifests or d.needs_sources)
             try:
-                found = _plan_run(run, parsed, installs)
+                found = _plan_run(run, parsed, installs, scan.dest)
                 yield _rewrite(tree, build, stage, i, found, context.files, style, subject)
             except Refused as exc:
                 yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
@@ -411,6 +414,11 @@ def _first_line(inst: Instruction) -> str:
     return inst.text.split("\n", 1)[0].rstrip("\\ \r\t")
 
 
+def _command_line(run: Run) -> str:
+    """The first line of a RUN's command, for messages."""
+    return run.command.text.split("\n", 1)[0].rstrip("\\ \t") if isinstance(run.command, ShellForm) else _first_line(run)
+
+
 def _is_context_copy(inst: Instruction) -> bool:
     if not isinstance(inst, (Copy, Add)) or inst.exec_form is not None or inst.flag("from"):
         return False
@@ -424,11 +432,12 @@ def _parsed(run: Run) -> shell.Script | None:
     return parsed if parsed.ok else None
 
 
-def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.DependencyInstall]) -> _Install:
+def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.DependencyInstall],
+              dest: str | None) -> _Install:
     commands = parsed.commands
 
     def head_ok(c: shell.SimpleCommand) -> bool:
-        return _before_sources_ok(c, installs) or _composer_idiom(installs.get(c.index)) is not None
+        return _before_sources_ok(c, installs, dest) or _composer_idiom(installs.get(c.index)) is not None
 
     boundary = next((k for k, c in enumerate(commands) if not head_ok(c)), len(commands))
     head = [installs[k] for k in range(boundary) if k in installs
@@ -478,9 +487,7 @@ def _cleanup_family(command: shell.SimpleCommand) -> str | None:
         return None
     family = _CLEANUP_COMMANDS.get((inv.tool, inv.subcommand))
     if family is not None:
-        if inv.tool == "pip" and inv.operands:
-            return None
-        if family in ("npm", "yarn") and command.argv[2:3] not in (("clean",), ("clear",)):
+        if inv.operands[:1] not in (("clean",), ("purge",)) and family != "composer":
             return None
         return family
     if inv.tool == "rm" and inv.subcommand is not None:
@@ -503,30 +510,27 @@ def _composer_idiom(install: shell.DependencyInstall | None) -> shell.Dependency
     return None
 
 
-def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.DependencyInstall]) -> bool:
-    """True when a command neither reads nor writes the project folder."""
+def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.DependencyInstall],
+                       dest: str | None = None) -> bool:
+    """True when a command neither reads nor writes the project folder (``dest``, when known)."""
     install = installs.get(command.index)
     if install is not None and install.from_manifests:
         return not install.needs_sources
     if _relative_path(command) is not None:
         return False
-    if install is not None:
-        inv = shell.invocation(command)
-        if install.needs_sources or inv is None:
-            return False
-        if install.tool in ("npm", "pnpm"):
-            return inv.has_flag("-g", "--global")
-        if install.tool == "yarn":
-            return False
-        return install.tool == "pip" and not inv.has_flag("-t", "--target", "--prefix", "--root", "--src")
     inv = shell.invocation(command)
     if inv is None or command.redirections or command.nested:
         return False
+    if install is not None:
+        return not install.needs_sources and _named_install(inv)
     if inv.tool in _SYSTEM_TOOLS:
         return not any("/" in o for o in inv.operands)
+    if inv.tool in _FILE_TOOLS:  # rm -rf /var/lib/apt/lists/*: absolute paths outside the project
+        paths = [w for w in (inv.subcommand, *inv.operands) if w is not None]
+        return dest is not None and all(p.startswith("/") and not _names_path(p, dest) for p in paths)
     if inv.tool == "npm" and inv.subcommand == "config":
         return not any("location" in o or o.startswith("-L") for o in inv.flags)
-    if _global_add(inv) or _gem_by_name(inv):
+    if _named_install(inv):
         return True
     return (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}
 
@@ -547,9 +551,7 @@ def _relative_path(command: shell.SimpleCommand) -> str | None:
     """A word of the command that names a path relative to the working directory."""
     words = [*command.words[1:], *command.assignments, *(r.target for r in command.redirections if r.target)]
     for word in words:
-        value = word.value.split("=", 1)[1] if word.value.startswith("-") and "=" in word.value else word.value
-        if word in command.assignments:
-            value = value.split("=", 1)[-1]
+        value = word.value.split("=", 1)[-1]  # --opt=PATH, Dir::Cache=PATH, VAR=PATH
         if not value or "://" in value or value.startswith(("/", "~", "$", "-")):
             continue
         if value.startswith(".") or "/" in value or value.endswith(shell._ARCHIVE_SUFFIXES + (".gem", ".deb", ".rpm", ".apk")):
@@ -597,12 +599,15 @@ def _command_refusal(command: shell.SimpleCommand, dest: str) -> str | None:
     inv = shell.invocation(command)
     if inv is None or command.nested:
         return f"`{command.text}` is not a plain command"
+    relative = _relative_path(command) or next(
+        (v for o in inv.options if o.value and (v := o.value) and not v.startswith("/") and "://" not in v
+         and o.name in ("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-f", "--find-links",
+                        "--file", "-g")), None)
+    if relative is not None:
+        return f"`{command.text}` names the relative path {relative}"
     if not (inv.tool in _SYSTEM_TOOLS or _named_install(inv) or inv.tool in _FILE_TOOLS
             or (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}):
         return f"`{command.text}` is not a package install by name"
-    relative = _relative_path(command)
-    if relative is not None:
-        return f"`{command.text}` names the relative path {relative}"
     for word in (*command.words[1:], *(r.target for r in command.redirections if r.target)):
         value = word.value.split("=", 1)[-1]
         if _names_path(value, dest):
@@ -612,6 +617,16 @@ def _command_refusal(command: shell.SimpleCommand, dest: str) -> str | None:
     return None
 
 
+def _package_tool(command: shell.SimpleCommand) -> bool:
+    """The command installs packages (by name or not): whatever it reads, no build step."""
+    inv = shell.invocation(command)
+    if inv is None:
+        return False
+    return inv.tool in _SYSTEM_TOOLS or (inv.tool, inv.subcommand) in {("pip", "install"), ("gem", "install"),
+                                                                       ("yarn", "global")} or (
+        inv.tool in ("npm", "pnpm") and inv.subcommand in _NPM_INSTALL and inv.has_flag("-g", "--global"))
+
+
 def _named_install(inv: shell.Invocation) -> bool:
     """A package install by name that reads nothing of the working directory."""
     if inv.tool == "pip":
@@ -619,7 +634,7 @@ def _named_install(inv: shell.Invocation) -> bool:
                 and not inv.has_flag("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t",
                                      "--target", "--prefix", "--root", "--src", "-f", "--find-links")
                 and not any(shell._is_local_path(o) for o in inv.operands))
-    if inv.tool == "npm":
+    if inv.tool in ("npm", "pnpm"):
         return (inv.subcommand in _NPM_INSTALL and inv.has_flag("-g", "--global") and bool(inv.operands)
                 and not any(shell._is_local_path(o) for o in inv.operands))
     return _global_add(inv) or _gem_by_name(inv)
@@ -663,7 +678,7 @@ def _move_context_refusal(files: BuildContext | None, build: Build, run: Run, de
 def _move_finding(tree: Dockerfile, build: Build, scan: _Scan, context: Context) -> Finding:
     copy, runs = scan.copy, scan.moves
     first = runs[0]
-    subject = _first_line(first).split(None, 1)[-1]
+    subject = _command_line(first)
     where = f"`{_first_line(copy)}` (line {copy.line})"
     files = context.files
     try:
@@ -671,7 +686,7 @@ def _move_finding(tree: Dockerfile, build: Build, scan: _Scan, context: Context)
     except ContextError as exc:
         why = str(exc)
     if why is not None:
-        return finding(CODE, f"`{subject}` reads none of the files {where} writes, but is not moved above it: {why}", first)
+        return finding(CODE, f"`{subject}` is not moved above {where}, where a source edit would not re-run it: {why}", first)
     source = tree.source
     moved = "".join(_with_newline(source[r.full_start : r.end], tree.newline) for r in runs)
     edits = [Edit(copy.full_start, copy.full_start, moved)]

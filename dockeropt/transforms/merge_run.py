@@ -289,6 +289,9 @@ def join(
         return None
     if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
         return None
+    apart = planned_apart(tree, first, second)
+    if apart is not None:
+        return Link(apart)
     before = script_of(tree, first)
     for change in state_changes(before):
         if not (first_wrapped and change.kind == "trailing-separator"):  # ``{ a; }`` ends with ``}``
@@ -298,6 +301,16 @@ def join(
     if info.errexit and first_wrapped and any(i.connector in _LIST_SEPARATORS for i in before.items):
         return Link("with -e in SHELL, -e would be ignored inside the braces it needs")
     return second_link(tree, second)
+
+
+def planned_apart(tree: Dockerfile, first: Run, second: Run) -> str | None:
+    """Why DO102's plan of the stage keeps these RUNs apart (their inputs differ), or None.
+    Plan first, merge after: see ``manifests_first.keeps_apart``."""
+    if not any(i.name in ("COPY", "ADD") for i in tree.instructions):
+        return None  # no full-source COPY to plan around (and DO102 is not imported)
+    from dockeropt.transforms.manifests_first import keeps_apart
+
+    return keeps_apart(tree, first, second)
 
 
 def is_plain_run(inst: Instruction | None) -> bool:
