@@ -438,3 +438,27 @@ def test_safe_fixes_first_then_unsafe_end_in_the_same_file(tmp_path: Path, lock:
     at_once = engine.run(dockerfile, context, transforms, fix=True, unsafe=True).output
     assert later == at_once
     assert "COPY . .\nRUN npm run build\n" in at_once
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "files", "expected"),
+    [
+        pytest.param("FROM python:3.12\nWORKDIR /app\nENV PIP_CONFIG_FILE=/app/pip.conf\nCOPY . .\nRUN pip install -r requirements.txt\n",
+                     {**PY, "pip.conf": "[global]\nindex-url = https://pypi.example/simple\n"},
+                     "FROM python:3.12\nWORKDIR /app\nENV PIP_CONFIG_FILE=/app/pip.conf\nCOPY requirements.txt pip.conf ./\n"
+                     "RUN pip install -r requirements.txt\nCOPY . .\n", id="PIP_CONFIG_FILE in the destination"),
+        pytest.param("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", {**IN_SYNC, ".npmrc": "registry=https://npm.example/\n"},
+                     "FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json .npmrc ./\nRUN npm ci\nCOPY . .\n",
+                     id=".npmrc goes with the manifests"),
+    ],
+)
+def test_config_files_the_install_reads_are_carried(tmp_path: Path, dockerfile: str, files, expected: str) -> None:
+    output, _ = fix(tmp_path, dockerfile, files)
+    assert output == expected
+
+
+def test_env_naming_a_folder_of_the_context_refuses(tmp_path: Path) -> None:
+    dockerfile = "FROM python:3.12\nWORKDIR /app\nENV PIP_FIND_LINKS=/app/wheels\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    output, findings = fix(tmp_path, dockerfile, {**PY, "wheels/a.whl": "x"})
+    assert output == dockerfile
+    assert "PIP_FIND_LINKS names /app/wheels, a folder the context holds" in findings[0].message

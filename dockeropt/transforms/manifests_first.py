@@ -731,6 +731,8 @@ def _rewrite(tree: Dockerfile, build: Build, stage: Stage, copy_index: int, foun
         listed += names
         if reason:
             unsafe.append(reason)
+    if files is not None:
+        listed += _env_files(build, copy, found.run, files)
     listed = list(dict.fromkeys(listed))
     if files is not None:
         _check_between_reads(between, listed, files)
@@ -788,6 +790,35 @@ def _check_between(build: Build, copy: Copy | Add, between: Iterable[Instruction
     if workdirs and not dest.startswith("/"):
         return target + ("/" if dest.endswith("/") else "")
     return None
+
+
+_PATH_VARIABLE = lazy(r"(?:FILE|CONFIG|RC|PATH|DIR|HOME)$", re.I)
+
+
+def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) -> list[str]:
+    """Context files an ENV of the install names in the destination (``PIP_CONFIG_FILE=
+    /app/pip.conf``): the install may read them, so they are copied with the manifests."""
+    dest = _destination(build, copy)
+    if dest is None:
+        return []
+    found = []
+    for name, value in build.state(run).env.items():
+        for part in re.split(r"[:\s=,;]", value):
+            if part.startswith("/"):
+                if not _names_path(part, dest) or part == dest:
+                    continue
+                rel = posixpath.relpath(posixpath.normpath(part), dest)
+            elif part and _PATH_VARIABLE.search(name) and "://" not in value:
+                rel = posixpath.normpath(part)
+            else:
+                continue
+            if rel.startswith(".."):
+                continue
+            if files.sent_file(rel):
+                found.append(rel)
+            elif files.present(rel):
+                raise Refused(f"{name} names {part}, a folder the context holds")
+    return found
 
 
 def _check_between_reads(between: Iterable[Instruction], listed: list[str], files: BuildContext) -> None:
