@@ -149,7 +149,7 @@ from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, She
 from dockeropt.lazy_re import lazy
 from dockeropt.model import build_of
 from dockeropt.record import record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_tree, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_tree, script_of, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ def _scan(build: Build, stage: Stage, index: int) -> _Scan:
                 continue
             blocker = inst
             break
-        parsed = _parsed(inst)
+        parsed = _parsed(build.tree, inst)
         if parsed is None:
             blocker = inst
             break
@@ -392,16 +392,16 @@ def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context,
             except ContextError as exc:
                 yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
         elif scan.blocker is not None:
-            later = _later_install(body[body.index(scan.blocker) :])
+            later = _later_install(tree, body[body.index(scan.blocker) :])
             if later is not None:
                 yield finding(CODE, _message(later, f"not rewritten: `{_first_line(scan.blocker)}` (line "
                                              f"{scan.blocker.line}) comes between and may read or write the sources"), inst)
 
 
-def _later_install(rest: Iterable[Instruction]) -> str | None:
+def _later_install(tree: Dockerfile, rest: Iterable[Instruction]) -> str | None:
     """The first dependency install of the stage's remaining RUNs, as written."""
     for inst in rest:
-        parsed = _parsed(inst) if isinstance(inst, Run) else None
+        parsed = _parsed(tree, inst) if isinstance(inst, Run) else None
         if parsed is None:
             continue
         for d in shell.dependency_installs(parsed):
@@ -425,10 +425,11 @@ def _is_context_copy(inst: Instruction) -> bool:
     return len(inst.sources) == 1 and inst.sources[0].text in (".", "./") and inst.destination is not None
 
 
-def _parsed(run: Run) -> shell.Script | None:
+def _parsed(tree: Dockerfile, run: Run) -> shell.Script | None:
+    """The RUN's script when it is shell form without heredocs and reads cleanly."""
     if run.heredocs or not isinstance(run.command, ShellForm):
         return None
-    parsed = shell.parse(run.command.text)
+    parsed = script_of(tree, run)
     return parsed if parsed.ok else None
 
 
@@ -662,7 +663,7 @@ def _move_context_refusal(files: BuildContext | None, build: Build, run: Run, de
     workdir = build.state(run).workdir
     if workdir is not None and not _names_path(workdir, dest):
         return None
-    parsed = _parsed(run)
+    parsed = _parsed(build.tree, run)
     for command in parsed.commands if parsed else ():
         inv = shell.invocation(command)
         if inv is None:
@@ -691,7 +692,7 @@ def _move_finding(tree: Dockerfile, build: Build, scan: _Scan, context: Context)
     moved = "".join(_with_newline(source[r.full_start : r.end], tree.newline) for r in runs)
     edits = [Edit(copy.full_start, copy.full_start, moved)]
     edits += [Edit(r.full_start, r.end, "") for r in runs]
-    needs_context = any(_global_add(inv) or _gem_by_name(inv) for r in runs for c in _parsed(r).commands
+    needs_context = any(_global_add(inv) or _gem_by_name(inv) for r in runs for c in _parsed(tree, r).commands
                         if (inv := shell.invocation(c)) is not None)
     applicability = Applicability.SUGGESTION if needs_context and files is None else Applicability.SAFE
     it = "it" if len(runs) == 1 else f"these {len(runs)} RUNs"
@@ -735,7 +736,7 @@ def _rewrite(tree: Dockerfile, build: Build, stage: Stage, copy_index: int, foun
         listed += _env_files(build, copy, found.run, files)
     listed = list(dict.fromkeys(listed))
     if files is not None:
-        _check_between_reads(between, listed, files)
+        _check_between_reads(tree, between, listed, files)
     bad = [f for f in listed if not _SAFE_NAME.match(f) or ".." in f.split("/")]
     if not listed or bad:
         raise Refused(f"cannot write the manifest name {bad[0]!r}" if bad else "no manifest found in the context")
@@ -821,10 +822,11 @@ def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) ->
     return found
 
 
-def _check_between_reads(between: Iterable[Instruction], listed: list[str], files: BuildContext) -> None:
+def _check_between_reads(tree: Dockerfile, between: Iterable[Instruction], listed: list[str],
+                         files: BuildContext) -> None:
     """A RUN left between the manifests and the install reads no file the sources bring."""
     for inst in between:
-        parsed = _parsed(inst) if isinstance(inst, Run) else None
+        parsed = _parsed(tree, inst) if isinstance(inst, Run) else None
         for command in parsed.commands if parsed else ():
             inv = shell.invocation(command)
             if inv is None:

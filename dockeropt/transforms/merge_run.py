@@ -306,8 +306,10 @@ def join(
 def planned_apart(tree: Dockerfile, first: Run, second: Run) -> str | None:
     """Why DO102's plan of the stage keeps these RUNs apart (their inputs differ), or None.
     Plan first, merge after: see ``manifests_first.keeps_apart``."""
-    if not any(i.name in ("COPY", "ADD") for i in tree.instructions):
-        return None  # no full-source COPY to plan around (and DO102 is not imported)
+    from dockeropt import transforms
+
+    if not transforms.may_find(next(e for e in transforms.ENTRIES if e.code == "DO102"), tree):
+        return None  # no COPY to plan around (and DO102's module is not imported)
     from dockeropt.transforms.manifests_first import keeps_apart
 
     return keeps_apart(tree, first, second)
