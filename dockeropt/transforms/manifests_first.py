@@ -234,6 +234,8 @@ _CACHE_PATHS = (
     ("pip", lazy(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$")),
     ("composer", lazy(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.(?:cache/)?composer/cache(?:/.*)?$")),
 )
+#: The cache each ecosystem's install fills.
+_FAMILY = {"npm": "npm", "yarn": "yarn", "pip": "pip", "composer": "composer"}
 #: The tools that fill each cache: a later command of one of them would refill it.
 _CACHE_TOOLS = {"npm": {"npm", "npx", "pnpm"}, "yarn": {"yarn"}, "pip": {"pip", "pipenv", "poetry"},
                 "composer": {"composer"}}
@@ -466,6 +468,9 @@ def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.Dependen
             raise Refused(f"`{c.text}` removes files after the install; split, they would stay in a layer")
     if cleanup_from < len(commands):
         families = {_cleanup_family(c) for c in commands[cleanup_from:]}
+        filled = {_FAMILY.get(d.ecosystem) for d in head}
+        if not families <= filled:
+            raise Refused(f"`{commands[cleanup_from].text}` cleans a cache the install before the sources does not fill")
         for c in tail:
             inv = shell.invocation(c)
             if inv is not None and any(inv.tool in _CACHE_TOOLS[f] for f in families) and not _runs_script(inv):
@@ -804,6 +809,8 @@ def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) ->
         return []
     found = []
     for name, value in build.state(run).env.items():
+        if name in ("HOME", "XDG_CONFIG_HOME") and _names_path(value, dest):
+            raise Refused(f"{name} is {value}: the install may read its configuration from the sources")
         for part in re.split(r"[:\s=,;]", value):
             if part.startswith("/"):
                 if not _names_path(part, dest) or part == dest:
