@@ -321,8 +321,7 @@ def _scan(build: Build, stage: Stage, index: int) -> _Scan:
         if not all(_before_sources_ok(c, installs, dest) for c in parsed.commands):
             blocker = inst
             if stuck is None and all(_package_tool(c) for c in parsed.commands):
-                stuck = (inst, next(w for c in parsed.commands if (w := _command_refusal(c, dest or "/")))
-                         if dest else "the COPY's destination is not known")
+                stuck = (inst, _reads_what(parsed, dest))
             break
         if stuck is None:
             why = _move_refusal(build, copy, dest, inst, parsed, between)
@@ -331,6 +330,14 @@ def _scan(build: Build, stage: Stage, index: int) -> _Scan:
             else:
                 stuck = (inst, why)
     return _Scan(copy, dest, moves, stuck, install, blocker)
+
+
+def _reads_what(parsed: shell.Script, dest: str | None) -> str:
+    """Why a package install reads (or may read) what the COPY writes."""
+    if dest is None:
+        return "the COPY's destination is not known"
+    reasons = (_command_refusal(c, dest) for c in parsed.commands)
+    return next((r for r in reasons if r), "it redirects or nests commands whose files are not followed")
 
 
 def _destination(build: Build, copy: Copy | Add) -> str | None:
@@ -360,8 +367,6 @@ def keeps_apart(tree: Dockerfile, first: Instruction, second: Instruction) -> st
     the package install would re-run on every source edit again. The decision reads the
     tree only (not the build context), so that it does not change with the folder.
     """
-    if not any(isinstance(i, (Copy, Add)) for i in tree.instructions):
-        return None
     moved = _moved_runs(tree)
     a, b = moved.get(id(first)), moved.get(id(second))
     if (a is None) == (b is None):
@@ -389,9 +394,7 @@ def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context,
             try:
                 found = _plan_run(run, parsed, installs, scan.dest)
                 yield _rewrite(tree, build, stage, i, found, context.files, style, subject)
-            except Refused as exc:
-                yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
-            except ContextError as exc:
+            except (Refused, ContextError) as exc:
                 yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
         elif scan.blocker is not None:
             later = _later_install(tree, body[body.index(scan.blocker) :])
@@ -544,13 +547,13 @@ def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.D
 def _global_add(inv: shell.Invocation) -> bool:
     """``yarn global add NAME...``: installs named packages outside the project."""
     return (inv.tool == "yarn" and inv.subcommand == "global" and inv.operands[:1] == ("add",)
-            and len(inv.operands) > 1 and not any(shell._is_local_path(o) for o in inv.operands[1:]))
+            and len(inv.operands) > 1 and not any(shell.is_local_path(o) for o in inv.operands[1:]))
 
 
 def _gem_by_name(inv: shell.Invocation) -> bool:
     return (inv.tool == "gem" and inv.subcommand == "install" and bool(inv.operands)
             and not inv.has_flag("-g", "--file", "--install-dir", "-i")
-            and not any(shell._is_local_path(o) or o.endswith(".gem") for o in inv.operands))
+            and not any(shell.is_local_path(o) or o.endswith(".gem") for o in inv.operands))
 
 
 def _relative_path(command: shell.SimpleCommand) -> str | None:
@@ -560,7 +563,7 @@ def _relative_path(command: shell.SimpleCommand) -> str | None:
         value = word.value.split("=", 1)[-1]  # --opt=PATH, Dir::Cache=PATH, VAR=PATH
         if not value or "://" in value or value.startswith(("/", "~", "$", "-")):
             continue
-        if value.startswith(".") or "/" in value or value.endswith(shell._ARCHIVE_SUFFIXES + (".gem", ".deb", ".rpm", ".apk")):
+        if value.startswith(".") or "/" in value or value.endswith(shell.PACKAGE_FILE_SUFFIXES):
             return value
     return None
 
@@ -639,10 +642,10 @@ def _named_install(inv: shell.Invocation) -> bool:
         return (inv.subcommand == "install" and bool(inv.operands)
                 and not inv.has_flag("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t",
                                      "--target", "--prefix", "--root", "--src", "-f", "--find-links")
-                and not any(shell._is_local_path(o) for o in inv.operands))
+                and not any(shell.is_local_path(o) for o in inv.operands))
     if inv.tool in ("npm", "pnpm"):
         return (inv.subcommand in _NPM_INSTALL and inv.has_flag("-g", "--global") and bool(inv.operands)
-                and not any(shell._is_local_path(o) for o in inv.operands))
+                and not any(shell.is_local_path(o) for o in inv.operands))
     return _global_add(inv) or _gem_by_name(inv)
 
 
