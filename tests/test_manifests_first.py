@@ -333,6 +333,8 @@ def test_lockfile_rewrites_are_unsafe(tmp_path: Path, dockerfile: str, files, wh
                      PY, "names /app/c, which the COPY writes", id="a folder of the destination"),
         pytest.param("FROM debian:12\nWORKDIR /app\nCOPY . .\nRUN apt-get install -y ./tool.deb\n",
                      PY, "names the relative path ./tool.deb", id="an apt install of a copied file"),
+        pytest.param("FROM php:8.3-apache\nCOPY . /var/www/html\nRUN apt-get install -y libzip-dev\n", PY,
+                     "the COPY writes into /var/www/html", id="a web root packages write into"),
         pytest.param("FROM python:3.12\nCOPY . /\nRUN pip install flask\n", PY,
                      "the COPY writes into /", id="the destination is the root"),
         pytest.param("FROM python:3.12\nWORKDIR /app\nENV PATH=/app/.venv/bin:$PATH\nCOPY . .\nRUN pip install flask\n",

@@ -124,8 +124,9 @@ When it refuses
 
     A RUN that reads none of the sources stays below the COPY, with a finding saying
     why, when an ENV/ARG/WORKDIR/USER/SHELL lies between, when it names a relative path
-    or a path under the destination, when the destination is a system folder (``/``,
-    ``/usr/local``, ``/root`` ...) or unknown, or when its program may come from there.
+    or a path under the destination, when the destination is a folder package tools read
+    or write (``/``, ``/usr/local``, ``/root``, ``/var/www``, ``/srv`` ...) or unknown, or when
+    its program may come from there.
 
 Plan first, merge after
     DO101 (merge-run) asks ``keeps_apart`` before joining two RUNs: a RUN this rule moves
@@ -239,11 +240,12 @@ _FAMILY = {"npm": "npm", "yarn": "yarn", "pip": "pip", "composer": "composer"}
 #: The tools that fill each cache: a later command of one of them would refill it.
 _CACHE_TOOLS = {"npm": {"npm", "npx", "pnpm"}, "yarn": {"yarn"}, "pip": {"pip", "pipenv", "poetry"},
                 "composer": {"composer"}}
-#: Folders whose files package tools read or write: a COPY into them is no project folder.
+#: Folders whose files package tools read or write (a package's own web root in /var/www or
+#: /srv included): a RUN does not move above a COPY into them.
 _SYSTEM_FOLDERS = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bin", "/usr/sbin",
                    "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/share", "/usr/include",
                    "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/local/share",
-                   "/usr/local/etc", "/usr/local/include", "/var/lib", "/var/cache", "/root",
+                   "/usr/local/etc", "/usr/local/include", "/var", "/srv", "/root",
                    "/home", "/tmp", "/run", "/proc", "/sys", "/dev")
 _COMPOSER_DUMP_FLAGS = {"--no-dev": "--no-dev", "-o": "--optimize", "--optimize-autoloader": "--optimize",
                         "-a": "--classmap-authoritative", "--classmap-authoritative": "--classmap-authoritative",
