@@ -119,7 +119,8 @@ def test_trap_pip_install_dot(bh, make_context) -> None:
 
 def test_trap_postinstall_is_left_alone(bh, make_context) -> None:
     """A postinstall that needs the sources: split, the install fails."""
-    package = json.dumps({"name": "web", "scripts": {"postinstall": "cp src/patch.js node_modules/"}})
+    package = json.dumps({"name": "web", "dependencies": {"express": "4.19.2"},
+                          "scripts": {"postinstall": "cp src/patch.js node_modules/"}})
     context = make_context({"package.json": package, "package-lock.json": LOCK, "src/patch.js": "1\n"})
     original = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
     assert dockeropt_fix(context, original) == original
