@@ -469,3 +469,11 @@ def test_env_naming_a_folder_of_the_context_refuses(tmp_path: Path) -> None:
     output, findings = fix(tmp_path, dockerfile, {**PY, "wheels/a.whl": "x"})
     assert output == dockerfile
     assert "PIP_FIND_LINKS names /app/wheels, a folder the context holds" in findings[0].message
+
+
+def test_the_context_stops_a_move_part_way(tmp_path: Path) -> None:
+    dockerfile = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN apt-get install -y git\nRUN yarn global add nodemon\n"
+    output, findings = fix(tmp_path, dockerfile, {**YARN, ".yarnrc": "registry x\n"})
+    assert output == "FROM node:20\nWORKDIR /app\nRUN apt-get install -y git\nCOPY . .\nRUN yarn global add nodemon\n"
+    stays = next(f for f in findings if f.fix is None)
+    assert stays.line == 5 and "reads .yarnrc from the working directory" in stays.message

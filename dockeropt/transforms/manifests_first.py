@@ -384,8 +384,7 @@ def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context,
         if not _is_context_copy(inst):
             continue
         scan = _scan(build, stage, i)
-        if scan.moves:
-            yield _move_finding(tree, build, scan, context)
+        yield from _move_findings(tree, build, scan, context)
         if scan.stuck is not None:
             run, why = scan.stuck
             yield finding(CODE, f"`{_command_line(run)}` is not moved above `{_first_line(inst)}` (line "
@@ -686,18 +685,23 @@ def _move_context_refusal(files: BuildContext | None, build: Build, run: Run, de
     return None
 
 
-def _move_finding(tree: Dockerfile, build: Build, scan: _Scan, context: Context) -> Finding:
-    copy, runs = scan.copy, scan.moves
-    first = runs[0]
-    subject = _command_line(first)
+def _move_findings(tree: Dockerfile, build: Build, scan: _Scan, context: Context) -> Iterator[Finding]:
+    """The move of the RUNs the build context lets move, and why the next one stays."""
+    copy, runs = scan.copy, list(scan.moves)
     where = f"`{_first_line(copy)}` (line {copy.line})"
     files = context.files
-    try:
-        why = next((w for w in (_move_context_refusal(files, build, r, scan.dest) for r in runs) if w), None)
-    except ContextError as exc:
-        why = str(exc)
-    if why is not None:
-        return finding(CODE, f"`{subject}` is not moved above {where}, where a source edit would not re-run it: {why}", first)
+    for k, run in enumerate(runs):
+        try:
+            why = _move_context_refusal(files, build, run, scan.dest)
+        except ContextError as exc:
+            why = str(exc)
+        if why is not None:
+            yield finding(CODE, f"`{_command_line(run)}` is not moved above {where}, where a source edit would "
+                                f"not re-run it: {why}", run)
+            runs = runs[:k]
+            break
+    if not runs:
+        return
     source = tree.source
     moved = "".join(_with_newline(source[r.full_start : r.end], tree.newline) for r in runs)
     edits = [Edit(copy.full_start, copy.full_start, moved)]
@@ -707,9 +711,9 @@ def _move_finding(tree: Dockerfile, build: Build, scan: _Scan, context: Context)
     applicability = Applicability.SUGGESTION if needs_context and files is None else Applicability.SAFE
     it = "it" if len(runs) == 1 else f"these {len(runs)} RUNs"
     fix = Fix(f"Move {it} above {_first_line(copy)}", tuple(edits), applicability)
-    message = (f"`{subject}` re-runs whenever any file changes, though it reads none of the files {where} "
-               f"writes; move {it} above the COPY")
-    return finding(CODE, message, first, fix)
+    message = (f"`{_command_line(runs[0])}` re-runs whenever any file changes, though it reads none of the files "
+               f"{where} writes; move {it} above the COPY")
+    yield finding(CODE, message, runs[0], fix)
 
 
 def _with_newline(text: str, newline: str) -> str:
