@@ -202,7 +202,6 @@ def test_planner_same_image_and_cache(bh, make_context, build_summary, name: str
     first_rerun = next(i for i, s in enumerate(steps) if s.startswith(("COPY . ", "ADD . ")))
     assert rerun_after.rerun_instructions() == steps[first_rerun:], rerun_after.rerun_instructions()
     assert not any(r in rerun_after.rerun_instructions() for r in reruns)
-    assert after.layers <= before.layers + 1  # the manifest COPY, at most
     build_summary.append(bh.summary_row(f"DO102 plan: {name}", before, after, rerun_before, rerun_after))
 
 
