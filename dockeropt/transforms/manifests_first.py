@@ -398,10 +398,32 @@ def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context,
             except (Refused, ContextError) as exc:
                 yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
         elif scan.blocker is not None:
+            unread = _unread_install(scan.blocker)
+            if unread is not None:
+                yield finding(CODE, _message(unread[0], f"not rewritten: {unread[1]}"), inst)
+                continue
             later = _later_install(tree, body[body.index(scan.blocker) :])
             if later is not None:
                 yield finding(CODE, _message(later, f"not rewritten: `{_first_line(scan.blocker)}` (line "
                                              f"{scan.blocker.line}) comes between and may read or write the sources"), inst)
+
+
+def _unread_install(inst: Instruction) -> tuple[str, str] | None:
+    """A RUN in a form the plan does not rewrite (heredoc, exec form, unreadable shell) that
+    installs from manifests: the install as written, and why it is left."""
+    if not isinstance(inst, Run):
+        return None
+    if inst.heredocs:
+        texts, why = [h.body for h in inst.heredocs], "the install RUN uses a heredoc"
+    elif not isinstance(inst.command, ShellForm):
+        texts, why = [" ".join(inst.value)], "the install RUN is in exec form"
+    else:
+        texts, why = [inst.command.text], "the install RUN's shell text cannot be read"
+    for text in texts:
+        for d in shell.dependency_installs(text):
+            if d.from_manifests:
+                return text[d.start : d.end], why
+    return None
 
 
 def _later_install(tree: Dockerfile, rest: Iterable[Instruction]) -> str | None:
