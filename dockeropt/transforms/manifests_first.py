@@ -132,8 +132,8 @@ Plan first, merge after
     DO101 (merge-run) asks ``keeps_apart`` before joining two RUNs: a RUN this rule moves
     above the full copy is never merged with one it leaves below, since their inputs
     differ (merged, every source edit would re-run the package install again). Moved
-    RUNs land next to the RUNs above the COPY, where DO101 merges them, so the plan adds
-    no layer beyond the manifest COPY.
+    RUNs land next to the RUNs above the COPY, where DO101 merges them: a move adds no
+    layer; the split adds the manifest COPY, and a RUN when it splits a chain.
 
 See also hadolint's DL3045 neighbourhood; ruff-style one rule per file.
 """
