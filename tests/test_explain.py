@@ -228,8 +228,6 @@ def test_a_refusal_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "not fixed: line 3 DO102 " in out
 
 
-@pytest.mark.xfail(strict=True, reason="DO102 reads the folder through its own _BuildContext, not Context.files: "
-                   "the .dockerignore lines --fix adds do not reach it until it moves to Context.files")
 def test_the_fixed_file_is_planned_with_the_lines_fix_adds_to_dockerignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dockerfile = node_project(tmp_path, "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n")
     (tmp_path / "node_modules" / "x").mkdir(parents=True)
