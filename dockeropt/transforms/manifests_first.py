@@ -149,11 +149,14 @@ from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, Workdir
 from dockeropt.model import build_of
 from dockeropt.record import record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_tree, script_of, style_of
+from dockeropt.transforms.base import (
+    Applicability, Context, Edit, Finding, Fix, Style, finding, per_tree, script_of, shell_form, style_of,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from typing import TypeGuard
 
     from dockeropt.buildcontext import BuildContext
     from dockeropt.model import Build
@@ -299,6 +302,7 @@ class _Scan:
 def _scan(build: Build, stage: Stage, index: int) -> _Scan:
     body = stage.instructions
     copy = body[index]
+    assert isinstance(copy, (Copy, Add)), "a scan starts at a full-source COPY"
     dest = _destination(build, copy)
     moves: list[Run] = []
     stuck: tuple[Run, str] | None = None
@@ -342,6 +346,8 @@ def _reads_what(parsed: shell.Script, dest: str | None) -> str:
 
 
 def _destination(build: Build, copy: Copy | Add) -> str | None:
+    if copy.destination is None:
+        return None
     dest = copy.destination.text
     if "$" in dest or '"' in dest or "'" in dest:
         return None
@@ -372,7 +378,9 @@ def keeps_apart(tree: Dockerfile, first: Instruction, second: Instruction) -> st
     a, b = moved.get(id(first)), moved.get(id(second))
     if (a is None) == (b is None):
         return None
-    run, copy = a or b
+    pair = a or b
+    assert pair is not None
+    run, copy = pair
     return (f"DO102 moves `{_first_line(run)}` above `{_first_line(copy)}` (line {copy.line}): "
             "it reads none of the sources, and merged it would re-run on every source edit")
 
@@ -446,10 +454,15 @@ def _command_line(run: Run) -> str:
     return run.command.text.split("\n", 1)[0].rstrip("\\ \t") if isinstance(run.command, ShellForm) else _first_line(run)
 
 
-def _is_context_copy(inst: Instruction) -> bool:
+def _is_context_copy(inst: Instruction) -> TypeGuard[Copy | Add]:
     if not isinstance(inst, (Copy, Add)) or inst.exec_form is not None or inst.flag("from"):
         return False
     return len(inst.sources) == 1 and inst.sources[0].text in (".", "./") and inst.destination is not None
+
+
+def _commands_of(tree: Dockerfile, run: Run) -> list[shell.SimpleCommand]:
+    parsed = _parsed(tree, run)
+    return list(parsed.commands) if parsed is not None else []
 
 
 def _parsed(tree: Dockerfile, run: Run) -> shell.Script | None:
@@ -498,7 +511,7 @@ def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.Dependen
             raise Refused(f"`{commands[cleanup_from].text}` cleans a cache the install before the sources does not fill")
         for c in tail:
             inv = shell.invocation(c)
-            if inv is not None and any(inv.tool in _CACHE_TOOLS[f] for f in families) and not _runs_script(inv):
+            if inv is not None and any(f is not None and inv.tool in _CACHE_TOOLS[f] for f in families) and not _runs_script(inv):
                 raise Refused(f"`{c.text}` may fill the cache that `{commands[cleanup_from].text}` cleans")
     return _Install(run, head, boundary - 1, cleanup_from if cleanup_from < len(commands) else None, composer)
 
@@ -516,7 +529,7 @@ def _cleanup_family(command: shell.SimpleCommand) -> str | None:
     inv = shell.invocation(command)
     if inv is None or command.nested or command.redirections:
         return None
-    family = _CLEANUP_COMMANDS.get((inv.tool, inv.subcommand))
+    family = _CLEANUP_COMMANDS.get((inv.tool, inv.subcommand or ""))
     if family is not None:
         if inv.operands[:1] not in (("clean",), ("purge",)) and family != "composer":
             return None
@@ -713,7 +726,7 @@ def _move_findings(tree: Dockerfile, build: Build, scan: _Scan, context: Context
     files = context.files
     for k, run in enumerate(runs):
         try:
-            why = _move_context_refusal(files, build, run, scan.dest)
+            why = _move_context_refusal(files, build, run, scan.dest or "")
         except ContextError as exc:
             why = str(exc)
         if why is not None:
@@ -727,7 +740,7 @@ def _move_findings(tree: Dockerfile, build: Build, scan: _Scan, context: Context
     moved = "".join(_with_newline(source[r.full_start : r.end], tree.newline) for r in runs)
     edits = [Edit(copy.full_start, copy.full_start, moved)]
     edits += [Edit(r.full_start, r.end, "") for r in runs]
-    needs_context = any(_global_add(inv) or _gem_by_name(inv) for r in runs for c in _parsed(tree, r).commands
+    needs_context = any(_global_add(inv) or _gem_by_name(inv) for r in runs for c in _commands_of(tree, r)
                         if (inv := shell.invocation(c)) is not None)
     applicability = Applicability.SUGGESTION if needs_context and files is None else Applicability.SAFE
     it = "it" if len(runs) == 1 else f"these {len(runs)} RUNs"
@@ -763,8 +776,8 @@ def _rewrite(tree: Dockerfile, build: Build, stage: Stage, copy_index: int, foun
         if files is None:
             listed += _GUESS.get(install.ecosystem, install.manifests)
             continue
-        names, reason = _manifests(install, found, build, files)
-        listed += names
+        these, reason = _manifests(install, found, build, files)
+        listed += these
         if reason:
             unsafe.append(reason)
     if files is not None:
@@ -814,6 +827,8 @@ def _check_between(build: Build, copy: Copy | Add, between: Iterable[Instruction
     for inst in between:
         if isinstance(inst, (Env, Arg)) and uses_variables:
             raise Refused(f"{copy.name} uses variables and {inst.name} comes before the install")
+    if copy.destination is None:
+        raise Refused(f"{copy.name} has no destination")
     dest = copy.destination.text
     if dest in (".", "./") and not workdirs:
         return None
@@ -892,6 +907,7 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
     moved = _with_newline(copy.text, newline)
     if moved_dest is not None:
         word = copy.destination
+        assert word is not None  # a context copy has one
         cut = word.start - copy.start, word.end - copy.start
         moved = moved[: cut[0]] + moved_dest + moved[cut[1] :]
     run = found.run
@@ -900,13 +916,13 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
         missing = [f for f in ("--no-scripts", "--no-autoloader") if not shell.has_flag(found.composer, f)]
         at = run.at(found.composer.end, end=True)
         edits.append(Edit(at, at, " " + " ".join(missing)))
-    keyword_part = source[run.start : run.command.start]
+    keyword_part = source[run.start : shell_form(run).start]
     if found.split_after is None:
         prefix = "" if run.text.endswith("\n") else newline
         after = f"{keyword_part}{dump}{newline}" if dump else ""
         edits.append(Edit(run.end, run.end, prefix + moved + after))
         return tuple(edits)
-    commands = shell.parse(run.command.text).commands
+    commands = shell.parse(shell_form(run).text).commands
     head_end = run.at(commands[found.split_after].end, end=True)
     tail_start = run.at(commands[found.split_after + 1].start)
     _no_comment(source[head_end:tail_start])
@@ -931,7 +947,9 @@ def _no_comment(gap: str) -> None:
 def _composer_after(found: _Install, files: BuildContext | None) -> str:
     """``composer dump-autoload`` with the install's autoloader options, and the install's
     post-install script when composer.json has one."""
+    assert found.composer is not None
     inv = shell.invocation(found.composer)
+    assert inv is not None  # the composer install was read as one
     flags: list[str] = []
     for option in inv.options:
         for spelling in (option.name, *option.shorts):
@@ -1037,7 +1055,7 @@ def _check_tail_scripts(found: _Install, scripts: dict) -> None:
     use the package tools (``npx`` in a build script would refill npm's cache)."""
     if found.cleanup_from is None or found.split_after is None:
         return
-    commands = shell.parse(found.run.command.text).commands
+    commands = shell.parse(shell_form(found.run).text).commands
     for c in commands[found.split_after + 1 : found.cleanup_from]:
         inv = shell.invocation(c)
         if inv is None or not _runs_script(inv):
@@ -1080,7 +1098,7 @@ def _npm_lock_changes(ctx, package, lock_name, listed, build, run) -> str | None
             return f"its root entry's {field} is not package.json's"
     for section in ("dependencies", "devDependencies", "optionalDependencies"):
         for dep in package.get(section) or {}:
-            if f"node_modules/{dep}" not in packages:
+            if not isinstance(packages, dict) or f"node_modules/{dep}" not in packages:
                 return f"it has no entry for {dep}"
     return None
 
