@@ -130,7 +130,7 @@ def _lets_through(files: BuildContext, name: str) -> bool:
         if files.ignore.mentions("a/__pycache__"):
             return False
         return any(part == "__pycache__" for f in files.files() for part in f.split("/")[:-1])
-    return files.is_dir(name) and not files.ignore.excludes(name) and not os.path.islink(files.path(name))
+    return files.is_dir(name) and not files.ignore.excludes(name) and not files.is_link(name)
 
 
 def _copies_all(inst: Copy | Add) -> bool:
