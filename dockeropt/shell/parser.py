@@ -1,0 +1,476 @@
+"""A recursive-descent reading of the POSIX grammar (``list``, ``and_or``, ``pipeline``,
+``command``) into simple commands and the compound commands that hold them."""
+
+from __future__ import annotations
+
+from dockeropt.record import replace
+from dockeropt.shell.lexer import tokenize
+from dockeropt.shell.nodes import (
+    _HEREDOC_OPERATORS,
+    _NAME_CHARS,
+    _NAME_START,
+    COMMENT,
+    HEREDOC,
+    NEWLINE,
+    OPERATOR,
+    REDIRECT,
+    RESERVED,
+    WORD,
+    Command,
+    Redirection,
+    Script,
+    ShellError,
+    SimpleCommand,
+    Token,
+    TokenList,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+# --------------------------------------------------------------------------
+# Parser
+# --------------------------------------------------------------------------
+
+def _is_assignment_word(token: Token) -> bool:
+    """``NAME=...`` (or bash ``NAME+=...``) with an unquoted valid name."""
+    if token.kind != WORD:
+        return False
+    text = token.text
+    eq = text.find("=")
+    if eq <= 0:
+        return False
+    name = text[:eq - 1] if text[eq - 1] == "+" else text[:eq]
+    return bool(name) and name[0] in _NAME_START and all(c in _NAME_CHARS for c in name)
+
+
+class _Parser:
+    """Recursive descent over the POSIX grammar; records instead of raising."""
+
+    _CLOSERS = frozenset({"then", "else", "elif", "fi", "do", "done", "esac", "}"})
+
+    def __init__(self, text: str, tokens: TokenList):
+        self.text = text
+        self.all_tokens = tokens
+        self.toks = [t for t in tokens if t.kind not in (COMMENT, HEREDOC)]
+        self.heredocs = [t for t in tokens if t.kind == HEREDOC]
+        self.i = 0
+        self.errors: list[ShellError] = list(tokens.errors)
+        self.commands: list[SimpleCommand] = []
+        self.nodes: list[Command] = []
+        self.context: list[str] = []
+        self._heredoc_index = 0
+
+    # -- helpers ----------------------------------------------------------------
+
+    def peek(self, k: int = 0) -> Token | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def peek_kind(self, k: int = 0) -> str | None:
+        token = self.peek(k)
+        return token.kind if token is not None else None
+
+    @staticmethod
+    def is_op(token: Token | None, *values: str) -> TypeGuard[Token]:
+        return token is not None and token.kind == OPERATOR and token.value in values
+
+    @staticmethod
+    def is_reserved(token: Token | None, *values: str) -> bool:
+        return token is not None and token.kind == RESERVED and token.value in values
+
+    def advance(self) -> Token:
+        token = self.toks[self.i]
+        self.i += 1
+        return token
+
+    def last_end(self) -> int:
+        return self.toks[self.i - 1].end if self.i else 0
+
+    def skip_newlines(self) -> None:
+        while self.peek_kind() == NEWLINE:
+            self.i += 1
+
+    def error(self, kind: str, message: str, token: Token | None) -> None:
+        if token is None:
+            self.errors.append(ShellError(kind, message, len(self.text), len(self.text)))
+        else:
+            self.errors.append(ShellError(kind, message, token.start, token.end))
+
+    def expect_reserved(self, value: str, opener: str) -> bool:
+        token = self.peek()
+        if self.is_reserved(token, value) or (token is not None and token.kind == WORD
+                                              and not token.quoted and token.value == value):
+            self.i += 1
+            return True
+        if token is None:
+            self.error("unterminated", f"{opener!r} without {value!r}", None)
+        else:
+            self.error("syntax", f"expected {value!r}, found {token.text!r}", token)
+        return False
+
+    def set_connector(self, node_index: int | None, op: str) -> None:
+        if node_index is None:
+            return
+        # every field written out: ``replace`` took a tenth of the parse
+        n = self.nodes[node_index]
+        self.nodes[node_index] = Command(n.kind, n.start, n.end, n.context, n.commands, op, n.negated, n.name)
+        if n.kind == "simple":
+            cmd_index = n.commands[0]
+            c = self.commands[cmd_index]
+            self.commands[cmd_index] = SimpleCommand(
+                c.index, c.start, c.end, c.text, c.assignments, c.words, c.redirections, op, c.context, c.negated)
+
+    # -- grammar --------------------------------------------------------------------
+
+    def parse(self) -> Script:
+        self.parse_list((), ())
+        while self.peek() is not None:  # stray closers at top level
+            token = self.advance()
+            self.error("syntax", f"unexpected {token.text!r}", token)
+            self.parse_list((), ())
+        nodes = tuple(self.nodes)
+        return Script(
+            text=self.text,
+            tokens=tuple(self.all_tokens),
+            commands=tuple(self.commands),
+            items=tuple(n for n in nodes if not n.context),
+            compounds=tuple(n for n in nodes if n.kind != "simple"),
+            errors=tuple(self.errors),
+        )
+
+    def parse_list(self, stop_reserved: tuple[str, ...], stop_ops: tuple[str, ...]) -> None:
+        """``list``/``compound_list``: and-or lists separated by ``;``, ``&``, newline."""
+        while True:
+            self.skip_newlines()
+            token = self.peek()
+            if token is None or self.is_reserved(token, *stop_reserved) \
+                    or self.is_op(token, *stop_ops):
+                return
+            if (token.kind == OPERATOR and token.value != "(") or \
+                    (token.kind == RESERVED and token.value in self._CLOSERS):
+                if self.context:  # let the enclosing construct report it
+                    return
+                self.advance()
+                self.error("syntax", f"unexpected {token.text!r}", token)
+                continue
+            last = self.parse_and_or()
+            token = self.peek()
+            if self.is_op(token, ";", "&"):
+                self.set_connector(last, token.value)
+                self.advance()
+            elif token is not None and token.kind == NEWLINE:
+                self.set_connector(last, "\n")
+                self.advance()
+            elif last is None:
+                return
+
+    def parse_and_or(self) -> int | None:
+        last = self.parse_pipeline()
+        while last is not None and self.is_op(self.peek(), "&&", "||"):
+            op = self.advance()
+            self.set_connector(last, op.value)
+            self.skip_newlines()
+            last = self.parse_pipeline()
+            if last is None:
+                self._missing_command(op)
+        return last
+
+    def parse_pipeline(self) -> int | None:
+        negated = False
+        if self.is_reserved(self.peek(), "!"):
+            self.advance()
+            negated = True
+        last = self.parse_command(negated)
+        while last is not None and self.is_op(self.peek(), "|", "|&"):
+            op = self.advance()
+            self.set_connector(last, "|")
+            self.skip_newlines()
+            last = self.parse_command(False)
+            if last is None:
+                self._missing_command(op)
+        return last
+
+    def _missing_command(self, op: Token) -> None:
+        token = self.peek()
+        if token is None:
+            self.error("unterminated", f"nothing after {op.value!r}", op)
+        else:
+            self.error("syntax", f"expected a command after {op.value!r}", token)
+
+    def parse_command(self, negated: bool) -> int | None:
+        token = self.peek()
+        if token is None:
+            return None
+        if token.kind == RESERVED:
+            handler = {
+                "{": self.parse_brace_group, "if": self.parse_if,
+                "while": self.parse_loop, "until": self.parse_loop,
+                "for": self.parse_for, "select": self.parse_for,
+                "case": self.parse_case, "function": self.parse_function_keyword,
+            }.get(token.value)
+            return handler(negated) if handler else None
+        if self.is_op(token, "("):
+            following = self.peek(1)
+            if self.is_op(following, "(") and following.start == token.end:
+                return self.parse_arith(negated)
+            return self.parse_subshell(negated)
+        if token.kind == OPERATOR or token.kind == NEWLINE:
+            return None
+        if token.kind == WORD and not _is_assignment_word(token) \
+                and self.is_op(self.peek(1), "(") and self.is_op(self.peek(2), ")"):
+            return self.parse_function_definition(negated)
+        return self.parse_simple_command(negated)
+
+    # -- compound commands ---------------------------------------------------------
+
+    def open_node(self, kind: str, start: int, negated: bool, name: str | None = None) -> int:
+        self.nodes.append(Command(kind, start, start, tuple(self.context),
+                                  negated=negated, name=name))
+        self.context.append(kind)
+        return len(self.nodes) - 1
+
+    def close_node(self, index: int, first_command: int) -> int:
+        self.context.pop()
+        self.parse_redirect_list()
+        self.nodes[index] = replace(
+            self.nodes[index], end=self.last_end(),
+            commands=tuple(range(first_command, len(self.commands))))
+        return index
+
+    def parse_redirect_list(self) -> list[Redirection]:
+        found = []
+        while self.peek_kind() == REDIRECT:
+            found.append(self.parse_redirection())
+        return found
+
+    def parse_brace_group(self, negated: bool) -> int:
+        opener = self.advance()
+        node, first = self.open_node("brace", opener.start, negated), len(self.commands)
+        self.parse_list(("}",), ())
+        self.expect_reserved("}", "{")
+        return self.close_node(node, first)
+
+    def parse_subshell(self, negated: bool) -> int:
+        opener = self.advance()
+        node, first = self.open_node("subshell", opener.start, negated), len(self.commands)
+        self.parse_list((), (")",))
+        if self.is_op(self.peek(), ")"):
+            self.advance()
+        else:
+            self.error("unterminated" if self.peek() is None else "syntax",
+                       "'(' without ')'", opener)
+        return self.close_node(node, first)
+
+    def parse_arith(self, negated: bool) -> int:
+        """bash ``(( expression ))``: skipped as one opaque command."""
+        opener = self.peek()
+        assert opener is not None  # the caller saw the opening ``((``
+        node, first = self.open_node("arith", opener.start, negated), len(self.commands)
+        depth = 0
+        while self.peek() is not None:
+            token = self.advance()
+            if self.is_op(token, "("):
+                depth += 1
+            elif self.is_op(token, ")"):
+                depth -= 1
+                if depth == 0:
+                    break
+        if depth:
+            self.error("unterminated", "'((' without '))'", opener)
+        return self.close_node(node, first)
+
+    def parse_if(self, negated: bool) -> int:
+        opener = self.advance()
+        node, first = self.open_node("if", opener.start, negated), len(self.commands)
+        self.parse_list(("then",), ())
+        if self.expect_reserved("then", "if"):
+            self.parse_list(("elif", "else", "fi"), ())
+            while self.is_reserved(self.peek(), "elif"):
+                self.advance()
+                self.parse_list(("then",), ())
+                if not self.expect_reserved("then", "elif"):
+                    break
+                self.parse_list(("elif", "else", "fi"), ())
+            if self.is_reserved(self.peek(), "else"):
+                self.advance()
+                self.parse_list(("fi",), ())
+            self.expect_reserved("fi", "if")
+        return self.close_node(node, first)
+
+    def parse_loop(self, negated: bool) -> int:
+        opener = self.advance()
+        node, first = self.open_node(opener.value, opener.start, negated), len(self.commands)
+        self.parse_list(("do",), ())
+        self.parse_do_group(opener.value)
+        return self.close_node(node, first)
+
+    def parse_do_group(self, opener: str) -> None:
+        if self.expect_reserved("do", opener):
+            self.parse_list(("done",), ())
+            self.expect_reserved("done", "do")
+
+    def parse_for(self, negated: bool) -> int:
+        opener = self.advance()
+        name_token = self.peek()
+        name = None
+        if self.is_op(name_token, "("):  # bash: for (( init; test; step ))
+            while self.peek() is not None and not self.is_reserved(self.peek(), "do"):
+                self.advance()
+        elif name_token is not None and name_token.kind in (WORD, RESERVED):
+            name = name_token.value
+            self.advance()
+        else:
+            self.error("syntax" if name_token else "unterminated",
+                       f"{opener.value!r} without a variable name", name_token or opener)
+        node, first = self.open_node(opener.value, opener.start, negated, name), len(self.commands)
+        self.skip_newlines()
+        token = self.peek()
+        if token is not None and token.kind == WORD and token.value == "in":
+            self.advance()
+            while self.peek_kind() in (WORD, RESERVED):
+                self.advance()
+        if self.is_op(self.peek(), ";"):
+            self.advance()
+        self.skip_newlines()
+        self.parse_do_group(opener.value)
+        return self.close_node(node, first)
+
+    def parse_case(self, negated: bool) -> int:
+        opener = self.advance()
+        node, first = self.open_node("case", opener.start, negated), len(self.commands)
+        if self.peek_kind() in (WORD, RESERVED):
+            self.advance()
+        self.skip_newlines()
+        if self.expect_reserved("in", "case"):
+            self.parse_case_items()
+        return self.close_node(node, first)
+
+    def parse_case_items(self) -> None:
+        while True:
+            self.skip_newlines()
+            token = self.peek()
+            if token is None:
+                self.error("unterminated", "'case' without 'esac'", None)
+                return
+            if token.kind in (WORD, RESERVED) and token.value == "esac" and not token.quoted:
+                self.advance()
+                return
+            if self.is_op(token, "("):
+                self.advance()
+            while self.peek() is not None and not self.is_op(self.peek(), ")"):
+                if self.peek_kind() == NEWLINE:
+                    break
+                self.advance()  # pattern words and '|'
+            if not self.is_op(self.peek(), ")"):
+                self.error("unterminated" if self.peek() is None else "syntax",
+                           "case pattern without ')'", self.peek() or token)
+                return
+            self.advance()
+            self.parse_list(("esac",), (";;", ";&", ";;&"))
+            if self.is_op(self.peek(), ";;", ";&", ";;&"):
+                self.advance()
+
+    def parse_function_definition(self, negated: bool) -> int | None:
+        name = self.advance()
+        self.advance()  # (
+        self.advance()  # )
+        return self.parse_function_body(name.start, name.value, negated)
+
+    def parse_function_keyword(self, negated: bool) -> int | None:
+        opener = self.advance()
+        token = self.peek()
+        if token is None or token.kind not in (WORD, RESERVED):
+            self.error("unterminated" if token is None else "syntax",
+                       "'function' without a name", token or opener)
+            return None
+        self.advance()
+        if self.is_op(self.peek(), "(") and self.is_op(self.peek(1), ")"):
+            self.i += 2
+        return self.parse_function_body(opener.start, token.value, negated)
+
+    def parse_function_body(self, start: int, name: str, negated: bool) -> int:
+        node, first = self.open_node("function", start, negated, name), len(self.commands)
+        self.skip_newlines()
+        token = self.peek()
+        body = self.parse_command(False) if token is not None and (
+            token.kind == RESERVED or self.is_op(token, "(")) else None
+        if body is None:
+            self.error("unterminated" if token is None else "syntax",
+                       f"function {name!r} without a body", token)
+        return self.close_node(node, first)
+
+    # -- simple commands -------------------------------------------------------------
+
+    def parse_redirection(self) -> Redirection:
+        op = self.advance()
+        fd_text = op.text[:len(op.text) - len(op.value)]
+        fd = int(fd_text) if fd_text else None
+        target = self.peek()
+        if target is not None and target.kind in (WORD, RESERVED):
+            self.advance()
+        else:
+            self.error("unterminated" if target is None else "syntax",
+                       f"{op.text!r} without a target", op)
+            target = None
+        heredoc = None
+        if op.value in _HEREDOC_OPERATORS and self._heredoc_index < len(self.heredocs):
+            heredoc = self.heredocs[self._heredoc_index]
+            self._heredoc_index += 1
+        end = target.end if target is not None else op.end
+        return Redirection(op.value, fd, target, op.start, end, heredoc)
+
+    def parse_simple_command(self, negated: bool) -> int | None:
+        toks = self.toks  # read directly: this loop sees every word of the script
+        start = toks[self.i].start
+        assignments: list[Token] = []
+        words: list[Token] = []
+        redirections: list[Redirection] = []
+        while self.i < len(toks):
+            token = toks[self.i]
+            kind = token.kind
+            if kind == REDIRECT:
+                redirections.append(self.parse_redirection())
+            elif kind == WORD or (kind == RESERVED and (words or assignments)):
+                if not words and _is_assignment_word(token):
+                    assignments.append(token)
+                else:
+                    words.append(token)
+                self.i += 1
+            else:
+                break
+        if not (words or assignments or redirections):
+            return None
+        end = self.last_end()
+        command = SimpleCommand(
+            index=len(self.commands), start=start, end=end, text=self.text[start:end],
+            assignments=tuple(assignments), words=tuple(words),
+            redirections=tuple(redirections), context=tuple(self.context), negated=negated)
+        self.commands.append(command)
+        self.nodes.append(Command("simple", start, end, tuple(self.context),
+                                  (command.index,), negated=negated))
+        return len(self.nodes) - 1
+
+
+def parse(script: str | Script) -> Script:
+    """Parse ``script`` into a ``Script`` (never raises).
+
+    The result lists every ``SimpleCommand`` (argv words, ``FOO=1`` prefix
+    assignments, redirections, offsets, the connector to the next command and
+    the enclosing constructs), the top-level ``items`` and every compound
+    command or function definition.  Tokenizer and grammar errors (an ``if``
+    without ``fi``, a dangling ``&&``, a stray ``)``) are collected in
+    ``errors``; ``ok`` is false when there are any.  A ``Script`` passes
+    through unchanged.
+    """
+    if isinstance(script, Script):
+        return script
+    text = "" if script is None else str(script)
+    tokens = tokenize(text)
+    parser = _Parser(text, tokens)
+    try:
+        return parser.parse()
+    except RecursionError:
+        return Script(text, tuple(tokens), (), (), (), (*parser.errors, ShellError(
+            "syntax", "constructs nested too deeply", 0, len(text))))
