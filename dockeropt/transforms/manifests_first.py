@@ -186,7 +186,7 @@ _OUTPUTS = {
     "gradle": (".gradle", "build"),
     "dotnet": ("obj", "bin"),
 }
-#: Further files an install reads when present, beyond what shell.py lists.
+#: Further files an install reads when present, beyond what dockeropt.shell.installs lists.
 _EXTRA_CONFIG = {"yarn": (".yarnclean",), "pipenv": (".env",)}
 #: Files whose presence means the install reads more than root-level manifests.
 _REFUSE_PRESENT = {
