@@ -25,7 +25,7 @@ from dockeropt.errors import DockerfileError
 from dockeropt.runner import encode, read_source, write_atomic
 from dockeropt.walk import SKIP_DIRS, dockerfiles, is_dockerfile_name
 
-SUBCOMMANDS = ("parse", "lsp")
+SUBCOMMANDS = ("parse", "lsp", "verify")
 
 __all__ = ["SKIP_DIRS", "discover", "encode", "is_dockerfile_name", "main", "read_source", "write_atomic"]
 
@@ -45,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         parse_command.main(args[1:], prog_name="dockeropt parse")
     elif args and args[0] == "lsp":
         lsp_command.main(args[1:], prog_name="dockeropt lsp")
+    elif args and args[0] == "verify":
+        verify_command.main(args[1:], prog_name="dockeropt verify")
     else:
         run_command.main(args, prog_name="dockeropt")
 
@@ -124,3 +126,21 @@ def lsp_command() -> None:
         click.echo(f"dockeropt: the language server is not available: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     lsp_main()
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=True), default="Dockerfile")
+@click.option("--builder", type=click.Choice(("docker", "buildah", "podman")), help="Build with this one (default: the first of them that works here).")
+@click.option("--changed", metavar="FILE", help="Also rebuild both after FILE of the context changes; report which steps re-ran.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe", default=None, help="Verify the unsafe fixes too.")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+def verify_command(path: str, builder: str | None, changed: str | None, unsafe: bool | None, output_format: str) -> None:
+    """Build PATH as it is and as --fix writes it, and compare the two images.
+
+    Exit status: 0 the same (but for removed package caches), 1 different, 2 a build failed or no builder.
+    """
+    import os
+
+    from dockeropt.verify import main as verify_main
+
+    sys.exit(verify_main(os.path.join(path, "Dockerfile") if os.path.isdir(path) else path, builder, changed, unsafe, output_format))

@@ -319,7 +319,7 @@ def read_simple(args: Sequence[str]) -> tuple[list[str], Options] | None:
     exact spelling; paths that do not start with ``-`` (or ``-`` alone, once, with no
     other path); valid ``--format`` values; no ``--diff`` with another format.
     """
-    if args and args[0] in ("parse", "lsp"):  # subcommands
+    if args and args[0] in ("parse", "lsp", "verify"):  # subcommands
         return None
     values: dict = {"fix": False, "diff": False, "check": False, "unsafe": None, "format": "text", "stdin_filename": None}
     seen: set[str] = set()
