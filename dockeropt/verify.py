@@ -8,10 +8,11 @@ sets (Env, Cmd, Entrypoint, User, WorkingDir, exposed ports, labels, volumes, he
 stop signal, shell, onbuild). The report gives layers, bytes and build time on each side,
 and each side's layers (instruction, bytes) with the heaviest marked.
 
-With ``--changed FILE`` each side is built again from a copy of the context in which FILE
-changed, and the report says which steps re-ran. A touch alone would not do: buildah's
-and BuildKit's caches key files by content, not time, so the copy gets a trailing newline
-(two on the fixed side, so that neither side can hit the other's new layers).
+With ``--changed FILE`` each side is built once more with the cache (a ``--no-cache`` build
+leaves buildah nothing to reuse), then again from a copy of the context in which FILE
+changed, and the report says which steps of that last build re-ran. A touch alone would
+not do: buildah's and BuildKit's caches key files by content, not time, so the copy's FILE
+ends with whitespace unique to the build (spaces and newlines), which no cache can hold.
 
 Exit status:
 
@@ -895,12 +896,15 @@ def _fixed_text(path: str, text: str, unsafe: bool | None, context: str) -> tupl
     return result.output, [f"{f.line}: {f.code} {f.message}" for f in result.applied]
 
 
-def _changed_copy(context: str, changed: str, newlines: int) -> str:
-    """A copy of the context in which ``changed`` ends with ``newlines`` more newlines."""
+def _changed_copy(context: str, changed: str) -> str:
+    """A copy of the context in which ``changed`` ends with whitespace of its own: spaces and
+    newlines spelling 48 random bits, so that no cache (BuildKit's is keyed by content,
+    across builds and files) can hold a layer of this change."""
     copy = tempfile.mkdtemp(prefix="dockeropt-verify-context-")
     shutil.copytree(context, copy, symlinks=True, dirs_exist_ok=True)
+    bits = int.from_bytes(os.urandom(6), "big")
     with open(os.path.join(copy, changed), "ab") as f:
-        f.write(b"\n" * newlines)
+        f.write(b"\n" + bytes(b" \n"[(bits >> i) & 1] for i in range(48)) + b"\n")
     return copy
 
 
@@ -959,11 +963,13 @@ def _build_and_compare(report: Report, builder: Builder, context: str, text: str
             side.image.layers  # noqa: B018
         report.status = EXIT_SAME if report.comparison.same else EXIT_DIFFERENT
         if report.changed is not None:
-            for name, source, newlines in (("before", text, 1), ("after", fixed, 2)):
-                copies.append(_changed_copy(context, report.changed, newlines))
+            for name, source in (("before", text), ("after", fixed)):
                 shown = "the file as it is" if name == "before" else "the fixed file"
-                rebuilt = builder.build(copies[-1], source, tags[f"{name}-changed"], side=f"{shown} (after the change)")
+                # a --no-cache build leaves buildah no layers to reuse: fill the cache first
+                builder.build(context, source, tags[f"{name}-changed"], side=shown)
                 built.append(tags[f"{name}-changed"])
+                copies.append(_changed_copy(context, report.changed))
+                rebuilt = builder.build(copies[-1], source, tags[f"{name}-changed"], side=f"{shown} (after the change)")
                 getattr(report, name).rebuilt = rebuilt
     finally:
         builder.remove(built)
@@ -1060,13 +1066,17 @@ def format_text(report: Report) -> str:
         for pattern, entries in c.caches.items():
             files = [e for _, e in entries if e.kind == "file"]
             out.append(f"  {pattern}: {len(entries)} paths, {len(files)} files, {_human(sum(e.size for e in files))}")
-    elif report.status == EXIT_SAME and not report.error:
-        pass
-    if report.error:
-        out.append(f"dockeropt verify: {report.error}")
-        if report.log_tail:
-            out.append("its last lines:")
-            out += [f"  {line}" for line in report.log_tail]
+    return "\n".join(out) + "\n"
+
+
+def format_error(report: Report) -> str:
+    """What went wrong (exit 2), with a failed build's last lines; empty when nothing did."""
+    if not report.error:
+        return ""
+    out = [f"dockeropt verify: {report.error}"]
+    if report.log_tail:
+        out.append("its last lines:")
+        out += [f"  {line}" for line in report.log_tail]
     return "\n".join(out) + "\n"
 
 
@@ -1107,6 +1117,7 @@ def main(path: str, builder: str | None, changed: str | None, unsafe: bool | Non
     if output == "json":
         sys.stdout.write(json.dumps(as_json(report), indent=2) + "\n")
     else:
-        text = format_text(report)
-        (sys.stderr if report.status == EXIT_ERROR and not report.before else sys.stdout).write(text)
+        sys.stdout.write(format_text(report))
+        sys.stdout.flush()
+        sys.stderr.write(format_error(report))
     return report.status

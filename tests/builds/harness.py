@@ -698,3 +698,39 @@ def cleanup_containers(store: Store = DEFAULT_STORE) -> None:
     """Remove working containers left in the harness's store (e.g. by a killed run)."""
     if os.path.isdir(store.root):
         buildah("rm", "--all", store=store, check=False)
+
+
+# --------------------------------------------------------------------------
+# The ``dockeropt verify`` command, as users run it
+
+
+def _storage_conf(store: Store = DEFAULT_STORE) -> str:
+    """A containers-storage configuration naming the harness's store, so that a buildah run
+    without store flags (as ``dockeropt verify`` runs it) builds there."""
+    Path(ARCHIVE_DIR).mkdir(parents=True, exist_ok=True)
+    path = Path(ARCHIVE_DIR, f"storage-{hashlib.sha256(store.root.encode()).hexdigest()[:12]}.conf")
+    text = f'[storage]\ndriver = "vfs"\ngraphroot = "{store.root}"\nrunroot = "{store.runroot}"\n'
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return str(path)
+
+
+def run_verify(dockerfile: str | os.PathLike, builder_name: str, *args: str) -> tuple[int, str, str]:
+    """``python -m dockeropt verify DOCKERFILE --builder NAME ARGS...`` in a new process, on
+    the harness's buildah store or Docker engine: (exit status, stdout, stderr)."""
+    import sys
+
+    env = {**os.environ, **_env(), **docker_env(), "CONTAINERS_STORAGE_CONF": _storage_conf()}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(verify.__file__).parents[1]), env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([sys.executable, "-m", "dockeropt", "verify", os.fspath(dockerfile), "--builder", builder_name,
+                           *args], capture_output=True, text=True, env=env, timeout=1800)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def verify_json(dockerfile: str | os.PathLike, builder_name: str, *args: str) -> dict:
+    """run_verify with ``--format json``: the report, with ``status`` checked against the exit."""
+    status, out, err = run_verify(dockerfile, builder_name, "--format", "json", *args)
+    assert out, err
+    report = json.loads(out)
+    assert report["status"] == status, (report, err)
+    return report
