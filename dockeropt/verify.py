@@ -799,7 +799,7 @@ def base_images(text: str) -> list[str]:
                 stages.add(inst.stage.text.lower())
         elif inst.name == "ARG" and not seen_from:
             for pair in inst.pairs:
-                args[pair.key] = pair.value or ""
+                args[pair.key.text] = pair.value.text.strip("\"'") if pair.value else ""
     return out
 
 
@@ -1112,6 +1112,9 @@ def main(path: str, builder: str | None, changed: str | None, unsafe: bool | Non
         chosen = find_builder(builder)
     except VerifyError as exc:
         report = Report(path, builder or "", "", [], [], status=EXIT_ERROR, error=exc.message)
+        if output != "json":
+            sys.stderr.write(format_error(report))
+            return report.status
     else:
         report = verify(path, chosen, changed=changed, unsafe=unsafe)
     if output == "json":
