@@ -615,7 +615,8 @@ class Docker(Builder):
         proc = self.run("version", "--format", "{{.Server.Version}}", check=False, timeout=60)
         if proc.returncode != 0:
             host = self.env.get("DOCKER_HOST", "the default socket")
-            return f"Docker's engine does not answer at {host}: {proc.stdout.strip().splitlines()[-1:]}"
+            said = proc.stdout.strip().splitlines()
+            return f"Docker's engine does not answer at {host}" + (f": {said[-1]}" if said else "")
         if not self._builds_with_buildkit(self.program):
             return (f"{self.program} cannot build with BuildKit (Docker 23 and later need the buildx plugin); "
                     "name another client with DOCKEROPT_DOCKER")

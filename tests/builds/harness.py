@@ -1,18 +1,22 @@
 """Real-build proof harness for dockeropt.
 
-Builds Dockerfiles with buildah (``bud --layers --isolation chroot``, vfs storage),
-against a home-made base image (static busybox plus stand-in package tools, see
-``standins/``) tagged under the names test Dockerfiles use, and compares the
-results: filesystem, config, layer count, size, and which steps re-ran.
+Builds Dockerfiles with buildah (``bud --layers``, chroot isolation, vfs storage) and
+Docker's engine (BuildKit, the engine .ci/start-docker runs), against a home-made base
+image (static busybox plus stand-in package tools, see ``standins/``) tagged under the
+names test Dockerfiles use, and compares the results: filesystem, config, layer count,
+size, and which steps re-ran. Building, reading and comparing images is
+``dockeropt.verify``'s code, the one ``dockeropt verify`` runs for users.
 
 Public API (see the report in the module's tests for examples)::
 
-    require_buildah()
-    ensure_base_images(names=BASE_IMAGE_NAMES) -> str            # base image id
+    require_buildah(); require_docker() -> verify.Docker      # skip, or fail under CI=true
+    ensure_base_images(names=BASE_IMAGE_NAMES) -> str            # base image id (buildah)
+    ensure_docker_base_images(names=BASE_IMAGE_NAMES) -> str     # the same in Docker's engine
     build(context_dir, dockerfile_text, tag, **kw) -> Image
     rebuild_after_edit(context_dir, dockerfile_text, tag, edit, **kw) -> Rebuild
-    diff_rootfs(a, b, ignore=()) -> list[str]
-    diff_config(a, b) -> list[str]
+    diff_rootfs(a, b, ignore=()) -> list[str]                    # verify's
+    diff_config(a, b) -> list[str]                               # verify's
+    run_verify(dockerfile, builder_name, *args) -> (status, stdout, stderr)
     print_table(rows) -> str
 
 All buildah calls use one dedicated storage root (``STORAGE_ROOT``), so nothing
@@ -734,3 +738,26 @@ def verify_json(dockerfile: str | os.PathLike, builder_name: str, *args: str) ->
     report = json.loads(out)
     assert report["status"] == status, (report, err)
     return report
+
+
+def tag_standin(names: Iterable[str]) -> None:
+    """Tag the stand-in base under ``names`` in buildah's default store and in Docker's engine
+    (DOCKER_HOST, else .ci/start-docker's), where each is here: what the README's verify ran on."""
+    ensure_base_images([])  # makes sure the archive exists
+    names = list(names)
+    if shutil.which("buildah"):
+        archive = Path(ARCHIVE_DIR) / f"base-{base_hash()}.tar"
+        out = subprocess.run(["buildah", "pull", "--quiet", f"oci-archive:{archive}"], capture_output=True,
+                             text=True, check=True).stdout.split()
+        subprocess.run(["buildah", "tag", out[-1], *names], check=True)
+        print(f"buildah: {' '.join(names)} -> {out[-1][:12]}")
+    if not docker_builder().available():
+        print(f"docker: {' '.join(names)} -> {ensure_docker_base_images(names)[7:19]}")
+
+
+if __name__ == "__main__":  # python3 tests/builds/harness.py standin node:22 ...
+    import sys
+
+    if sys.argv[1:2] != ["standin"] or len(sys.argv) < 3:
+        sys.exit("usage: harness.py standin NAME...")
+    tag_standin(sys.argv[2:])

@@ -102,14 +102,19 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_suite_case_verifies_the_same(builder_name, make_context, build_summary, hv, case):
     """Each build case of the suite, fixed with every rule as ``--fix`` does, verifies as the
-    same image; the summary table gives the bytes on each side."""
+    same image (as the case's own test shows with its one rule); the summary table at the
+    end of the run gives the bytes on each side."""
     dockerfile, files = CASES[case]
     report = hv.verify_json(write(make_context(files), dockerfile), builder_name)
     assert report["status"] == 0, json.dumps(report, indent=1)[:3000]
     assert report["fixes"], "each case has something to fix"
     before, after = report["before"], report["after"]
-    assert after["bytes"] <= before["bytes"]
-    assert after["layers"] <= before["layers"]
+    if case.startswith("hygiene"):  # the caches are gone
+        assert report["caches_removed"] and after["bytes"] < before["bytes"]
+    elif case.startswith("DO101"):
+        assert after["layers"] < before["layers"]
+    else:  # DO102 adds layers (the manifests' COPY, a split RUN): its gain is the cache (--changed)
+        assert after["layers"] > before["layers"]
     build_summary.append({"case": f"verify {builder_name} {case}", "layers before": before["layers"],
                           "layers after": after["layers"], "bytes before": before["bytes"],
                           "bytes after": after["bytes"]})
