@@ -364,8 +364,8 @@ class Image:
         return self._fact("config", lambda: normalize_config(self.builder.config(self.id)))
 
     def history(self) -> list[Layer]:
-        """The image's layers, bottom first."""
-        return self._fact("history", lambda: self.builder.layers(self.id))
+        """The image's layers, bottom first, named by the instructions as written."""
+        return self._fact("history", lambda: _as_written(self.builder.layers(self.id), self.steps))
 
     @property
     def layers(self) -> int:
@@ -374,6 +374,24 @@ class Image:
     @property
     def size_bytes(self) -> int:
         return sum(layer.bytes for layer in self.history())
+
+
+def _as_written(layers: list[Layer], steps: list[Step]) -> list[Layer]:
+    """``layers`` named by the final stage's steps as the build printed them: an image's
+    history says ``COPY dir:<hash> in /app`` where the Dockerfile says ``COPY src/ /app``.
+    The layers above the base and those steps come in the same order, keyword by keyword."""
+    last = max((s.stage for s in steps), default=0)
+    final = [s for s in steps if s.stage == last and s.keyword != "FROM"]
+    out, i = [], 0
+    for layer in layers:
+        keyword = layer.instruction.split(None, 1)[0].upper() if layer.instruction else ""
+        j = next((j for j in range(i, len(final)) if final[j].keyword == keyword), None)
+        if layer.base or j is None:
+            out.append(layer)
+            continue
+        out.append(layer._replace(instruction=final[j].instruction))
+        i = j + 1
+    return out
 
 
 # --- builders ---------------------------------------------------------------------------------
@@ -894,7 +912,8 @@ def _fixed_text(path: str, text: str, unsafe: bool | None, context: str) -> tupl
         raise VerifyError(exc.located(path)) from None
     if result.reverted:
         raise VerifyError(f"{path}:1:1: {result.reverted}")
-    return result.output, [f"{f.line}: {f.code} {f.message}" for f in result.applied]
+    applied = sorted(result.applied, key=lambda f: (f.line, f.code))
+    return result.output, [f"{f.line}: {f.code} {f.message}" for f in applied]
 
 
 def _changed_copy(context: str, changed: str) -> str:
@@ -981,6 +1000,10 @@ def _build_and_compare(report: Report, builder: Builder, context: str, text: str
 # --- reports ----------------------------------------------------------------------------------
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def _human(n: int) -> str:
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
@@ -1013,7 +1036,7 @@ def _layer_rows(image: Image, marks: int = 3) -> list[list]:
     heaviest = sorted((layer.bytes for layer in own if layer.bytes), reverse=True)[:marks]
     rows = []
     if base:
-        rows.append([sum(layer.bytes for layer in base), f"(the base image: {len(base)} layer{'s' * (len(base) > 1)})", ""])
+        rows.append([sum(layer.bytes for layer in base), f"(the base image: {_count(len(base), 'layer')})", ""])
     for layer in own:
         mark = "<- heaviest" if heaviest and layer.bytes == heaviest[0] else "<- heavy" if layer.bytes in heaviest else ""
         rows.append([layer.bytes, _short(layer.instruction), mark])
@@ -1066,7 +1089,8 @@ def format_text(report: Report) -> str:
                 out.append("and the package caches the fixes remove:")
         for pattern, entries in c.caches.items():
             files = [e for _, e in entries if e.kind == "file"]
-            out.append(f"  {pattern}: {len(entries)} paths, {len(files)} files, {_human(sum(e.size for e in files))}")
+            out.append(f"  {pattern}: {_count(len(entries), 'path')}, {_count(len(files), 'file')}, "
+                       f"{_human(sum(e.size for e in files))}")
     return "\n".join(out) + "\n"
 
 
