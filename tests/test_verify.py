@@ -250,3 +250,14 @@ def test_no_builder_at_all_names_each_one(tmp_path):
     report = json.loads(proc.stdout)
     assert report["status"] == 2 and report["error"].startswith("no builder found: docker is not installed")
     assert "podman" in report["error"] and "buildah" in report["error"]
+
+
+def test_layers_are_named_by_the_final_stage_steps_as_written():
+    Layer, Step = verify.Layer, verify.Step
+    layers = [Layer("ADD base.tar /", 10, True), Layer("COPY dir:0aaed6e4 in /app", 5, False),
+              Layer("RUN make", 3, False), Layer("COPY file:77aa in /etc/x", 1, False)]
+    steps = [Step(1, 1, 2, "FROM golang AS build", False), Step(1, 2, 2, "COPY go.mod .", False),
+             Step(2, 1, 5, "FROM alpine", False), Step(2, 2, 5, "COPY src/ /app", False),
+             Step(2, 3, 5, "ENV A=1", False), Step(2, 4, 5, "RUN make", True), Step(2, 5, 5, "COPY x /etc/x", False)]
+    assert [layer.instruction for layer in verify._as_written(layers, steps)] == [
+        "ADD base.tar /", "COPY src/ /app", "RUN make", "COPY x /etc/x"]
