@@ -341,6 +341,7 @@ class Image:
     log: str
     steps: list[Step]
     seconds: float = 0.0
+    base_layers: int = 0  # how many of its layers come with its base image
     _facts: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -365,7 +366,11 @@ class Image:
 
     def history(self) -> list[Layer]:
         """The image's layers, bottom first, named by the instructions as written."""
-        return self._fact("history", lambda: _as_written(self.builder.layers(self.id), self.steps))
+        def read() -> list[Layer]:
+            layers = self.builder.layers(self.id)
+            return _as_written([x._replace(base=i < self.base_layers) for i, x in enumerate(layers)], self.steps)
+
+        return self._fact("history", read)
 
     @property
     def layers(self) -> int:
@@ -446,7 +451,10 @@ class Builder:
         """The text to build (the same for both sides) and notes on what was changed."""
         return text, []
 
-    def build(self, context: str, text: str, tag: str, *, no_cache: bool = False) -> Image:
+    def build(self, context: str, text: str, tag: str, *, no_cache: bool = False, side: str = "the file",
+              extra_args: Iterable[str] = (), timeout: float = 3600) -> Image:
+        """Build ``text`` (a Dockerfile, kept outside ``context``) and tag the image ``tag``;
+        a failed build raises VerifyError with its output, naming ``side``."""
         raise NotImplementedError
 
     def rootfs(self, image_id: str) -> dict[str, Entry]:
@@ -456,7 +464,7 @@ class Builder:
         raise NotImplementedError
 
     def layers(self, image_id: str) -> list[Layer]:
-        """The image's layers, bottom first."""
+        """The image's layers, bottom first (``base`` left False: the Image knows)."""
         raise NotImplementedError
 
     def layer_count(self, image_id: str) -> int:
@@ -476,12 +484,11 @@ def _stored_sizes(graph_root: str | None, driver: str | None) -> dict[str, int]:
     return {x["diff-digest"]: int(x.get("diff-size", 0)) for x in layers if x.get("diff-digest")}
 
 
-def _layers(image_id: str, history: list | None, diff_ids: list[str], sizes: dict[str, int]) -> list[Layer]:
+def _layers(history: list | None, diff_ids: list[str], sizes: dict[str, int]) -> list[Layer]:
     """An image's layers from its config's history (whose entries that are not empty layers
     match the diff ids in order) and the layers' sizes."""
     made = [h for h in history or [] if not h.get("empty_layer")]
-    base = _BASE_LAYERS.get(image_id, 0)
-    return [Layer(_history_instruction(made[i].get("created_by", "")) if i < len(made) else "", sizes.get(d, 0), i < base)
+    return [Layer(_history_instruction(made[i].get("created_by", "")) if i < len(made) else "", sizes.get(d, 0), False)
             for i, d in enumerate(diff_ids)]
 
 
@@ -561,7 +568,7 @@ class Buildah(Builder):
         data = self.inspect(image_id)
         doc = data.get("Docker") or data.get("OCIv1") or {}
         diff_ids = list((doc.get("rootfs") or {}).get("diff_ids") or [])
-        return _layers(image_id, doc.get("history"), diff_ids, self.layer_sizes(image_id, diff_ids))
+        return _layers(doc.get("history"), diff_ids, self.layer_sizes(image_id, diff_ids))
 
     def layer_count(self, image_id: str) -> int:
         doc = self.inspect(image_id)
@@ -701,8 +708,7 @@ class Docker(Builder):
         # those of an instruction that writes files, as many as the image has layers
         count = self.layer_count(image_id)
         made = [r for r in self._history(image_id) if r[1] or not _metadata_only(r[0])][-count:] if count else []
-        base = _BASE_LAYERS.get(image_id, 0)
-        return [Layer(instruction, size, i < base) for i, (instruction, size) in enumerate(made)]
+        return [Layer(instruction, size, False) for instruction, size in made]
 
     def layer_count(self, image_id: str) -> int:
         return len((self.inspect(image_id).get("RootFS") or {}).get("Layers") or [])
@@ -762,7 +768,7 @@ class Podman(Docker):
         except (ValueError, VerifyError):
             store = {}
         sizes = _stored_sizes(store.get("graphRoot"), store.get("graphDriverName"))
-        return _layers(image_id, data.get("History"), diff_ids, sizes)
+        return _layers(data.get("History"), diff_ids, sizes)
 
     def build(self, context: str, text: str, tag: str, *, no_cache: bool = False, side: str = "the file",
               extra_args: Iterable[str] = (), timeout: float = 3600) -> Image:
@@ -786,7 +792,6 @@ class Podman(Docker):
 
 _METADATA = {"ENV", "LABEL", "CMD", "ENTRYPOINT", "EXPOSE", "USER", "ARG", "VOLUME", "STOPSIGNAL", "HEALTHCHECK",
              "SHELL", "ONBUILD", "MAINTAINER"}
-_BASE_LAYERS: dict[str, int] = {}  # image id -> how many of its layers come with its base image
 
 
 def _metadata_only(instruction: str) -> bool:
@@ -997,7 +1002,7 @@ def _build_and_compare(report: Report, builder: Builder, context: str, text: str
             image = builder.build(context, source, tags[side], no_cache=True, side=shown)
             built.append(tags[side])
             setattr(report, side, Side(image))
-            _BASE_LAYERS[image.id] = base_layer_count(builder, source)
+            image.base_layers = base_layer_count(builder, source)
         report.comparison = compare(report.before.image, report.after.image)
         for side in (report.before, report.after):  # read while the images are tagged
             side.image.history()
