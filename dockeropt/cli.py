@@ -69,7 +69,7 @@ def run_command(paths, fix, diff, check, unsafe, select, ignore, config, output_
     With no PATH, checks the Dockerfiles under the current folder (Dockerfile,
     Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile), skipping what git
     ignores and what the configuration excludes. Use - for stdin.
-    Other commands: dockeropt parse PATH [--json]; dockeropt lsp.
+    Other commands: dockeropt parse PATH [--json]; dockeropt lsp; dockeropt verify [PATH] (--help for each).
 
     Exit status: 0 clean, 1 findings (or, with --check/--diff, changes), 2 error.
     """
