@@ -41,7 +41,7 @@ except subprocess.TimeoutExpired:
     stopped = True
 print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "stopped": stopped}))
 """
-SERIAL = "import os; os.cpu_count = lambda: 1; from dockeropt.command import main; main()"
+SERIAL = "import os; os.cpu_count = lambda: 1; from dockeropt.cli import main; main()"
 PARSE = "import sys; from dockeropt import parse; parse(open(sys.argv[1], encoding='utf-8').read())"
 
 

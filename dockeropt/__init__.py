@@ -15,6 +15,7 @@ file is read: pass what you need.
 
 from __future__ import annotations
 
+from dockeropt.cst import Dockerfile, parse
 from dockeropt.errors import DockerfileError
 
 TYPE_CHECKING = False
@@ -22,27 +23,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from os import PathLike
 
-    from dockeropt.cst import Dockerfile, parse
     from dockeropt.engine import Result
     from dockeropt.transforms.base import Finding
 
 __all__ = ["Dockerfile", "DockerfileError", "check", "fix", "parse"]
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> object:
-    # parse and Dockerfile load the parser when first asked for: importing the package (as
-    # every ``dockeropt.*`` import does) stays cheap, so the command line can pace the
-    # garbage collector before the parser's many objects are made (see command.entry)
-    if name in ("parse", "Dockerfile"):
-        from dockeropt import cst
-
-        return getattr(cst, name)
-    raise AttributeError(f"module 'dockeropt' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), "parse", "Dockerfile"})
 
 
 def check(
@@ -71,7 +56,15 @@ def fix(
     return _run(text, True, unsafe, select, ignore, build_context, options).output
 
 
-def _run(text, fixing, unsafe, select, ignore, build_context, options) -> Result:  # noqa: ANN001
+def _run(
+    text: str,
+    fixing: bool,
+    unsafe: bool,
+    select: Sequence[str],
+    ignore: Sequence[str],
+    build_context: str | PathLike[str] | None,
+    options: Mapping[str, dict] | None,
+) -> Result:
     from dockeropt.runner import Settings, run_text
 
     settings = Settings(

@@ -1,3 +1,3 @@
-from dockeropt.command import entry
+from dockeropt.cli import entry
 
 entry()

@@ -1,11 +1,9 @@
-"""What ``dockeropt [PATH...]`` does once its options are read: no click here.
+"""What ``dockeropt [PATH...]`` does once ``cli.py`` has read its options: ``check``.
 
-``cli.py`` declares the command line with click; this module runs it. ``main`` reads the
-common command lines (paths or ``-``, ``--fix``, ``--diff``, ``--check``, the unsafe-fixes
-switches, ``--format``, ``--stdin-filename``) itself and hands every other one (help,
-version, ``--select``, ``--config``, subcommands, anything unusual or wrong) to click, so
-that format-on-save does not pay for importing click on every save. ``tests/test_cli.py``
-checks that both readings give the same options for the same command lines.
+The files named (folders walked, ``-`` for stdin) are checked, and fixed with ``--fix``,
+each with its folder's configuration under the command line's options; their outcomes are
+reported as they come, and ``check`` returns the exit status. No click here, and nothing
+here imports ``cli.py``.
 """
 
 from __future__ import annotations
@@ -22,9 +20,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from dockeropt.config import Config
+    from dockeropt.walk import Exclusion
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
+NAMES = "Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile"
 PROGRESS_FROM = 50  # files: fewer finish before a bar is worth drawing
 
 
@@ -51,6 +51,7 @@ class Options:
     stdin_filename: str | None
     config: Path | None = None
     format: str = "text"
+    no_color: bool = False  # --no-color (NO_COLOR in the environment does the same)
 
     @property
     def writing(self) -> bool:
@@ -70,6 +71,8 @@ class Configs:
         self.explicit = explicit
         self._files: dict[str, str | None] = {}
         self._loaded: dict[object, Config | Exception] = {}
+        self._exclusions: dict[tuple[str, ...], Exclusion] = {}
+        self._realpaths: dict[str, str] = {}
 
     def for_folder(self, folder: str | os.PathLike[str]) -> Config:
         """Raises ConfigError for a file that cannot be used."""
@@ -92,20 +95,32 @@ class Configs:
             raise loaded
         return loaded
 
-    def excluded(self, path: Path) -> bool:
-        """Whether a directory walk skips ``path`` (the configuration of its folder says so)."""
+    def excluded(self, path: Path, top: Path) -> bool:
+        """Whether a walk of ``top`` skips ``path`` (the configuration of its folder says so)."""
         from dockeropt.config import ConfigError
-        from dockeropt.walk import matches_exclude
 
+        folder = os.fspath(path.parent)
         try:
-            found = self.for_folder(path.parent)
+            found = self.for_folder(folder)
         except ConfigError:
             return False  # reported when the file is checked
-        if not found.exclude:
+        patterns = found.walk_exclude()
+        if not patterns:
             return False
-        from pathlib import Path  # a folder walk: pathlib is loaded already
+        if patterns not in self._exclusions:
+            from dockeropt.walk import Exclusion
 
-        return matches_exclude(path, Path(found.root), found.exclude)
+            self._exclusions[patterns] = Exclusion(patterns)
+        real = os.path.join(self._real(folder), path.name)
+        top_real = self._real(os.fspath(top))
+        root = self._real(found.root) if found.root is not None else top_real
+        return self._exclusions[patterns].matches(real, root, top_real)
+
+    def _real(self, folder: str) -> str:
+        """``os.path.realpath``, once per folder of a walk."""
+        if folder not in self._realpaths:
+            self._realpaths[folder] = os.path.realpath(folder)
+        return self._realpaths[folder]
 
     def check_codes(self, options: Options) -> None:
         from dockeropt.config import is_known
@@ -113,7 +128,7 @@ class Configs:
         for flag, codes in (("--select", options.select), ("--ignore", options.ignore)):
             for code in codes:
                 if not is_known(code, self.codes):
-                    raise UsageError(f"unknown code {code!r} in {flag} (known: {', '.join(self.codes)})")
+                    raise UsageError(f"unknown code {code!r} in {flag} (known: {', '.join(sorted(self.codes))})")
 
 
 def _job(shown: str, folder: str, configs: Configs, options: Options, **where) -> Job:  # noqa: ANN003
@@ -135,10 +150,20 @@ def _job(shown: str, folder: str, configs: Configs, options: Options, **where) -
     return Job(shown, settings=settings, **where)
 
 
+# --- the main command -----------------------------------------------------------------------
+
+
+def check(paths: Sequence[str | Path], options: Options) -> int:
+    """Check (and with ``--fix``, fix) the files the command line names; the exit status."""
+    if any(str(p) == "-" for p in paths):
+        return check_stdin(options)
+    return check_paths(paths or (".",), options)
+
+
 # --- stdin (format-on-save) ------------------------------------------------------------------
 
 
-def run_stdin(options: Options) -> int:
+def check_stdin(options: Options) -> int:
     """One buffer from stdin. With ``--fix`` stdout gets the file, whole and once, and nothing else."""
     from dockeropt.runner import check_file, failed
 
@@ -155,7 +180,7 @@ def run_stdin(options: Options) -> int:
     except Exception as exc:  # noqa: BLE001 - format-on-save must get its buffer back whatever happens
         outcome = failed(shown, source, f"{shown}:1:1: internal error: {type(exc).__name__}: {exc}")
     if options.writing:
-        sys.stdout.buffer.write(encode(source if outcome.error else outcome.output))
+        sys.stdout.buffer.write(encode(source if outcome.error else outcome.fixed))
         sys.stdout.buffer.flush()
     reporter = Reporter(options, to_stderr=options.writing)
     reporter.file(outcome)
@@ -176,7 +201,14 @@ def _targets(paths: Sequence[str | Path], configs: Configs) -> list[tuple[str | 
 
             from dockeropt.walk import dockerfiles
 
-            found: list = dockerfiles(Path(p), configs.excluded)
+            top = Path(p)
+
+            def excluded(path: Path, top: Path = top) -> bool:
+                return configs.excluded(path, top)
+
+            found: list = dockerfiles(top, excluded)
+            if not found:
+                _error(f"dockeropt: no Dockerfile found under {p} (looked for {NAMES}, skipping ignored and excluded paths)")
         else:
             found = [p]
         for path in found:
@@ -187,7 +219,7 @@ def _targets(paths: Sequence[str | Path], configs: Configs) -> list[tuple[str | 
     return targets
 
 
-def run_paths(paths: Sequence[str | Path], options: Options) -> int:
+def check_paths(paths: Sequence[str | Path], options: Options) -> int:
     from dockeropt.runner import run_many
 
     configs = Configs(options.config)
@@ -255,11 +287,19 @@ class Reporter:
             return
         if outcome.reverted:
             _error(f"{outcome.shown}:1:1: {outcome.reverted}")
+        for note in outcome.taken_back:
+            _error(f"{outcome.shown}:{note}")
         if self.options.diff:
-            report.print_diff(outcome.shown, outcome.source, outcome.output)
+            report.print_diff(outcome.shown, outcome.source, outcome.fixed, color=not self.options.no_color)
         if self.options.format == "text":  # says what it fixed, too
             report.print_findings(
-                outcome.shown, outcome, to_stderr=self.to_stderr, fixing=self.options.writing, quiet=self.options.diff
+                outcome.shown,
+                outcome,
+                to_stderr=self.to_stderr,
+                fixing=self.options.writing,
+                quiet=self.options.diff,
+                hint=not self.many,  # the summary says it once, at the end
+                color=not self.options.no_color,
             )
             return
         if self.options.writing and outcome.applied:
@@ -291,7 +331,11 @@ class Reporter:
             from dockeropt import report
 
             report.print_summary(
-                self.outcomes, transforms, fixing=self.options.writing, previewing=self.options.check or self.options.diff
+                self.outcomes,
+                transforms,
+                fixing=self.options.writing,
+                previewing=self.options.check or self.options.diff,
+                color=not self.options.no_color,
             )
 
     def _write(self, text: str) -> None:
@@ -303,120 +347,3 @@ class Reporter:
 def _selected(code: str, options: Options) -> bool:
     """Whether the command line leaves ``code`` in (configurations may narrow it further)."""
     return Settings(select=options.select, ignore=options.ignore).selects(code)
-
-
-# --- the entry point ---------------------------------------------------------------------------
-
-_FLAGS = {"--fix": "fix", "--diff": "diff", "--check": "check"}
-_VALUED = {"--format": "format", "--stdin-filename": "stdin_filename"}
-_SWITCH = {"--unsafe-fixes": "--no-unsafe-fixes", "--no-unsafe-fixes": "--unsafe-fixes"}  # each to its opposite
-
-
-def read_simple(args: Sequence[str]) -> tuple[list[str], Options] | None:
-    """The paths and options of a common command line, or None for click to read it.
-
-    Only what click would read the same way is read here: each known option once, in its
-    exact spelling; paths that do not start with ``-`` (or ``-`` alone, once, with no
-    other path); valid ``--format`` values; no ``--diff`` with another format.
-    """
-    if args and args[0] in ("parse", "lsp", "verify"):  # subcommands
-        return None
-    values: dict = {"fix": False, "diff": False, "check": False, "unsafe": None, "format": "text", "stdin_filename": None}
-    seen: set[str] = set()
-    paths: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "-" or (arg and not arg.startswith("-")):
-            paths.append(_as_pathlib_prints(arg))
-            continue
-        name, eq, value = arg.partition("=")
-        if name in seen:
-            return None
-        seen.add(name)
-        if name in _FLAGS and not eq:
-            values[_FLAGS[name]] = True
-        elif name in _SWITCH and not eq and _SWITCH[name] not in seen:  # click would take the last one
-            values["unsafe"] = name == "--unsafe-fixes"
-        elif name in _VALUED:
-            if not eq:
-                if i >= len(args) or args[i].startswith("-"):
-                    return None
-                value = args[i]
-                i += 1
-            values[_VALUED[name]] = value
-        else:
-            return None
-    if values["format"] not in FORMATS or (values["diff"] and values["format"] != "text"):
-        return None
-    if len(paths) > 1 and any(str(p) == "-" for p in paths):
-        return None
-    return paths, Options(values["fix"], values["diff"], values["check"], values["unsafe"], (), (), values["stdin_filename"], None, values["format"])
-
-
-def _as_pathlib_prints(arg: str) -> str:
-    """``str(Path(arg))`` without importing pathlib (3 ms): no empty or ``.`` parts, no
-    trailing slash; ``..`` kept; POSIX keeps exactly two leading slashes. Findings name the
-    file as click's ``Path`` arguments print it."""
-    if arg.startswith("//") and not arg.startswith("///"):
-        root = "//"
-    else:
-        root = "/" if arg.startswith("/") else ""
-    return root + "/".join(part for part in arg.split("/") if part and part != ".") or "."
-
-
-def run(paths: Sequence[str | Path], options: Options) -> int:
-    """Run the main job; the exit status."""
-    from dockeropt.runner import collect_less
-
-    collect_less()
-    if any(str(p) == "-" for p in paths):
-        return run_stdin(options)
-    return run_paths(paths or (".",), options)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """The ``dockeropt`` command."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    simple = read_simple(args)
-    if simple is None:
-        from dockeropt.cli import main as click_main
-
-        click_main(args)
-        return
-    try:
-        status = run(*simple)
-    except KeyboardInterrupt:  # as click says it
-        _error("Aborted!")
-        status = 1
-    except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
-        sys.stderr.close()
-        status = 1
-    sys.exit(status)
-
-
-def entry() -> None:
-    """The ``dockeropt`` console script and ``python -m dockeropt``: ``main``, then exit at once.
-
-    At exit the interpreter frees every object and module one by one: 5-6 ms of a 42 ms run
-    on a small file, for a process that is ending anyway. So, once everything written is
-    flushed, the process ends without that teardown (mypy ends the same way). ``main``
-    itself raises SystemExit as usual, for callers in the same process.
-    """
-    from dockeropt.runner import collect_less
-
-    collect_less()  # before the parser and the transforms are imported: 1 ms of a cold run
-    try:
-        main()
-        status = 0
-    except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-        if isinstance(exc.code, str):
-            _error(exc.code)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # closed, or the reader went away
-            status = status or 1
-    os._exit(status)

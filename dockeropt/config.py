@@ -1,5 +1,8 @@
 """Configuration: ``[tool.dockeropt]`` in ``pyproject.toml``, or ``.dockeropt.toml``.
 
+A file that ``--config`` names may hold its settings either way: under ``[tool.dockeropt]``
+or at the top level.
+
 The file that applies to a Dockerfile is the nearest one found from the Dockerfile's
 folder upward. In one folder ``.dockeropt.toml`` wins over ``pyproject.toml``, and a
 ``pyproject.toml`` without a ``[tool.dockeropt]`` table is passed over. Keys:
@@ -7,7 +10,9 @@ folder upward. In one folder ``.dockeropt.toml`` wins over ``pyproject.toml``, a
     select          codes or code prefixes to run (default: all)
     ignore          codes or code prefixes to skip
     unsafe-fixes    also apply unsafe fixes (bool)
-    exclude         globs of paths that directory walks skip (relative to the file's folder)
+    exclude         globs of paths that directory walks skip (relative to the file's folder),
+                    instead of the default list (``walk.DEFAULT_EXCLUDE``)
+    extend-exclude  globs skipped as well as the default list
     extra-manifests globs of extra dependency manifests for DO102
     options         a table per code: ``[tool.dockeropt.options.DO103] prefer = "alpine"``
 
@@ -18,17 +23,18 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from types import ModuleType
+    from typing import NoReturn
 
-CONFIG_NAMES = (".dockeropt.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extra-manifests", "options")
-_CODE = lazy(r"[A-Z]+[0-9]*")
+KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extend-exclude", "extra-manifests", "options")
+_CODE = re.compile(r"[A-Z]+[0-9]*")
 
 
 class ConfigError(Exception):
@@ -51,7 +57,8 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     unsafe_fixes: bool = False
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None  # None: the default list
+    extend_exclude: tuple[str, ...] = ()
     extra_manifests: tuple[str, ...] = ()
     options: dict[str, dict] = field(default_factory=dict)
 
@@ -59,6 +66,14 @@ class Config:
     def root(self) -> str | None:
         """The folder that ``exclude`` patterns are relative to."""
         return os.path.dirname(self.path) if self.path else None
+
+    def walk_exclude(self) -> tuple[str, ...]:
+        """What directory walks skip: ``exclude`` (or the default list), then ``extend-exclude``."""
+        if self.exclude is None:
+            from dockeropt.walk import DEFAULT_EXCLUDE
+
+            return DEFAULT_EXCLUDE + self.extend_exclude
+        return self.exclude + self.extend_exclude
 
     def transform_options(self) -> dict[str, dict]:
         """``Context.options``: the per-code tables, with ``extra-manifests`` given to DO102."""
@@ -101,10 +116,10 @@ def _has_table(pyproject: str) -> bool:
     return "dockeropt" in data.get("tool", {})
 
 
-def _toml():  # noqa: ANN202
-    try:
+def _toml() -> ModuleType:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:
         import tomli as tomllib
     return tomllib
 
@@ -130,8 +145,9 @@ def load(path: str | os.PathLike[str], codes: Collection[str]) -> Config:
         line, column = (int(where[1]), int(where[2])) if where else (text.count("\n") + 1, 1)  # "at end of document"
         raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
     name = os.path.basename(path)
-    if name == "pyproject.toml":
-        table = data.get("tool", {}).get("dockeropt", {})
+    tool = data.get("tool")
+    if name == "pyproject.toml" or (isinstance(tool, dict) and "dockeropt" in tool):  # any file --config names
+        table = tool.get("dockeropt", {}) if isinstance(tool, dict) else {}
         return _Reader(path, text, "[tool.dockeropt]", codes).read(table)
     return _Reader(path, text, name, codes).read(data)
 
@@ -158,7 +174,8 @@ class _Reader:
             select=self.codes_of("select", table),
             ignore=self.codes_of("ignore", table),
             unsafe_fixes=unsafe,
-            exclude=self.strings("exclude", table),
+            exclude=self.strings("exclude", table) if "exclude" in table else None,
+            extend_exclude=self.strings("extend-exclude", table),
             extra_manifests=self.strings("extra-manifests", table),
             options=self.options(table.get("options", {})),
         )
@@ -174,7 +191,7 @@ class _Reader:
         for value in self.strings(key, table):
             code = value.strip().upper()
             if not is_known(code, self.codes):
-                self.fail(value, f"unknown code {value!r} in {key!r} of {self.where}", quoted=True)
+                self.fail(value, f"unknown code {value!r} in {key!r} of {self.where} ({self.known()})", quoted=True)
             out.append(code)
         return tuple(out)
 
@@ -183,12 +200,15 @@ class _Reader:
             self.fail("options", f"'options' in {self.where} must be a table of tables, one per code, not {_kind(value)}")
         for code, table in value.items():
             if code not in self.codes:
-                self.fail(code, f"unknown code {code!r} in the options of {self.where}")
+                self.fail(code, f"unknown code {code!r} in the options of {self.where} ({self.known()})")
             if not isinstance(table, dict):
                 self.fail(code, f"options for {code} in {self.where} must be a table, not {_kind(table)}")
         return {code: dict(table) for code, table in value.items()}
 
-    def fail(self, needle: str, message: str, quoted: bool = False) -> None:
+    def known(self) -> str:
+        return "known: " + ", ".join(sorted(self.codes))
+
+    def fail(self, needle: str, message: str, quoted: bool = False) -> NoReturn:
         raise ConfigError(self.path, message, self.line_of(needle, quoted))
 
     def line_of(self, needle: str, quoted: bool) -> int:

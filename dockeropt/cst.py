@@ -14,19 +14,23 @@ from the instruction's logical line, where continuations are already removed.
 
 from __future__ import annotations
 
-from _thread import _local as thread_local  # threading.local itself, without importing threading
+import re
 from bisect import bisect_right
 from functools import lru_cache
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
 from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record, replace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
+
+    from dockeropt.grammar.semantics import LineParse
+
+    WordAt = Callable[[tuple[int, int] | None, str], "Word | None"]  # a span of the logical line as a Word
 
 # --- nodes ---------------------------------------------------------------------------------
 
@@ -211,6 +215,13 @@ class _CommandInstruction(Instruction):
     """RUN, CMD, ENTRYPOINT and SHELL: a command in shell or exec form."""
 
     command: ShellForm | ExecForm | None = None
+
+    def at(self, offset: int, *, end: bool = False) -> int:
+        """The source offset of an offset in the shell-form command text (``command.text``):
+        the one mapping from a script's offsets back to the file, whatever the continuations,
+        comment lines, escape character and line endings between."""
+        logical = self.logical
+        return logical.to_source(logical.parse.args_span[0] + offset, end=end)
 
 
 class Run(_CommandInstruction):
@@ -428,15 +439,17 @@ class _Source:
         return index + 1, offset - self.line_starts[index] + 1
 
 
-_STATE = thread_local()
-
-
 class _Builder:
-    """Turns the grammar's reductions into the typed nodes above, as the parser reduces them.
+    """Turns the grammar's reductions into the typed nodes above, as the parser reduces them:
+    one method per named rule of the grammar. One builder per parse, for the text it parses."""
 
-    One method per named rule of the grammar; the text being parsed is in
-    ``_STATE.current`` (one per thread) while ``parse`` runs.
-    """
+    __slots__ = ("current",)
+
+    def __init__(self, text: str) -> None:
+        self.current = _Source(text)
+
+    def callbacks(self) -> dict[str, Callable[[list], object]]:
+        return {name: getattr(self, name) for name in ("start", "directives", "instruction", "trivia", "heredoc")}
 
     def start(self, children: list) -> Dockerfile:
         bom = ""
@@ -453,7 +466,7 @@ class _Builder:
             elif child and isinstance(child[0], Trivia):
                 trailer = child
         escape = next((d.value for d in directives if d.name == "escape"), "\\")
-        current = _STATE.current
+        current = self.current
         return Dockerfile(
             current.source, bom, directives, tuple(instructions), trailer, escape, current.line_starts, _stages(instructions)
         )
@@ -495,7 +508,7 @@ class _Builder:
                 heredocs.append(child)
         first = lines[0]
         assert isinstance(first, InstructionToken)
-        return build_instruction(_STATE.current, first.logical, leading, lines, heredocs)
+        return build_instruction(self.current, first.logical, leading, lines, heredocs)
 
 
 def build_instruction(
@@ -521,7 +534,7 @@ def build_instruction(
     flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans))
     arguments = word(parse.args_span, parse.args) if parse.args else None
     words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
-    common = dict(
+    common: dict[str, Any] = dict(
         start=first.start_pos,  # its own text starts at its line start: indentation is part of it
         end=end,
         line=line,
@@ -568,19 +581,27 @@ def _flag(place: Callable[[tuple[int, int]], tuple[int, int, int, int]], text: s
     return Flag(*place(span), name, value if eq else None, text)
 
 
-def _payload(ctx, cls, parse, logical, words, arguments, word) -> dict:  # noqa: ANN001
+def _payload(
+    ctx: _Source,
+    cls: type[Instruction],
+    parse: LineParse,
+    logical: Logical,
+    words: tuple[Word, ...],
+    arguments: Word | None,
+    word: WordAt,
+) -> dict:
     if issubclass(cls, _CommandInstruction):
-        return {"command": _command(ctx, parse, logical, arguments)}
+        return {"command": _command(parse, arguments)}
     if cls is From:
-        return _from(ctx, parse, words)
+        return _from(parse, words)
     if issubclass(cls, _FileInstruction):
         if parse.json:
-            return {"exec_form": _command(ctx, parse, logical, arguments)}
+            return {"exec_form": _command(parse, arguments)}
         return {"sources": words[:-1], "destination": words[-1] if words else None}
     if issubclass(cls, _PairsInstruction):
-        return {"pairs": _pairs(ctx, cls, parse, logical, word)}
+        return {"pairs": _pairs(cls, parse, logical, word)}
     if cls is Onbuild:
-        return {"inner": _inner(ctx, parse, logical, word)}
+        return {"inner": _inner(ctx, parse, logical)}
     if cls is Healthcheck:
         if not parse.value:
             return {}
@@ -600,7 +621,7 @@ def _payload(ctx, cls, parse, logical, words, arguments, word) -> dict:  # noqa:
     return {}
 
 
-def _command(ctx, parse, logical, arguments):  # noqa: ANN001
+def _command(parse: LineParse, arguments: Word | None) -> ShellForm | ExecForm | None:
     if arguments is None:
         return None
     if parse.json:
@@ -608,7 +629,7 @@ def _command(ctx, parse, logical, arguments):  # noqa: ANN001
     return ShellForm(arguments.start, arguments.end, arguments.line, arguments.column, arguments.text)
 
 
-def _from(ctx, parse, words) -> dict:  # noqa: ANN001
+def _from(parse: LineParse, words: tuple[Word, ...]) -> dict:
     platform = next((f[len("--platform=") :] for f in parse.flags if f.startswith("--platform=")), None)
     if not words:
         return {"platform": platform}
@@ -629,27 +650,34 @@ def _image_ref(word: Word) -> ImageRef:
     return ImageRef(word.start, word.end, word.line, word.column, text, name, tag, digest if at else None)
 
 
-def _pairs(ctx, cls, parse, logical, word) -> tuple[KeyValue, ...]:  # noqa: ANN001
+def _pairs(cls: type[Instruction], parse: LineParse, logical: Logical, word: WordAt) -> tuple[KeyValue, ...]:
+    def at(span: tuple[int, int] | None, text: str) -> Word:
+        found = word(span, text)
+        assert found is not None, "the keys and values of ARG, ENV and LABEL are slices of the line"
+        return found
+
     values, spans = parse.value, parse.spans
     pairs: list[KeyValue] = []
     if cls is Arg:
         for value, span in zip(values, spans):
             key_text, eq, val_text = value.partition("=")
+            assert span is not None
             a, b = span
-            key = word((a, a + len(key_text)), key_text)
-            val = word((a + len(key_text) + 1, b), val_text) if eq else None
+            key = at((a, a + len(key_text)), key_text)
+            val = at((a + len(key_text) + 1, b), val_text) if eq else None
             pairs.append(KeyValue(key.start, (val or key).end, key.line, key.column, key, val, False))
         return tuple(pairs)
     # the key of a ``key=value`` pair is followed by "="; a legacy key by white space
-    legacy = bool(spans) and logical.text[spans[0][1] : spans[0][1] + 1] != "="
+    first = spans[0] if spans else None
+    legacy = first is not None and logical.text[first[1] : first[1] + 1] != "="
     for i in range(0, len(values) - 1, 2):
-        key = word(spans[i], values[i])
-        val = word(spans[i + 1], values[i + 1])
+        key = at(spans[i], values[i])
+        val = at(spans[i + 1], values[i + 1])
         pairs.append(KeyValue(key.start, val.end, key.line, key.column, key, val, legacy))
     return tuple(pairs)
 
 
-def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
+def _inner(ctx: _Source, parse: LineParse, logical: Logical) -> Instruction | None:
     inner = parse.inner
     if inner is None:
         return None
@@ -662,7 +690,7 @@ def _inner(ctx, parse, logical, word) -> Instruction | None:  # noqa: ANN001
     return replace(node, text=ctx.source[a:end])
 
 
-_MARKER = lazy(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
+_MARKER = re.compile(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
 
 
 def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, Token]]) -> tuple[Heredoc, ...]:
@@ -700,10 +728,8 @@ def _markers(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _grammar() -> tuple[table.Table, dict]:
-    builder = _Builder()
-    callbacks = {name: getattr(builder, name) for name in ("start", "directives", "instruction", "trivia", "heredoc")}
-    return table.load(), callbacks
+def _table() -> table.Table:
+    return table.load()
 
 
 def parse(text: str) -> Dockerfile:
@@ -713,9 +739,6 @@ def parse(text: str) -> Dockerfile:
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         raise DockerfileError("binary file: contains a NUL byte", line, column)
-    lalr, callbacks = _grammar()
-    _STATE.current = _Source(text)
-    try:
-        return table.run(lalr, tokenize(text), callbacks)
-    finally:
-        _STATE.current = None
+    tree = table.run(_table(), tokenize(text), _Builder(text).callbacks())
+    assert isinstance(tree, Dockerfile)
+    return tree

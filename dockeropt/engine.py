@@ -1,7 +1,11 @@
 """Runs the transforms over a file and applies their fixes until nothing changes.
 
 Fixes that do not overlap are applied together, from the end of the file backwards; the
-result is parsed again and the transforms run again, until no applicable fix is left.
+result is parsed again and the transforms run again, until no applicable fix is left, so
+a fix of one transform always works on the text the fixes before it wrote. After each
+pass every RUN a fix wrote must still be a shell script that dockeropt's shell parser
+reads without error (where the RUNs it came from were): a fix that breaks one is taken
+back, alone, and said so (``Result.taken_back``), and never offered again in that run.
 If a result no longer parses, or the passes do not settle, the file is left exactly as
 it was and the reason is reported.
 """
@@ -10,10 +14,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from dockeropt.cst import Dockerfile, parse
+from dockeropt.cst import Dockerfile, Run, ShellForm, parse
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
-from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Transform
+from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Transform, read_script
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,11 +30,12 @@ MAX_PASSES = 16
 class Result:
     source: str
     output: str
-    findings: list[Finding]  # what remains in the output (all of them when not fixing)
+    findings: list[Finding]  # the output's: what fixing left (all of the source's when not fixing)
     applied: list[Finding] = field(default_factory=list)
     reverted: str | None = None  # why fixes were thrown away
-    found: list[Finding] = field(default_factory=list)  # the findings of the source as it is
+    source_findings: list[Finding] = field(default_factory=list)  # the source's, before any fix
     tree: Dockerfile | None = field(default=None, repr=False, compare=False)  # the source's tree
+    taken_back: list[tuple[Finding, str]] = field(default_factory=list)  # fixes not applied, and why
 
     @property
     def changed(self) -> bool:
@@ -77,8 +82,8 @@ def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[
     byte_end = -1  # where the chosen fixes' bytes end
     insert_at = -1  # the last chosen insertion point: two insertions there would race
     reach: dict[str, int] = {}  # per transform, where the instructions its fixes touch end
-    for finding in sorted(findings, key=lambda f: (f.fix.span, f.code)):
-        start, end = finding.fix.span
+    for finding in sorted(findings, key=lambda f: (_span(f), f.code)):
+        start, end = _span(finding)
         if start < byte_end or (start == end == insert_at):
             continue
         wide_start, wide_end = _footprint(start, end, tree, starts)
@@ -90,6 +95,11 @@ def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[
             insert_at = start
         reach[finding.code] = max(reach.get(finding.code, -1), wide_end)
     return chosen
+
+
+def _span(finding: Finding) -> tuple[int, int]:
+    assert finding.fix is not None, "only findings with fixes are chosen from"
+    return finding.fix.span
 
 
 def _footprint(start: int, end: int, tree: Dockerfile | None, starts: list[int]) -> tuple[int, int]:
@@ -107,14 +117,86 @@ def _footprint(start: int, end: int, tree: Dockerfile | None, starts: list[int])
 
 def apply(text: str, fixes: Iterable[Fix]) -> str:
     """``text`` with the fixes' edits made; the edits must not overlap."""
-    edits = sorted((e for f in fixes for e in f.edits), key=lambda e: (e.start, e.end))
+    return _apply(text, fixes)[0]
+
+
+def _apply(text: str, fixes: Iterable[Fix]) -> tuple[str, list[tuple[int, int, Fix]]]:
+    """``apply``, and where each edit's new text lies in the result."""
+    edits = sorted(((e, f) for f in fixes for e in f.edits), key=lambda p: (p[0].start, p[0].end))
     pieces: list[str] = []
+    placed: list[tuple[int, int, Fix]] = []
     at = 0
-    for edit in edits:
-        pieces += (text[at : edit.start], edit.text)
+    length = 0
+    for edit, fix in edits:
+        kept = text[at : edit.start]
+        pieces += (kept, edit.text)
+        length += len(kept)
+        placed.append((length, length + len(edit.text), fix))
+        length += len(edit.text)
         at = edit.end
     pieces.append(text[at:])
-    return "".join(pieces)
+    return "".join(pieces), placed
+
+
+def _script_ok(text: str) -> bool:
+    return not read_script(text).errors
+
+
+def _shell_runs(tree: Dockerfile) -> list[tuple[Run, str]]:
+    """The shell-form RUNs that run in a POSIX shell, with their script text."""
+    from dockeropt.model import build_of  # the model is needed only once a fix is applied
+
+    build = build_of(tree)
+    return [
+        (inst, inst.command.text)
+        for inst in tree.instructions
+        if isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs
+        and id(inst) in build.states and build.state(inst).shell.posix
+    ]
+
+
+def broken_by(before: Dockerfile, after: Dockerfile, placed: list[tuple[int, int, Fix]]) -> dict[int, str]:
+    """The fixes (by id) that wrote a RUN of ``after`` that is not a readable shell script,
+    where the RUNs they edited in ``before`` were; with the parser's complaint."""
+    old = _shell_runs(before)
+    readable = {text for _, text in old if _script_ok(text)}
+    blamed: dict[int, str] = {}
+    for run, text in _shell_runs(after):
+        if text in readable:
+            continue
+        parsed = read_script(text)
+        if not parsed.errors:
+            continue
+        culprits = [fix for start, end, fix in placed if start <= run.end and end >= run.full_start]
+        if not culprits or not _edited_only_readable(old, culprits, readable):
+            continue  # the RUNs the fixes edited were not shell to begin with
+        for fix in culprits:
+            blamed.setdefault(id(fix), f"it would write a RUN on line {run.line} that is not a shell script ({parsed.errors[0].message})")
+    return blamed
+
+
+def _edited_only_readable(old: list[tuple[Run, str]], fixes: list[Fix], readable: set[str]) -> bool:
+    """Every RUN of the old tree that the fixes edit was a readable script."""
+    spans = [f.span for f in fixes]
+    for run, text in old:
+        touched = any((s < run.end and e > run.full_start) or s == e == run.end for s, e in spans)
+        if touched and text not in readable:
+            return False
+    return True
+
+
+def _without_fix(finding: Finding) -> Finding:
+    return Finding(finding.code, finding.message, finding.line, finding.column, finding.start, finding.end)
+
+
+def fix_key(tree: Dockerfile, finding: Finding) -> tuple:
+    """A fix as it would read on another pass: its code and its edits relative to the
+    instructions it touches, with their text (offsets move as other fixes land)."""
+    assert finding.fix is not None
+    start, end = finding.fix.span
+    wide_start, wide_end = _footprint(start, end, tree, [i.start for i in tree.instructions])
+    edits = tuple((e.start - wide_start, e.end - wide_start, e.text) for e in finding.fix.edits)
+    return finding.code, tree.source[wide_start:wide_end], edits
 
 
 def run(
@@ -138,31 +220,52 @@ def run(
     the first pass instead of reading the text again.
     """
     if checked is not None and checked.tree is not None and checked.source == text:
-        tree, found = checked.tree, checked.found
+        tree, found = checked.tree, checked.source_findings
     else:
         tree = parse(text)
         found = collect(tree, context, transforms, keep)
     findings, first = found, tree
     if not fix:
-        return Result(text, text, findings, found=found, tree=first)
+        return Result(text, text, findings, source_findings=found, tree=first)
     applied: list[Finding] = []
+    taken_back: list[tuple[Finding, str]] = []
+    rejected: set[tuple] = set()
     current = text
     for _ in range(MAX_PASSES):
         fixable = [f for f in findings if applicable(f.fix, unsafe)]
+        if rejected:
+            fixable = [f for f in fixable if fix_key(tree, f) not in rejected]
         if not fixable:
-            return Result(text, current, findings, applied, found=found, tree=first)
+            if rejected:
+                findings = [_without_fix(f) if f.fix and fix_key(tree, f) in rejected else f for f in findings]
+            return Result(text, current, findings, applied, source_findings=found, tree=first, taken_back=taken_back)
         chosen = choose(fixable, tree)
-        new_text = apply(current, (f.fix for f in chosen))
-        try:
-            tree = parse(new_text)
-            if validate is not None:
-                validate(new_text)
-        except (DockerfileError, ValueError) as exc:
-            codes = ", ".join(sorted({f.code for f in chosen}))
-            reason = f"fixes by {codes} made a file that does not parse ({exc}); left unchanged"
-            return Result(text, text, found, [], reason, found, first)
+        new_tree: Dockerfile | None = None
+        while True:
+            new_text, placed = _apply(current, (f.fix for f in chosen if f.fix is not None))
+            try:
+                new_tree = parse(new_text)
+                if validate is not None:
+                    validate(new_text)
+            except (DockerfileError, ValueError) as exc:
+                codes = ", ".join(sorted({f.code for f in chosen}))
+                reason = f"fixes by {codes} made a file that does not parse ({exc}); left unchanged"
+                return Result(text, text, found, [], reason, found, first)
+            blamed = broken_by(tree, new_tree, placed)
+            if not blamed:
+                break
+            for f in chosen:
+                if id(f.fix) in blamed:
+                    taken_back.append((f, blamed[id(f.fix)]))
+                    rejected.add(fix_key(tree, f))
+            chosen = [f for f in chosen if id(f.fix) not in blamed]
+            if not chosen:
+                new_tree = None
+                break
+        if new_tree is None:
+            continue  # every fix of the pass was taken back: the others are found again
         applied.extend(chosen)
-        current = new_text
+        current, tree = new_text, new_tree
         findings = collect(tree, context, transforms, keep)
     reason = f"fixes did not settle after {MAX_PASSES} passes; left unchanged"
     return Result(text, text, found, [], reason, found, first)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from dockeropt.runner import Outcome
-    from dockeropt.transforms.base import Fix, Transform
+    from dockeropt.transforms.base import Finding, Fix, Transform
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/dockeropt/"
@@ -67,7 +67,7 @@ def to_json(outcomes: Iterable["Outcome"]) -> str:
 
     records = []
     for outcome in outcomes:
-        positions = Positions(outcome.text)
+        positions = Positions(outcome.checked)
         for f in outcome.findings:
             line, column, end_line, end_column = positions.span(f.start, f.end)
             records.append(
@@ -106,16 +106,22 @@ def to_sarif(outcomes: Sequence["Outcome"], transforms: Sequence["Transform"], v
     """A SARIF 2.1.0 log with one run, in the shape GitHub code scanning reads."""
     import json
 
-    rules = [
-        {
-            "id": t.code,
-            "name": _rule_name(t.name),
-            "shortDescription": {"text": t.summary},
-            **({"help": {"text": (t.__doc__ or "").strip()}} if (t.__doc__ or "").strip() else {}),
-            "defaultConfiguration": {"level": "warning"},
-        }
-        for t in transforms
-    ]
+    from dockeropt import rules as docs
+
+    rules = []
+    for t in transforms:
+        what = docs.sections(t)
+        rules.append(
+            {
+                "id": t.code,
+                "name": _rule_name(t.name),
+                "shortDescription": {"text": t.summary},
+                "fullDescription": {"text": what.get("What it does") or what[""]},
+                "help": {"text": docs.documentation(t)},
+                "defaultConfiguration": {"level": "note" if docs.tier(t) == "suggestion" else "warning"},
+                "properties": {"fix": docs.tier(t), **({"hadolint": list(t.hadolint)} if t.hadolint else {})},
+            }
+        )
     index = {t.code: i for i, t in enumerate(transforms)}
     results, notifications = [], []
     for outcome in outcomes:
@@ -129,12 +135,12 @@ def to_sarif(outcomes: Sequence["Outcome"], transforms: Sequence["Transform"], v
                 }
             )
             continue
-        positions = Positions(outcome.text)
+        positions = Positions(outcome.checked)
         for f in outcome.findings:
             location = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": _region(*positions.span(f.start, f.end))}
             result: dict = {
                 "ruleId": f.code,
-                "level": "warning",
+                "level": _level(f),
                 "message": {"text": f.message},
                 "locations": [{"physicalLocation": location}],
             }
@@ -175,6 +181,15 @@ def to_sarif(outcomes: Sequence["Outcome"], transforms: Sequence["Transform"], v
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
+def _level(finding: Finding) -> str:
+    """A suggestion is a ``note`` (the file is not wrong, a choice is offered), as the
+    language server makes it Information; every other finding is a ``warning``."""
+    from dockeropt.transforms.base import Applicability
+
+    suggestion = finding.fix is not None and finding.fix.applicability is Applicability.SUGGESTION
+    return "note" if suggestion else "warning"
+
+
 def _rule_name(name: str) -> str:
     """SARIF rule names are identifiers: ``merge-run`` -> ``MergeRun``."""
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
@@ -187,16 +202,17 @@ def _escape(text: str, property_value: bool = False) -> str:
 
 
 def to_github(outcomes: Iterable["Outcome"]) -> str:
-    """One ``::warning`` per finding, one ``::error`` per file that failed."""
+    """One ``::warning`` per finding (``::notice`` for a suggestion), one ``::error`` per file that failed."""
     lines = []
     for outcome in outcomes:
         file = _escape(outcome.shown, True)
         if outcome.error:
             lines.append(f"::error file={file},title=dockeropt::{_escape(outcome.error)}")
             continue
-        positions = Positions(outcome.text)
+        positions = Positions(outcome.checked)
         for f in outcome.findings:
             line, col, end_line, end_col = positions.span(f.start, f.end)
             where = f"file={file},line={line},col={col},endLine={end_line},endColumn={end_col}"
-            lines.append(f"::warning {where},title={_escape(f.code, True)}::{_escape(f.message)}")
+            command = "notice" if _level(f) == "note" else "warning"
+            lines.append(f"::{command} {where},title={_escape(f.code, True)}::{_escape(f.message)}")
     return "".join(line + "\n" for line in lines)

@@ -30,7 +30,7 @@ from bisect import bisect_right
 from pathlib import Path
 from typing import Callable, Sequence
 
-from dockeropt import __version__, engine
+from dockeropt import __version__, engine, validate
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
 from dockeropt.runner import Settings, keep_for
@@ -189,6 +189,8 @@ def analyse(
     analysis = Analysis(uri, version, LineIndex(text, encoding), context, selected, keep_for(settings), config_error=config_error)
     try:
         analysis.checked = engine.run(text, analysis.context, selected, keep=analysis.keep)
+        if analysis.checked.tree is not None:
+            validate.check(analysis.checked.tree)  # a line the build rejects: one Error, no fixes
         analysis.findings = analysis.checked.findings
     except DockerfileError as exc:
         analysis.error = exc

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
+
+from dockeropt.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from contextlib import AbstractContextManager
+    from typing import TextIO
 
     from dockeropt.cst import Dockerfile
     from dockeropt.runner import Outcome
-    from dockeropt.transforms.base import Transform
+    from dockeropt.transforms.base import Finding, Transform
 
 
 def _write(text: str, to_stderr: bool = False) -> None:
@@ -21,8 +23,15 @@ def _write(text: str, to_stderr: bool = False) -> None:
     stream.flush()
 
 
-def print_diff(path: str, before: str, after: str) -> None:
-    """A unified diff with ``a/`` and ``b/`` paths, line endings kept as they are."""
+def colored(stream: TextIO, allowed: bool = True) -> bool:
+    """Whether to print in colour: on a terminal, unless ``--no-color`` or ``NO_COLOR`` says not."""
+    import os
+
+    return allowed and not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def print_diff(path: str, before: str, after: str, *, color: bool = True) -> None:
+    """A unified diff with ``a/`` and ``b/`` paths, line endings kept as they are; in colour on a terminal."""
     if before == after:
         return
     import difflib
@@ -36,47 +45,107 @@ def print_diff(path: str, before: str, after: str) -> None:
     out = []
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    _write("".join(out))
-
-
-def print_findings(path: str, result: "Outcome", *, to_stderr: bool, fixing: bool, quiet: bool = False) -> None:
-    """``path:line:col CODE message``, one a line, then what was held back and why."""
-    from dockeropt.engine import applicable
-    from dockeropt.transforms.base import Applicability
-
-    stream = sys.stderr if to_stderr else sys.stdout
-    if fixing and result.applied:
-        _write(f"{path}: fixed {len(result.applied)} finding{'s' if len(result.applied) != 1 else ''}\n", True)
-    if not result.findings or quiet:
+    if not colored(sys.stdout, color):
+        _write("".join(out))
         return
-    rich = stream.isatty()
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    for n, line in enumerate(out):
+        if n < 2:  # the ---/+++ header
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        else:
+            style = {"+": "green", "-": "red"}.get(line[:1], "")
+        body = line.rstrip("\r\n")
+        console.print(Text(body, style=style), end=line[len(body) :])  # line endings as they are
+
+
+@record
+class Tally:
+    """Findings counted by what can happen to them."""
+
+    findings: int = 0
+    fixable: int = 0  # applied by --fix (with the unsafe fixes when asked)
+    unsafe: int = 0  # unsafe fixes held back
+    suggestions: int = 0  # shown, never applied
+    unsafe_fixable: int = 0  # of ``fixable``, the unsafe fixes that --unsafe-fixes lets through
+
+    def add(self, finding: Finding, unsafe: bool) -> None:
+        from dockeropt.engine import applicable
+        from dockeropt.transforms.base import Applicability
+
+        fix = finding.fix
+        self.findings += 1
+        if applicable(fix, unsafe):
+            self.fixable += 1
+            self.unsafe_fixable += fix is not None and fix.applicability is Applicability.UNSAFE
+        elif fix is not None and fix.applicability is Applicability.UNSAFE:
+            self.unsafe += 1
+        else:
+            self.suggestions += 1
+
+    def hint(self) -> str:
+        """What --fix would do with them, and what it holds back."""
+        held = []
+        if self.fixable:
+            held.append(f"{self.fixable} fixable with --fix" + " --unsafe-fixes" * (self.unsafe_fixable > 0))
+        if self.unsafe:
+            held.append(f"{self.unsafe} unsafe fix{'es' * (self.unsafe != 1)} held back (apply with --fix --unsafe-fixes)")
+        if self.suggestions:
+            held.append(f"{self.suggestions} suggestion{'s' * (self.suggestions != 1)} to review (never applied)")
+        return "; ".join(held)
+
+
+def print_findings(
+    path: str,
+    outcome: Outcome,
+    *,
+    to_stderr: bool,
+    fixing: bool,
+    quiet: bool = False,
+    hint: bool = True,
+    color: bool = True,
+) -> None:
+    """``path:line:col: CODE message``, one a line, then (with ``hint``) what --fix would hold back and why."""
+    stream = sys.stderr if to_stderr else sys.stdout
+    if fixing and outcome.applied:
+        _write(f"{path}: fixed {len(outcome.applied)} finding{'s' if len(outcome.applied) != 1 else ''}\n", True)
+    if not outcome.findings or quiet:
+        return
+    tally = Tally()
     lines = []
-    unsafe = sum(1 for f in result.findings if f.fix and f.fix.applicability is Applicability.UNSAFE)
-    suggestions = sum(1 for f in result.findings if f.fix is None or f.fix.applicability is Applicability.SUGGESTION)
-    for f in result.findings:
-        mark = " [*]" if applicable(f.fix, False) else (" [unsafe fix]" if f.fix and f.fix.applicability is Applicability.UNSAFE else "")
-        lines.append((f"{path}:{f.line}:{f.column}", f.code, f.message + mark))
-    held = []
-    if unsafe:
-        held.append(f"{unsafe} unsafe fix{'es' if unsafe != 1 else ''} held back (apply with --fix --unsafe-fixes)")
-    if suggestions:
-        held.append(f"{suggestions} suggestion{'s' if suggestions != 1 else ''} to review (never applied)")
-    fixable = sum(1 for f in result.findings if applicable(f.fix, False))
-    if fixable:
-        held.insert(0, f"{fixable} fixable with --fix")
-    if rich:
+    for f in outcome.findings:
+        tally.add(f, outcome.unsafe)
+        lines.append((f"{path}:{f.line}:{f.column}", f.code, f.message + _mark(f, outcome.unsafe)))
+    held = tally.hint() if hint else ""
+    if colored(stream, color):
         from rich.console import Console
+        from rich.markup import escape
 
         console = Console(file=stream, highlight=False)
         for where, code, message in lines:
-            console.print(f"[bold]{where}[/bold] [red]{code}[/red] {message}", markup=True, soft_wrap=True)
+            console.print(f"[bold]{escape(where)}[/bold]: [red]{code}[/red] {escape(message)}", soft_wrap=True)
         if held:
-            console.print("[dim]" + "; ".join(held) + "[/dim]")
+            console.print(f"[dim]{held}[/dim]")
     else:
-        text = "".join(f"{where} {code} {message}\n" for where, code, message in lines)
+        text = "".join(f"{where}: {code} {message}\n" for where, code, message in lines)
         if held:
-            text += "; ".join(held) + "\n"
+            text += held + "\n"
         _write(text, to_stderr)
+
+
+def _mark(finding: Finding, unsafe: bool) -> str:
+    from dockeropt.engine import applicable
+    from dockeropt.transforms.base import Applicability
+
+    if applicable(finding.fix, unsafe):
+        return " [*]"
+    if finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE:
+        return " [unsafe fix]"
+    return ""
 
 
 def print_tree(tree: "Dockerfile") -> None:
@@ -133,8 +202,12 @@ def progress(total: int) -> AbstractContextManager[Callable[[], None]]:
     return bar()
 
 
-def print_summary(outcomes: Sequence["Outcome"], transforms: Sequence["Transform"], *, fixing: bool, previewing: bool) -> None:
-    """On stderr: files checked, changed and failed, then the findings per code.
+def print_summary(
+    outcomes: Sequence[Outcome], transforms: Sequence[Transform], *, fixing: bool, previewing: bool, color: bool = True
+) -> None:
+    """On stderr, once at the end: files checked, changed and failed, then per code the
+    findings, how many --fix applies (``fixed`` when it did), the unsafe fixes it holds
+    back and the suggestions.
 
     ``fixing``: files were written, and findings are what is left; ``previewing``: fixes were
     computed, not written (--check, --diff), and findings are those of the files as they are.
@@ -142,25 +215,38 @@ def print_summary(outcomes: Sequence["Outcome"], transforms: Sequence["Transform
     from rich.console import Console
     from rich.table import Table
 
-    found = Counter(f.code for o in outcomes for f in o.findings)
-    fixed = Counter(f.code for o in outcomes for f in o.applied)
+    per_code: dict[str, Tally] = {}
+    total = Tally()
+    for outcome in outcomes:
+        for f in outcome.findings:
+            per_code.setdefault(f.code, Tally()).add(f, outcome.unsafe)
+            total.add(f, outcome.unsafe)
+    if fixing or previewing:  # what the fixes did, or would do, over every pass
+        for tally in (*per_code.values(), total):
+            tally.fixable = 0
+        for outcome in outcomes:
+            for f in outcome.applied:
+                per_code.setdefault(f.code, Tally()).fixable += 1
+                total.fixable += 1
     changed = sum(1 for o in outcomes if o.changed and not o.error)
     failed = sum(1 for o in outcomes if o.error)
-    fixes = "fixed" if fixing else "fixable" if previewing else None
     counts = [f"{len(outcomes)} files checked"]
-    if fixes:
+    if fixing or previewing:
         counts.append(f"{changed} {'changed' if fixing else 'would change'}")
-    left = sum(found.values())
-    counts += [f"{failed} failed", f"{left} {'left' if fixing else 'finding' + 's' * (left != 1)}"]
-    if fixes:
-        counts.append(f"{sum(fixed.values())} {fixes}")
+    counts += [f"{failed} failed", f"{total.findings} {'left' if fixing else 'finding' + 's' * (total.findings != 1)}"]
+    fixes = "fixed" if fixing else "fixable"
+    counts.append(f"{total.fixable} {fixes}")
     names = {t.code: t.name for t in transforms}
     table = Table(box=None, show_edge=False, pad_edge=False)
-    for column in ("code", "transform", "findings", *([fixes] if fixes else [])):
+    for column in ("code", "transform", "left" if fixing else "findings", fixes, "unsafe", "suggestions"):
         table.add_column(column, justify="left" if column in ("code", "transform") else "right")
-    for code in sorted(found.keys() | fixed.keys()):
-        table.add_row(code, names.get(code, ""), str(found[code]), *([str(fixed[code])] if fixes else []))
-    console = Console(file=sys.stderr, highlight=False)
+    for code in sorted(per_code):
+        t = per_code[code]
+        table.add_row(code, names.get(code, ""), *map(str, (t.findings, t.fixable, t.unsafe, t.suggestions)))
+    console = Console(file=sys.stderr, highlight=False, no_color=not color or None)
     console.print(", ".join(counts))
     if table.row_count:
         console.print(table)
+    hint = Tally(unsafe=total.unsafe, suggestions=total.suggestions).hint() if fixing else total.hint()  # fixed: say what is left
+    if hint:
+        console.print(hint, style="dim", soft_wrap=True)

@@ -13,7 +13,7 @@ from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from dockeropt import engine
     from dockeropt.cst import Dockerfile
@@ -79,18 +79,22 @@ class Job:
 
 @record
 class Outcome:
+    """What became of one file: its text before and after fixing, and what was found in it."""
+
     shown: str
-    source: str = ""
-    output: str = ""  # the fixed text (the source when not fixing)
-    findings: list[Finding] = field(default_factory=list)  # their offsets index ``text``
+    source: str = ""  # the file as read
+    fixed: str = ""  # with the fixes applied (the source when not fixing, or when they were reverted)
+    findings: list[Finding] = field(default_factory=list)  # found in ``checked``: what to report
     applied: list[Finding] = field(default_factory=list)
-    text: str = ""  # what the findings' offsets index: the output when writing, else the source
+    checked: str = ""  # the text the findings were found in (their offsets index it): ``fixed`` when writing, else ``source``
     reverted: str | None = None
     error: str | None = None  # ``PATH:LINE:COL: message``
+    unsafe: bool = False  # unsafe fixes were asked for: they count as fixable
+    taken_back: list[str] = field(default_factory=list)  # ``LINE:COL: CODE why``, one a fix taken back
 
     @property
     def changed(self) -> bool:
-        return self.output != self.source
+        return self.fixed != self.source
 
 
 def transforms_for(settings: Settings) -> tuple[Transform, ...]:
@@ -100,14 +104,14 @@ def transforms_for(settings: Settings) -> tuple[Transform, ...]:
     return tuple(t for t in ALL if settings.selects(t.code))
 
 
-def keep_for(settings: Settings):  # noqa: ANN201
+def keep_for(settings: Settings) -> engine.Keep:
     """Given a tree, the test its findings pass: selected, and not suppressed by a comment."""
     from dockeropt.ignore import hadolint_map, suppressions
     from dockeropt.transforms import ALL
 
     names = hadolint_map(ALL)
 
-    def keep(tree: Dockerfile):  # noqa: ANN202
+    def keep(tree: Dockerfile) -> Callable[[Finding], bool]:
         suppressed = suppressions(tree, names).keeps
         return lambda f: settings.selects(f.code) and suppressed(f)
 
@@ -119,11 +123,15 @@ def check_file(job: Job) -> Outcome:
     if job.error:
         return Outcome(job.shown, error=job.error)
     try:
-        source = job.text if job.text is not None else read_source(job.path)
+        if job.text is not None:
+            source = job.text
+        else:
+            assert job.path is not None, "a job without text reads its path"
+            source = read_source(job.path)
     except OSError as exc:
         return Outcome(job.shown, error=f"{job.shown}:1:1: cannot read: {exc.strerror or exc}")
     try:
-        outcome = _run(source, job)
+        outcome = _outcome(source, job)
     except DockerfileError as exc:
         return failed(job.shown, source, exc.located(job.shown))
     except RecursionError:
@@ -132,7 +140,7 @@ def check_file(job: Job) -> Outcome:
         return failed(job.shown, source, f"{job.shown}:1:1: internal error: {type(exc).__name__}: {exc}")
     if job.settings.write and job.path is not None and outcome.changed:
         try:
-            write_atomic(job.path, outcome.output)
+            write_atomic(job.path, outcome.fixed)
         except OSError as exc:
             return failed(job.shown, source, f"{job.shown}:1:1: cannot write: {exc.strerror or exc}")
     return outcome
@@ -140,30 +148,38 @@ def check_file(job: Job) -> Outcome:
 
 def failed(shown: str, source: str, error: str) -> Outcome:
     """A file left as it was, with the reason."""
-    return Outcome(shown, source, source, text=source, error=error)
+    return Outcome(shown, source, source, checked=source, error=error)
 
 
 def run_text(
     text: str, settings: Settings, *, path: str = "-", build_context: str | os.PathLike[str] | None = None
 ) -> engine.Result:
     """Check (and with ``settings.fix``, fix) one text with the selected transforms and its
-    ignore comments. Raises DockerfileError on bad input."""
-    from dockeropt import engine
+    ignore comments. Raises DockerfileError on bad input, and on a line the build rejects
+    (``validate``)."""
+    from dockeropt import engine, validate
     from dockeropt.transforms.base import Context
 
     context = Context(path=path, build_context=build_context, options=settings.options)
-    return engine.run(
+    result = engine.run(
         text, context, transforms_for(settings), fix=settings.fix, unsafe=settings.unsafe, keep=keep_for(settings)
     )
+    if result.tree is not None:
+        validate.check(result.tree)
+    return result
 
 
-def _run(source: str, job: Job) -> Outcome:
+def _outcome(source: str, job: Job) -> Outcome:
     settings = job.settings
     result = run_text(source, settings, path=job.shown, build_context=job.build_context)
-    findings, text = result.findings, result.output
+    findings, checked = result.findings, result.output
     if not settings.write:  # --check, --diff: report the file as it is
-        findings, text = result.found, source
-    return Outcome(job.shown, source, result.output, findings, result.applied, text, result.reverted)
+        findings, checked = result.source_findings, source
+    taken_back = [f"{f.line}:{f.column}: {f.code} fix not applied: {why}" for f, why in result.taken_back]
+    return Outcome(
+        job.shown, source, result.output, findings, result.applied, checked, result.reverted,
+        unsafe=settings.unsafe, taken_back=taken_back,
+    )
 
 
 def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:

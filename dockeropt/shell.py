@@ -205,11 +205,6 @@ class SimpleCommand:
         """True inside a subshell, brace group, compound command or function."""
         return bool(self.context)
 
-    @property
-    def in_subshell(self) -> bool:
-        """True when the command runs in a ``( ... )`` subshell."""
-        return "subshell" in self.context
-
 
 @record(frozen=True, slots=True)
 class Command:
@@ -354,9 +349,7 @@ class DependencyInstall:
     ``from_manifests`` is false when the command installs explicitly named
     packages instead.  ``needs_sources`` is true when it also needs the rest
     of the source tree; ``reason`` says why (or why not).  ``caveats`` lists
-    known ways the manifests alone may not be enough; ``cwd_changes`` the
-    offsets of earlier ``cd``/``pushd``/``popd`` that move the directory the
-    manifests are read from.
+    known ways the manifests alone may not be enough.
     """
 
     ecosystem: str
@@ -371,7 +364,6 @@ class DependencyInstall:
     needs_sources: bool
     reason: str
     caveats: tuple[str, ...] = ()
-    cwd_changes: tuple[int, ...] = ()
 
 
 # --------------------------------------------------------------------------
@@ -2109,11 +2101,8 @@ def dependency_installs(script: str | Script) -> list[DependencyInstall]:
     ``needs_sources=True``.  Other commands of a chain (``npm ci && npm run
     build``) are not installs: use ``command_index`` with ``split_chain``.
     """
-    parsed = parse(script)
-    cwd_moves = [c.start for c in parsed.commands
-                 if _state_command_name(c)[0] in ("cd", "pushd", "popd")]
     found = []
-    for command in parsed.commands:
+    for command in parse(script).commands:
         inv = invocation(command)
         rule = _ECOSYSTEM_RULES.get(inv.tool) if inv is not None else None
         verdict = rule(inv) if rule is not None else None
@@ -2127,6 +2116,5 @@ def dependency_installs(script: str | Script) -> list[DependencyInstall]:
             start=command.start, end=command.end, command_index=command.index,
             manifests=verdict.manifests, config_files=verdict.config_files,
             from_manifests=verdict.from_manifests, needs_sources=verdict.needs_sources,
-            reason=verdict.reason, caveats=verdict.caveats,
-            cwd_changes=tuple(s for s in cwd_moves if s < command.start)))
+            reason=verdict.reason, caveats=verdict.caveats))
     return found

@@ -5,8 +5,9 @@ Inside a git work tree git says which files count (``git ls-files --cached --oth
 Elsewhere the folder is walked and each folder's ``.gitignore`` is read for the common
 patterns (``name``, ``*.ext``, ``dir/``, ``/anchored``, ``a/**/b``, ``!negated``);
 ``.gitignore`` files above the walked folder and git's global excludes are not read there.
-Either way version control and dependency folders are skipped, and so are the paths a
-configuration's ``exclude`` names.
+Either way version control folders are skipped, and so are the paths the configuration
+excludes: ``DEFAULT_EXCLUDE`` (dependency, virtual-environment, cache and build-output
+folders), which its ``exclude`` replaces and its ``extend-exclude`` adds to.
 """
 
 from __future__ import annotations
@@ -21,7 +22,31 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj"})  # never walked, whatever is configured
+DEFAULT_EXCLUDE = (
+    *sorted(VCS_DIRS),
+    "node_modules",
+    "bower_components",
+    "vendor",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "__pypackages__",
+    "site-packages",
+    ".eggs",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".direnv",
+    ".terraform",
+    "build",
+    "dist",
+    "_build",
+    "buck-out",
+    "target",
+)
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -60,7 +85,7 @@ def _git_files(root: Path) -> list[str] | None:
 def _filter(root: Path, listed: Iterable[str], excluded: Callable[[Path], bool]) -> Iterable[Path]:
     for rel in listed:
         parts = rel.split("/")
-        if not is_dockerfile_name(parts[-1]) or SKIP_DIRS.intersection(parts[:-1]):
+        if not is_dockerfile_name(parts[-1]) or VCS_DIRS.intersection(parts[:-1]):
             continue
         path = root / rel
         if path.is_file() and not excluded(path):  # --cached lists files deleted since
@@ -75,7 +100,7 @@ def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterable[Path]:
         rules = parent_rules + read_gitignore(here)
         rules_by_folder[folder] = rules
         dirs[:] = sorted(
-            d for d in dirs if d not in SKIP_DIRS and not ignored(here / d, True, rules) and not excluded(here / d)
+            d for d in dirs if d not in VCS_DIRS and not ignored(here / d, True, rules) and not excluded(here / d)
         )
         for name in sorted(files):
             path = here / name
@@ -159,22 +184,55 @@ def ignored(path: Path, is_dir: bool, rules: Iterable[Rule]) -> bool:
     return verdict
 
 
-def matches_exclude(path: Path, root: Path, patterns: Iterable[str]) -> bool:
+def matches_exclude(path: Path, root: Path, patterns: Iterable[str], below: Path | None = None) -> bool:
     """Whether ``path`` or a folder above it (below ``root``) matches one of ``exclude``'s globs.
 
     A pattern without ``/`` matches a name at any depth (``vendor``, ``*.tmpl.Dockerfile``);
-    one with ``/`` matches the path from ``root`` (``services/legacy``, ``docs/**``).
+    one with ``/`` matches the path from ``root`` (``services/legacy``, ``docs/**``). With
+    ``below`` (the folder being walked), only the names below it count: a walk of
+    ``~/build/app`` is not excluded by ``build``.
     """
-    try:
-        parts = path.resolve().relative_to(root.resolve()).parts
-    except ValueError:
-        return False
-    for pattern in patterns:
-        pattern = pattern.strip().rstrip("/")
-        anchored = "/" in pattern.lstrip("*/") or pattern.startswith("/")
-        regex = re.compile(glob_regex(pattern.lstrip("/") if anchored else pattern.removeprefix("**/")))
-        for depth in range(1, len(parts) + 1):
-            if regex.match("/".join(parts[:depth]) if anchored else parts[depth - 1]):
-                return True
-    return False
+    real = os.path.realpath
+    return Exclusion(tuple(patterns)).matches(real(path), real(root), real(below) if below is not None else None)
 
+
+class Exclusion:
+    """A configuration's ``exclude`` globs, compiled once for a whole walk."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        names = set()
+        self.globs: list[tuple[bool, re.Pattern[str]]] = []  # (anchored, regex)
+        for pattern in patterns:
+            pattern = pattern.strip().rstrip("/")
+            anchored = "/" in pattern.lstrip("*/") or pattern.startswith("/")
+            glob = pattern.lstrip("/") if anchored else pattern.removeprefix("**/")
+            if not anchored and not any(c in glob for c in "*?[\\"):
+                names.add(glob)  # a plain name (the defaults): a set lookup
+            else:
+                self.globs.append((anchored, re.compile(glob_regex(glob))))
+        self.names = frozenset(names)
+
+    def matches(self, path: str, root: str, below: str | None = None) -> bool:
+        """``matches_exclude`` for real (symlink-free) absolute paths."""
+        parts = _parts_below(path, root)
+        if parts is None:
+            return False
+        first = 0
+        if below is not None:
+            above = _parts_below(below, root)
+            first = len(above) if above is not None else 0
+        if self.names.intersection(parts[first:]):
+            return True
+        for depth in range(first + 1, len(parts) + 1):
+            for anchored, regex in self.globs:
+                if regex.match("/".join(parts[:depth]) if anchored else parts[depth - 1]):
+                    return True
+        return False
+
+
+def _parts_below(path: str, root: str) -> list[str] | None:
+    """The names from ``root`` down to ``path``; None when ``path`` is not inside ``root``."""
+    if path == root:
+        return []
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return path[len(prefix) :].split(os.sep) if path.startswith(prefix) else None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-GOOD = "FROM alpine:3.19\nRUN echo hi\n"
+GOOD = "FROM alpine:3.23\nRUN echo hi\n"
 
 
 def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -66,7 +66,7 @@ def test_non_utf8_bytes_round_trip(tmp_path: Path) -> None:
 
 
 def test_a_file_of_100000_lines(tmp_path: Path) -> None:
-    lines = ["FROM alpine:3.19"] + [f"LABEL n{i}=v{i}" if i % 2 else f"# comment {i}" for i in range(99_999)]
+    lines = ["FROM alpine:3.23"] + [f"LABEL n{i}=v{i}" if i % 2 else f"# comment {i}" for i in range(99_999)]
     content = ("\n".join(lines) + "\n").encode()
     path = tmp_path / "Dockerfile"
     path.write_bytes(content)
@@ -115,7 +115,7 @@ def test_parse_prints_the_tree(tmp_path: Path) -> None:
 
 
 def test_discovery_finds_dockerfiles_by_name(tmp_path: Path) -> None:
-    from dockeropt.cli import discover
+    from dockeropt.walk import dockerfiles as discover
 
     for name in ["Dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile", "README.md", "dockerfile.txt"]:
         (tmp_path / "svc").mkdir(exist_ok=True)
@@ -149,7 +149,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
-    from dockeropt.cli import write_atomic
+    from dockeropt.runner import write_atomic
 
     path = tmp_path / "Dockerfile"
     path.write_text("old")
@@ -162,8 +162,8 @@ def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
 
 # --- exit status, as the README's table says --------------------------------------------------
 
-CLEAN = b"FROM alpine:3.19\nRUN echo a\n"
-FIXABLE = b"FROM alpine:3.19\nRUN echo a\nRUN echo b\n"
+CLEAN = b"FROM alpine:3.23\nRUN echo a\n"
+FIXABLE = b"FROM alpine:3.23\nRUN echo a\nRUN echo b\n"
 SUGGESTION = b"FROM python:3.12\nRUN echo a\n"  # DO103: a finding without a fix --fix applies
 BROKEN = b"FROM a\nRUN <<EOF\n"
 
@@ -204,7 +204,7 @@ def test_check_says_what_it_would_fix(tmp_path: Path) -> None:
     path.write_bytes(FIXABLE)
     proc = run("--check", str(path))
     assert proc.returncode == 1
-    assert proc.stdout.decode().startswith(f"{path}:2:1 DO101 ")
+    assert proc.stdout.decode().startswith(f"{path}:2:1: DO101 ")
     assert path.read_bytes() == FIXABLE
 
 
@@ -214,7 +214,7 @@ def test_check_says_what_it_would_fix(tmp_path: Path) -> None:
 def test_format_on_save_prints_the_fixed_file_alone(tmp_path: Path) -> None:
     proc = run("--fix", "-", "--stdin-filename", str(tmp_path / "Dockerfile"), stdin=FIXABLE + b"# end\n")
     assert proc.returncode == 0
-    assert proc.stdout == b"FROM alpine:3.19\nRUN echo a \\\n    && echo b\n# end\n"
+    assert proc.stdout == b"FROM alpine:3.23\nRUN echo a \\\n    && echo b\n# end\n"
     assert proc.stderr.decode().startswith(f"{tmp_path / 'Dockerfile'}: fixed 1 finding")
 
 
@@ -254,6 +254,13 @@ def test_stdin_filename_gives_the_build_context(tmp_path: Path) -> None:
 # --- other commands ---------------------------------------------------------------------------
 
 
+def test_the_subcommands_are_the_ones_click_declares() -> None:
+    from dockeropt import cli
+
+    assert set(cli.commands()) == {"", *cli.SUBCOMMANDS}
+    assert all(cli.read_simple([name, "x"]) is None for name in cli.SUBCOMMANDS)
+
+
 def test_lsp_is_a_subcommand() -> None:
     proc = run("lsp", "--help")
     assert proc.returncode == 0
@@ -262,7 +269,7 @@ def test_lsp_is_a_subcommand() -> None:
 
 # --- the command line read without click ------------------------------------------------------
 
-# Command lines that command.main reads itself: click must read each the same way.
+# Command lines that cli.read_simple reads itself: click must read each the same way.
 SIMPLE = [
     [],
     ["--check"],
@@ -282,6 +289,7 @@ SIMPLE = [
     ["--stdin-filename", "name with spaces", "-"],
     ["./Dockerfile", "svc//api/", "../up/Dockerfile", "."],
     ["//net/Dockerfile", "///root/Dockerfile", "/", "a/./b/./"],
+    ["--diff", "--no-color", "Dockerfile"],
 ]
 
 # Command lines it leaves to click: help, version, what it does not read, and every mistake.
@@ -304,6 +312,7 @@ DEFERRED = [
     ["-", "Dockerfile"],
     ["--", "Dockerfile"],
     ["--fix=yes"],
+    ["--no-color", "--no-color"],
     [""],
     ["-x"],
     ["--che"],
@@ -321,26 +330,26 @@ def test_the_simple_reader_agrees_with_click(args: list[str], monkeypatch: pytes
     def capture(paths, options) -> None:  # noqa: ANN001
         raise _Captured(list(paths), options)
 
-    monkeypatch.setattr(command, "run", capture)
+    monkeypatch.setattr(command, "check", capture)
     with pytest.raises(_Captured) as by_click:
-        cli.run_command.main(args, prog_name="dockeropt", standalone_mode=False)
+        cli.commands()[""].main(args, prog_name="dockeropt", standalone_mode=False)
     click_paths, click_options = by_click.value.args
-    paths, options = command.read_simple(args)
+    paths, options = cli.read_simple(args)
     assert (paths, options) == ([str(p) for p in click_paths], click_options), "findings name files as click's Path prints them"
 
 
 @pytest.mark.parametrize("args", DEFERRED, ids=" ".join)
 def test_the_rest_is_left_to_click(args: list[str]) -> None:
-    from dockeropt import command
+    from dockeropt import cli
 
-    assert command.read_simple(args) is None
+    assert cli.read_simple(args) is None
 
 
 def test_format_on_save_does_not_import_click(tmp_path: Path) -> None:
     """Start-up time: nothing it does not need (typing, dataclasses, pathlib too, outside a Python project)."""
     probe = (
         "import sys\nbefore = set(sys.modules)  # what the interpreter's start-up (site, .pth files) loaded\n"
-        "from dockeropt.command import main\n"
+        "from dockeropt.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "new = set(sys.modules) - before\n"
         "sys.stderr.write('\\nloaded: ' + ' '.join(m for m in ('click', 'rich', 'difflib', 'typing', 'dataclasses', 'pathlib') if m in new))\n"
@@ -362,6 +371,53 @@ def test_format_on_save_does_not_import_click(tmp_path: Path) -> None:
     "arg", ["Dockerfile", "./Dockerfile", "a//b/", "a/./b/.", "../x", "/", "//", "///", "//a/b", "////a", ".", "./", "a/../b", "-"]
 )
 def test_paths_print_as_pathlib_prints_them(arg: str) -> None:
-    from dockeropt.command import _as_pathlib_prints
+    from dockeropt.cli import _as_pathlib_prints
 
     assert _as_pathlib_prints(arg) == str(Path(arg))
+
+
+# --- colour -----------------------------------------------------------------------------------
+
+
+def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> bytes:
+    """What the command prints on stdout when stdout is a terminal."""
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "dockeropt", *args], stdout=follower, stderr=subprocess.PIPE, cwd=cwd, timeout=120,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "200", **(env or {})},
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 1, proc.stderr
+    return seen
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_diff_is_in_colour_on_a_terminal_only(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(FIXABLE)
+    coloured = _on_a_terminal(["--diff", "Dockerfile"], tmp_path)
+    assert b"\x1b[31m-RUN echo a" in coloured and b"\x1b[32m+RUN echo a \\" in coloured
+    for args, env in ((["--diff", "--no-color", "Dockerfile"], None), (["--diff", "Dockerfile"], {"NO_COLOR": "1"})):
+        plain = _on_a_terminal(args, tmp_path, env)
+        assert b"\x1b[" not in plain and b"\n-RUN echo a" in plain.replace(b"\r\n", b"\n"), (args, env)
+    piped = run("--diff", "Dockerfile", cwd=tmp_path)
+    assert piped.stdout.startswith(b"--- a/Dockerfile\n+++ b/Dockerfile\n@@ ") and b"\x1b[" not in piped.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_findings_are_in_colour_on_a_terminal_unless_told_not(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(FIXABLE)
+    assert b"\x1b[" in _on_a_terminal(["Dockerfile"], tmp_path)
+    plain = _on_a_terminal(["--no-color", "Dockerfile"], tmp_path)
+    assert b"\x1b[" not in plain and plain.startswith(b"Dockerfile:2:1: DO101 ")

@@ -196,6 +196,27 @@ def test_an_explicit_pyproject_reads_our_table(tmp_path: Path) -> None:
     assert _codes(run("--config", "elsewhere/pyproject.toml", cwd=tmp_path)) == ["DO103"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("[tool.dockeropt]\nignore = ['DO101']\n", id="under [tool.dockeropt]"),
+        pytest.param("ignore = ['DO101']\n", id="at the top level"),
+    ],
+)
+def test_an_explicit_file_of_any_name_reads_either_layout(tmp_path: Path, text: str) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN echo a\nRUN echo b\n")
+    (tmp_path / "ci.toml").write_text(text)
+    assert _codes(run("--config", "ci.toml", cwd=tmp_path)) == ["DO103"]
+
+
+def test_an_explicit_file_under_tool_still_names_bad_keys(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(MERGEABLE)
+    (tmp_path / "ci.toml").write_text("[tool.dockeropt]\nslect = []\n")
+    proc = run("--config", "ci.toml", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("ci.toml:2:1: unknown key 'slect' in [tool.dockeropt]")
+
+
 def test_stdin_filename_finds_the_configuration(tmp_path: Path) -> None:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / ".dockeropt.toml").write_text("ignore = ['DO101']\n")

@@ -14,9 +14,10 @@ import pytest
 
 from dockeropt import DockerfileError, parse
 from dockeropt.dump import buildkit_json
+from needs import need_module
 from oracle import as_dicts
 
-dockerfile = pytest.importorskip("dockerfile")
+dockerfile = need_module("dockerfile", "the BuildKit oracle `dockerfile` (the test extra) is not installed")
 
 CHUNK = 500
 

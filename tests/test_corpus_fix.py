@@ -2,22 +2,50 @@
 
 For every real file that parses: fixing with every registered transform (unsafe fixes
 included, the widest set of rewrites) gives a file that dockeropt and BuildKit's own
-parser both read; fixing the fixed file changes nothing (checked once, not by looping);
+parser both read, whose rewritten RUNs ``dash -n`` accepts where the original's RUNs were
+all accepted; fixing the fixed file changes nothing (checked once, not by looping);
 and a summary says how many files each transform changed.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from needs import need_module
 
 from dockeropt import DockerfileError, engine, parse
 from dockeropt.transforms import ALL
 from dockeropt.transforms.base import Context
 
-dockerfile = pytest.importorskip("dockerfile")
+dockerfile = need_module("dockerfile", "the BuildKit oracle `dockerfile` (the test extra) is not installed")
+
+
+DASH = shutil.which("dash")
+
+
+def _shell_runs(text: str) -> list[str]:
+    """The shell-form RUN scripts of a file that run in a POSIX shell."""
+    from dockeropt.cst import Run, ShellForm
+    from dockeropt.model import build_of
+
+    tree = parse(text)
+    build = build_of(tree)
+    return [
+        inst.command.text
+        for inst in tree.instructions
+        if isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs
+        and id(inst) in build.states and build.state(inst).shell.posix
+    ]
+
+
+def _dash_rejects(script: str) -> str | None:
+    done = subprocess.run([DASH, "-n", "-c", script], capture_output=True, text=True, errors="replace")
+    return done.stderr.strip() or f"exit {done.returncode}" if done.returncode else None
 
 
 def _fix(text: str, unsafe: bool) -> engine.Result:
@@ -25,7 +53,11 @@ def _fix(text: str, unsafe: bool) -> engine.Result:
 
 
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe fixes", "unsafe fixes too"])
-def test_fixing_the_corpus_is_stable_and_parses(corpus: Path, unsafe: bool, capsys) -> None:  # noqa: ANN001
+def test_fixing_the_corpus_is_stable_and_parses_and_writes_shell(corpus: Path, unsafe: bool, capsys) -> None:  # noqa: ANN001
+    if DASH is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("dash is needed to check the RUNs fixes write (Debian's dash package)")
+        pytest.skip("dash is not installed")
     changed: Counter[str] = Counter()
     problems: list[str] = []
     files = sorted((corpus / "real").iterdir())
@@ -46,6 +78,13 @@ def test_fixing_the_corpus_is_stable_and_parses(corpus: Path, unsafe: bool, caps
         again = _fix(result.output, unsafe)
         if again.output != result.output:
             problems.append(f"{path.name}: fixing the fixed file changed it again ({sorted({f.code for f in again.applied})})")
+        before = set(_shell_runs(text))
+        for script in _shell_runs(result.output):
+            if script in before or "\x00" in script:
+                continue
+            rejected = _dash_rejects(script)
+            if rejected and not any(_dash_rejects(old) for old in before):
+                problems.append(f"{path.name}: a fixed RUN is not shell (dash -n: {rejected}): {script[:200]!r}")
         try:
             dockerfile.parse_string(result.output.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
         except dockerfile.GoParseError as exc:

@@ -12,9 +12,9 @@ import pytest
 
 from dockeropt.walk import dockerfiles, glob_regex, matches_exclude
 
-MERGEABLE = "FROM alpine:3.19\nRUN echo a\nRUN echo b\n"
-MERGED = "FROM alpine:3.19\nRUN echo a \\\n    && echo b\n"
-CLEAN = "FROM alpine:3.19\nRUN echo a\n"
+MERGEABLE = "FROM alpine:3.23\nRUN echo a\nRUN echo b\n"
+MERGED = "FROM alpine:3.23\nRUN echo a \\\n    && echo b\n"
+CLEAN = "FROM alpine:3.23\nRUN echo a\n"
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
@@ -30,6 +30,11 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 def names(root: Path) -> list[str]:
     return [p.relative_to(root).as_posix() for p in dockerfiles(root)]
+
+
+def reported(proc: subprocess.CompletedProcess) -> list[str]:
+    """The files a run reports findings in."""
+    return sorted({line.split(":")[0] for line in proc.stdout.decode().splitlines() if ": DO" in line})
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -115,10 +120,74 @@ def test_exclude_from_the_configuration_skips_walked_files_only(tmp_path: Path) 
     (tmp_path / ".dockeropt.toml").write_text("exclude = ['vendor', 'svc/legacy']\n")
     proc = run("--check", cwd=tmp_path)
     assert proc.returncode == 1
-    assert proc.stdout.decode().splitlines()[0].startswith("Dockerfile:2:1 DO101")
+    assert proc.stdout.decode().splitlines()[0].startswith("Dockerfile:2:1: DO101")
     assert b"vendor" not in proc.stdout and b"legacy" not in proc.stdout
     proc = run("--check", "vendor/Dockerfile", cwd=tmp_path)  # named on the command line: checked
-    assert b"vendor/Dockerfile:2:1 DO101" in proc.stdout
+    assert b"vendor/Dockerfile:2:1: DO101" in proc.stdout
+
+
+DEFAULT_SKIPPED = ["node_modules/pkg/Dockerfile", ".venv/lib/Dockerfile", "build/Dockerfile", "dist/Dockerfile", "a/__pycache__/Dockerfile"]
+
+
+@pytest.mark.parametrize("in_git", [False, pytest.param(True, marks=needs_git)], ids=["plain folder", "git work tree"])
+def test_dependency_and_output_folders_are_skipped_by_default(tmp_path: Path, in_git: bool) -> None:
+    write(tmp_path, {"Dockerfile": MERGEABLE, **{name: MERGEABLE for name in DEFAULT_SKIPPED}})
+    if in_git:
+        git(tmp_path, "init", "-q")
+    proc = run("--check", cwd=tmp_path)
+    assert reported(proc) == ["Dockerfile"]
+    proc = run("--check", "build/Dockerfile", cwd=tmp_path)  # named on the command line: checked
+    assert proc.stdout.decode().startswith("build/Dockerfile:2:1: DO101")
+    proc = run("--check", ".", cwd=tmp_path / "build")  # a walk of the folder itself is not excluded
+    assert proc.stdout.decode().startswith("Dockerfile:2:1: DO101")
+
+
+@pytest.mark.parametrize(
+    ("setting", "found"),
+    [
+        pytest.param("extend-exclude = ['legacy']", ["Dockerfile"], id="extend-exclude adds to the defaults"),
+        pytest.param("exclude = ['legacy']", ["Dockerfile", "build/Dockerfile"], id="exclude replaces them"),
+        pytest.param("exclude = []", ["Dockerfile", "build/Dockerfile", "legacy/Dockerfile"], id="an empty exclude walks everything"),
+    ],
+)
+def test_the_configuration_overrides_the_default_exclusions(tmp_path: Path, setting: str, found: list[str]) -> None:
+    write(tmp_path, {"Dockerfile": MERGEABLE, "build/Dockerfile": MERGEABLE, "legacy/Dockerfile": MERGEABLE})
+    (tmp_path / ".dockeropt.toml").write_text(setting + "\n")
+    proc = run("--check", cwd=tmp_path)
+    assert reported(proc) == found
+
+
+def test_a_folder_without_a_dockerfile_says_so(tmp_path: Path) -> None:
+    write(tmp_path, {"notes.md": "", "node_modules/x/Dockerfile": MERGEABLE})
+    proc = run(cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout == b""
+    assert proc.stderr.decode().startswith("dockeropt: no Dockerfile found under .")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "Dockerfile").write_text(CLEAN)
+    proc = run(".", "svc", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stderr == b"", "the folder holds one, below it"
+
+
+def test_a_folder_run_tallies_once_at_the_end(tmp_path: Path) -> None:
+    held = "FROM python:3.12\nRUN apt-get install -y curl\n"  # DO103 suggestion, DO202 unsafe, DO201 nothing
+    write(tmp_path, {"a/Dockerfile": MERGEABLE, "b/Dockerfile": held, "c/Dockerfile": MERGEABLE})
+    proc = run(cwd=tmp_path)
+    assert proc.returncode == 1
+    assert all(line.split(":")[0].endswith("Dockerfile") for line in proc.stdout.decode().splitlines()), "findings only"
+    summary = proc.stderr.decode().splitlines()
+    assert summary[0] == "3 files checked, 0 failed, 4 findings, 2 fixable"
+    assert summary[1].split() == ["code", "transform", "findings", "fixable", "unsafe", "suggestions"]
+    rows = {line.split()[0]: line.split()[2:] for line in summary[2:-1]}
+    assert rows == {"DO101": ["2", "2", "0", "0"], "DO103": ["1", "0", "0", "1"], "DO202": ["1", "0", "1", "0"]}
+    assert summary[-1] == (
+        "2 fixable with --fix; 1 unsafe fix held back (apply with --fix --unsafe-fixes); 1 suggestion to review (never applied)"
+    )
+    unsafe = run("--unsafe-fixes", cwd=tmp_path).stderr.decode().splitlines()
+    assert unsafe[-1] == "3 fixable with --fix --unsafe-fixes; 1 suggestion to review (never applied)"
+    one = run("b/Dockerfile", cwd=tmp_path)
+    assert one.stderr == b"" and one.stdout.decode().splitlines()[-1].startswith("1 unsafe fix held back"), "one file: tallied below"
 
 
 def test_a_failing_file_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -162,8 +231,8 @@ def test_the_pool_matches_one_process(tmp_path: Path, monkeypatch: pytest.Monkey
     serial = [runner.check_file(j) for j in jobs]
     pooled = list(runner.run_many(jobs))
     assert len(jobs) >= runner.PARALLEL_FROM
-    assert [(o.shown, o.output, o.error, [f.code for f in o.applied]) for o in pooled] == [
-        (o.shown, o.output, o.error, [f.code for f in o.applied]) for o in serial
+    assert [(o.shown, o.fixed, o.error, [f.code for f in o.applied]) for o in pooled] == [
+        (o.shown, o.fixed, o.error, [f.code for f in o.applied]) for o in serial
     ]
 
 

@@ -130,7 +130,83 @@ def test_an_earlier_check_stands_for_the_first_pass(monkeypatch: pytest.MonkeyPa
     reused = engine.run(text, Context(), ALL, fix=True, checked=checked)
     assert text not in reads, "the source is not read again"
     fresh = engine.run(text, Context(), ALL, fix=True)
-    assert (reused.output, reused.found, reused.applied) == (fresh.output, fresh.found, fresh.applied)
+    assert (reused.output, reused.source_findings, reused.applied) == (fresh.output, fresh.source_findings, fresh.applied)
     assert reused.output != text
     other = engine.run(text + "RUN true\n", Context(), ALL, fix=True, checked=checked)
-    assert other.source == text + "RUN true\n" and other.found != checked.found, "a check of another text is not used"
+    assert other.source == text + "RUN true\n" and other.source_findings != checked.source_findings, "a check of another text is not used"
+
+
+# --- fixes that would write a RUN that is not shell are taken back, alone ---------------------
+
+
+class _BreaksRun:
+    """Replaces ``good`` with ``good &&`` in every RUN: a dangling operator."""
+
+    code = "DO901"
+    name = "breaks-run"
+    summary = "test"
+    hadolint = ()
+
+    def check(self, tree, context):  # noqa: ANN001, ANN201
+        from dockeropt.transforms.base import Edit, Finding, Fix
+
+        for inst in tree.instructions:
+            at = inst.text.find("good")
+            if inst.name == "RUN" and at >= 0 and "&&" not in inst.text:
+                start = inst.start + at
+                fix = Fix("break", (Edit(start, start + 4, "good &&"),), Applicability.SAFE)
+                yield Finding(self.code, "breaks", inst.line, 1, inst.start, inst.end, fix)
+
+
+class _Uppercase:
+    """Upper-cases ``other`` in RUNs: a harmless fix beside the broken one."""
+
+    code = "DO902"
+    name = "upper"
+    summary = "test"
+    hadolint = ()
+
+    def check(self, tree, context):  # noqa: ANN001, ANN201
+        from dockeropt.transforms.base import Edit, Finding, Fix
+
+        for inst in tree.instructions:
+            at = inst.text.find("other")
+            if at >= 0:
+                start = inst.start + at
+                fix = Fix("upper", (Edit(start, start + 5, "OTHER"),), Applicability.SAFE)
+                yield Finding(self.code, "upper", inst.line, 1, inst.start, inst.end, fix)
+
+
+def test_a_fix_that_writes_a_run_that_is_not_shell_is_taken_back_alone() -> None:
+    from dockeropt import engine
+    from dockeropt.transforms.base import Context
+
+    text = "FROM a\nRUN good\nRUN other\n"
+    result = engine.run(text, Context(), [_BreaksRun(), _Uppercase()], fix=True)
+    assert result.output == "FROM a\nRUN good\nRUN OTHER\n"
+    assert result.reverted is None
+    assert [f.code for f, _ in result.taken_back] == ["DO901"]
+    assert result.taken_back[0][1].startswith("it would write a RUN on line 2 that is not a shell script (")
+    # the finding stays, without its fix, so nothing claims it is fixable
+    assert [(f.code, f.fix) for f in result.findings] == [("DO901", None)]
+
+
+def test_a_fix_on_a_run_that_was_not_shell_already_is_not_blamed() -> None:
+    from dockeropt import engine
+    from dockeropt.transforms.base import Context
+
+    text = "FROM a\nRUN other ) good\n"
+    result = engine.run(text, Context(), [_Uppercase()], fix=True)
+    assert result.output == "FROM a\nRUN OTHER ) good\n"
+    assert result.taken_back == []
+
+
+def test_the_composed_apk_fixes_write_shell() -> None:
+    """Issue 10, defect 1: DO101 merges, DO203 deletes ``apk update``; the joint must go too."""
+    from dockeropt import engine, shell
+    from dockeropt.transforms import ALL
+    from dockeropt.transforms.base import Context
+
+    result = engine.run("FROM alpine:3.20\nRUN apk update\nRUN apk add python3\n", Context(), ALL, fix=True)
+    run = [line for line in result.output.split("RUN ", 1)[1:]][0]
+    assert not shell.parse(run.replace("\\\n", "")).errors, result.output

@@ -25,6 +25,7 @@ from dockeropt.transforms import by_code
 from dockeropt.transforms.base import Applicability, Edit, Finding, Fix
 
 SERVER = [sys.executable, "-c", "from dockeropt.lsp import main; main()"]
+COMMAND = [sys.executable, "-m", "dockeropt", "lsp"]  # as editors start it: the console script's way
 TIMEOUT = 20.0
 
 WARNING, INFORMATION, ERROR = 2, 3, 1
@@ -37,10 +38,10 @@ needs_merge_run = pytest.mark.skipif("DO101" not in by_code(), reason="DO101 mer
 
 
 class Client:
-    def __init__(self, capabilities: dict | None = None) -> None:
+    def __init__(self, capabilities: dict | None = None, command: list[str] = SERVER) -> None:
         self.stderr = tempfile.TemporaryFile()
         pipe = subprocess.PIPE
-        self.proc = subprocess.Popen(SERVER, stdin=pipe, stdout=pipe, stderr=self.stderr)
+        self.proc = subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=self.stderr)
         self.next_id = 0
         self.responses: dict[int, dict] = {}
         self.notifications: list[dict] = []
@@ -229,6 +230,8 @@ def test_a_finding_with_a_safe_fix_is_a_warning(client: Client, uri: str) -> Non
         pytest.param("FROM a\r\nRUN 🐳\x00\r\n", (1, 6), "binary file", id="CRLF and a two-unit character"),
         pytest.param("# a\rFROM a\x00\n", (1, 6), "binary file", id="a lone CR ends an LSP line only"),
         pytest.param("", (0, 0), "no instructions", id="empty file"),
+        pytest.param("FROM a\nRUN a\nRUN b\nONBUILD FROM b\n", (3, 8), "FROM isn't allowed as an ONBUILD trigger", id="a line the build rejects"),
+        pytest.param("FRM node\nRUN a\nRUN b\n", (0, 0), "unknown instruction: FRM (did you mean FROM?)", id="an unknown instruction"),
     ],
 )
 def test_a_file_that_does_not_parse_gets_one_error(
@@ -363,8 +366,9 @@ def test_a_client_that_counts_in_utf8_gets_utf8_positions() -> None:
         assert client.stop() == 0
 
 
-def test_shutdown_then_exit_ends_the_server_cleanly() -> None:
-    client = Client()
+@pytest.mark.parametrize("command", [SERVER, COMMAND], ids=["lsp.main", "dockeropt lsp"])
+def test_shutdown_then_exit_ends_the_server_cleanly(command: list[str]) -> None:
+    client = Client(command=command)
     assert client.request("shutdown", None) is None
     client.notify("exit", None)
     assert client.proc.wait(TIMEOUT) == 0

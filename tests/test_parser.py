@@ -12,9 +12,10 @@ import pytest
 from dockeropt import DockerfileError, parse
 from dockeropt.cst import Add, Arg, Copy, Env, ExecForm, From, Healthcheck, Label, Onbuild, Run, ShellForm, Unknown
 from dockeropt.dump import buildkit_json
+from needs import need_module
 from oracle import as_dicts
 
-dockerfile = pytest.importorskip("dockerfile")
+dockerfile = need_module("dockerfile", "the BuildKit oracle `dockerfile` (the test extra) is not installed")
 
 
 def buildkit(text: str) -> list[dict]:

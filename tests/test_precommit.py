@@ -91,7 +91,7 @@ def test_the_hooks_through_pre_commit_try_repo(tmp_path: Path) -> None:
 
     checked = _try_repo(hooks, work, "dockeropt-check")
     assert checked.returncode == 1, checked.stdout + checked.stderr
-    assert "svc/Dockerfile:2:1 DO101" in checked.stdout
+    assert "svc/Dockerfile:2:1: DO101" in checked.stdout
     assert (work / "svc" / "Dockerfile").read_text() == MERGEABLE
 
     both = _try_repo(hooks, work)  # the fixing hook, then the checking one on the fixed file

@@ -70,10 +70,10 @@ def test_skipped_transforms_find_nothing_over_the_corpus(corpus: Path) -> None:
 def test_a_file_loads_only_the_rules_it_can_use(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text('FROM alpine:3.19\nCMD ["sh"]\n')
     probe = (
-        "import sys\nfrom dockeropt.command import main\n"
+        "import sys\nfrom dockeropt.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "print(' '.join(sorted(m.rpartition('.')[2] for m in sys.modules if m.startswith('dockeropt.transforms.'))))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe, "--check", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True)
     loaded = done.stdout.splitlines()[-1].split()
-    assert loaded == ["base", "exec_form", "smaller_base"], done.stderr
+    assert loaded == ["base", "end_of_life", "exec_form", "smaller_base"], done.stderr

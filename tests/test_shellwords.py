@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+from needs import need_module
 
 from dockeropt.grammar.shellwords import (
     GO_SPACE_CHARS,
@@ -25,7 +26,13 @@ try:
 except ImportError:  # pragma: no cover - the test extra is not installed
     dockerfile = None
 
-needs_oracle = pytest.mark.skipif(dockerfile is None, reason="`dockerfile` package not installed")
+
+@pytest.fixture
+def _oracle_installed() -> None:
+    need_module("dockerfile", "the BuildKit oracle `dockerfile` (the test extra) is not installed")
+
+
+needs_oracle = pytest.mark.usefixtures("_oracle_installed")
 
 UINT64_MAX = (1 << 64) - 1
 

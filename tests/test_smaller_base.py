@@ -214,3 +214,170 @@ def _variant_of(tag: str, tags: set[str]) -> bool:
         if len(rest) == len(parts) - 1 and base in tags and not smaller_base.is_small(base):
             return True
     return False
+
+
+REBUILD = Path(smaller_base.__file__).parents[1] / "data" / "rebuild.py"
+SHARED = SHARED_TAGS.parent
+
+
+def message(text: str, **options: str) -> str:
+    (found,) = findings(text, **options)
+    return found.message
+
+
+def test_sizes_on_disk_for_both_tags() -> None:
+    assert message("FROM python:3.12\n") == (
+        "the final image's base python:3.12 (1.1 GB on disk) has a smaller variant: python:3.12-slim (119 MB)"
+    )
+
+
+def test_compressed_sizes_when_one_tag_has_no_size_on_disk() -> None:
+    assert message("FROM python:3.12\n", prefer="alpine").startswith(
+        "the final image's base python:3.12 (411 MB compressed) has a smaller variant: python:3.12-alpine (18 MB); "
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    (
+        pytest.param("FROM python:3.10\n", id="neither tag in the data"),
+        pytest.param("FROM nginx:1.31\n", id="neither tag of another image in the data"),
+        pytest.param("FROM node:22-bookworm\n", id="the variant is not in the data"),
+    ),
+)
+def test_no_size_claimed_where_the_data_has_none(text: str) -> None:
+    found = message(text)
+    assert "MB" not in found and "GB" not in found and "compressed" not in found and "on disk" not in found
+
+
+def test_no_size_claimed_when_the_numbers_do_not_show_the_variant_smaller(monkeypatch: pytest.MonkeyPatch) -> None:
+    # on disk says larger: the first measure both have decides, and no other is tried
+    monkeypatch.setattr(smaller_base, "_sizes", lambda: {"python": {"3.12": [10**8, 2 * 10**8], "3.12-slim": [9 * 10**7, 3 * 10**8]}})
+    assert message("FROM python:3.12\n") == "the final image's base python:3.12 has a smaller variant: python:3.12-slim"
+    monkeypatch.setattr(smaller_base, "_sizes", lambda: {"python": {"3.12": [10**8, 2 * 10**8], "3.12-slim": [2 * 10**8, None]}})
+    assert message("FROM python:3.12\n") == "the final image's base python:3.12 has a smaller variant: python:3.12-slim"
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    (
+        (1_110_000_000, "1.1 GB"),
+        (1_000_000_000, "1.0 GB"),
+        (999_999_999, "1000 MB"),
+        (119_200_000, "119 MB"),
+        (10_000_000, "10 MB"),
+        (5_741_686, "5.7 MB"),
+        (886_160, "886 kB"),
+    ),
+)
+def test_sizes_in_decimal_units(size: int, text: str) -> None:
+    assert smaller_base.human(size) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "reason"),
+    (
+        pytest.param(
+            "FROM python:3.12\nRUN pip install flask\n",
+            {"prefer": "alpine"},
+            "; not -alpine: the stages on it run pip install, and most prebuilt wheels need glibc",
+            id="pip install",
+        ),
+        pytest.param(
+            "FROM python:3.12 AS build\nRUN pip install -r r.txt\nFROM python:3.12\nCOPY --from=build /venv /venv\n",
+            {"prefer": "alpine"},
+            "; not -alpine: it copies from a stage that runs pip install, and most prebuilt wheels need glibc",
+            id="pip install in a stage copied from",
+        ),
+        pytest.param(
+            "FROM node:22\nRUN apt-get update\n",
+            {"prefer": "alpine"},
+            "; not -alpine: the stages on it run apt-get, which needs Debian",
+            id="apt-get",
+        ),
+        pytest.param(
+            "FROM node:22\nENV DEBIAN_FRONTEND=noninteractive\nRUN ./setup.sh\n",
+            {"prefer": "alpine"},
+            "; not -alpine: the stages on it set DEBIAN_FRONTEND, for apt-get",
+            id="DEBIAN_FRONTEND",
+        ),
+        pytest.param(
+            "FROM node:22\nRUN apk add git\n", {}, "; not -slim: the stages on it run apk, which needs Alpine", id="apk"
+        ),
+        pytest.param("FROM golang:1.26\n", {}, "; there is no -slim variant of golang:1.26", id="no slim variant"),
+        pytest.param("FROM rust\n", {"prefer": "alpine"}, None, id="rust has both: the preference is followed"),
+    ),
+)
+def test_a_refused_preference_says_why(text: str, options: dict, reason: str | None) -> None:
+    found = message(text, **options)
+    if reason is None:
+        assert "not -" not in found and "there is no" not in found
+    else:
+        assert reason in found
+
+
+def test_no_reason_when_the_preference_is_followed() -> None:
+    assert "not -" not in message("FROM python:3.12\nRUN echo hi\n", prefer="alpine")
+    assert "not -" not in message("FROM python:3.12\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "caveat"),
+    (
+        pytest.param("FROM postgres:17\n", smaller_base.ALPINE_CAVEATS["postgres"], id="a database: collation"),
+        pytest.param("FROM python:3.12\nRUN echo\n", smaller_base.ALPINE_CAVEATS["python"], id="python: wheels"),
+        pytest.param("FROM node:22\nRUN apk add git\n", smaller_base.ALPINE_CAVEATS["node"], id="node: addons"),
+        pytest.param("FROM nginx:1.31\n", smaller_base.ALPINE_CAVEAT, id="any other image: musl"),
+    ),
+)
+def test_alpine_caveat_fits_the_image(text: str, caveat: str) -> None:
+    assert message(text, prefer="alpine").endswith("; " + caveat)
+
+
+def test_database_caveat_is_about_collation_not_only_libc() -> None:
+    found = message("FROM postgres:17\n")
+    assert "collates" in found and "REINDEX" in found and "locales" in found
+
+
+def test_slim_has_no_alpine_caveat() -> None:
+    found = message("FROM python:3.12\n")
+    assert "musl" not in found and "Alpine" not in found
+
+
+def test_sizes_are_read_only_when_a_from_could_match() -> None:
+    smaller_base._sizes.cache_clear()
+    for text in ("FROM scratch\n", "FROM python:3.12-slim\n", "FROM python:${V}\n", "FROM python:3.6\n"):
+        findings(text)
+    assert smaller_base._sizes.cache_info().currsize == 0
+    findings("FROM python:3.12\n")
+    assert smaller_base._sizes.cache_info().currsize == 1
+
+
+def _rebuild():  # noqa: ANN202
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rebuild", REBUILD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shipped_sizes_are_what_the_script_rebuilds() -> None:
+    if not (SHARED / "image-sizes.json").exists():
+        pytest.skip(f"the measured sizes are absent ({SHARED})")
+    rebuild = _rebuild()
+    full = json.loads(SHARED_TAGS.read_text())
+    measured = json.loads((SHARED / "image-sizes.json").read_text())
+    shipped = json.loads((SHIPPED_TAGS.parent / "image-sizes.json").read_text())
+    assert shipped["read_on"] == measured["read_on"] == "2026-12-01"
+    assert shipped["images"] == rebuild.sizes(measured, full, rebuild.variants(full))
+    assert rebuild.variants(full) == json.loads(SHIPPED_TAGS.read_text())["images"]
+
+
+def test_shipped_sizes_cover_only_tags_do103_can_name() -> None:
+    sizes = json.loads((SHIPPED_TAGS.parent / "image-sizes.json").read_text())["images"]
+    for image, tags in sizes.items():
+        named = set(smaller_base.siblings(image)) | {t for v in smaller_base.siblings(image).values() for t in v.values()}
+        assert set(tags) <= named, image
+        for compressed, disk in tags.values():
+            assert compressed > 0 and (disk is None or disk > compressed)

@@ -55,6 +55,13 @@ class Token(str):
     """A token: its text, its kind and where it stands (the fields Lark's tokens have)."""
 
     __slots__ = ("type", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
+    type: str
+    start_pos: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    end_pos: int
 
     def __new__(
         cls, kind: str, value: str, start_pos: int, line: int, column: int, end_line: int, end_column: int, end_pos: int
@@ -77,6 +84,7 @@ class InstructionToken(Token):
     """The first line token of an instruction, carrying what BuildKit reads from it."""
 
     __slots__ = ("logical",)
+    logical: Logical
 
 
 @record(frozen=True, slots=True)

@@ -425,5 +425,3 @@ _DISPATCH = {
     "volume": _maybe_json_to_list,
     "workdir": _string,
 }
-
-KNOWN_INSTRUCTIONS = frozenset(_DISPATCH)

@@ -42,6 +42,15 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("DO211", "copy_chown", "CopyChown", frozenset({"COPY"}), ("chown",)),
     Entry("DO101", "merge_run", "MergeRun", _RUN),
     Entry("DO103", "smaller_base", "SmallerBase", frozenset({"FROM"})),
+    Entry("DO104", "end_of_life", "EndOfLifeBase", frozenset({"FROM"}),
+          ("python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "fedora", "centos",
+           "buildpack-deps")),
+    # waste a later layer cannot take back, and layers that outlive a base update
+    Entry("DO105", "copy_deleted", "CopyDeleted", frozenset({"COPY", "ADD"}), ("rm", "mv")),
+    Entry("DO106", "copy_chmod", "CopyChmod", frozenset({"COPY"}), ("chmod",)),
+    Entry("DO107", "package_removed", "PackageRemoved", _RUN, ("purge", "remove", "del", "erase", " rm")),
+    Entry("DO108", "build_tools", "BuildToolsInFinal", _RUN),
+    Entry("DO109", "copy_link", "CopyLink", frozenset({"COPY"})),
     # package-manager hygiene
     Entry("DO201", "apt_lists", "AptLists", _RUN, _APT),
     Entry("DO202", "apt_flags", "AptFlags", _RUN, _APT),
@@ -63,6 +72,10 @@ class Registered:
     # every other attribute (name, summary, hadolint, documentation) is the transform's own.
 
     __slots__ = ("_transform", "entry")
+    if TYPE_CHECKING:  # what __getattr__ gives: the transform's own
+        name: str
+        summary: str
+        hadolint: tuple[str, ...]
 
     def __init__(self, entry: Entry) -> None:
         self.entry = entry

@@ -59,7 +59,7 @@ class _Invocations:
     def __init__(self, script: shell.Script) -> None:
         self.commands = script.commands
         self.tools = tuple(map(shell.tool_of, script.commands))
-        self.read: dict[int, shell.Invocation] = {}  # by command index
+        self.read: dict[int, shell.Invocation | None] = {}  # by command index
 
     def of(self, tools: tuple[str, ...]) -> list[shell.Invocation]:
         found = []
@@ -67,7 +67,9 @@ class _Invocations:
             if tool in tools:
                 if index not in self.read:
                     self.read[index] = shell.invocation(self.commands[index])
-                found.append(self.read[index])
+                invocation = self.read[index]
+                if invocation is not None:  # always, for a command that names a tool
+                    found.append(invocation)
         return found
 
 
@@ -92,7 +94,7 @@ def _read_runs(tree: Dockerfile) -> Iterator[ShellRun]:
             if isinstance(inst, Shell):
                 posix = _posix_shell(inst.command)
             elif posix and isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs:
-                script = script_of(tree, inst)
+                script = script_of(inst)
                 if script.ok and script.items:
                     yield ShellRun(inst, stage, script)
         if stage.name:
@@ -253,6 +255,13 @@ def subcommand_token(inv: shell.Invocation) -> shell.Token | None:
     return None
 
 
+def verb(inv: shell.Invocation) -> shell.Token:
+    """The subcommand's word of an invocation matched by its subcommand."""
+    token = subcommand_token(inv)
+    assert token is not None, f"{inv.tool} {inv.subcommand}: a matched subcommand is one of the words"
+    return token
+
+
 def insert_after(srun: ShellRun, token: shell.Token, text: str) -> Edit:
     """Insert ``text`` right after a word of the command."""
     at = srun.at(token.end, end=True)
@@ -346,7 +355,9 @@ def cache_copied(tree: Dockerfile, stage: Stage, fragment: str) -> bool:
     a cache there is wanted, not waste."""
     names = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
     for inst in tree.instructions:
-        source = inst.flag("from") if isinstance(inst, Copy) else None
+        if not isinstance(inst, Copy):
+            continue
+        source = inst.flag("from")
         if source and (source.value or "").lower() in names and any(fragment in w.text for w in inst.sources):
             return True
     return False

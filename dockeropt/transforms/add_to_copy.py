@@ -52,7 +52,6 @@ See also
 
 from __future__ import annotations
 
-import os
 
 from dockeropt.cst import Add, Dockerfile
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, style_of
@@ -60,7 +59,8 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from pathlib import Path
+
+    from dockeropt.buildcontext import BuildContext
 
 _COPY_FLAGS = frozenset({"chown", "chmod", "link"})
 _ARCHIVE_SUFFIXES = (
@@ -79,16 +79,14 @@ class AddToCopy:
     summary = "Use COPY instead of ADD for local files and folders"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        style = root = None
+        style = None
         for inst in tree.instructions:
             if not isinstance(inst, Add):
                 continue
             sources = _sources(inst)
             if sources is None:
                 continue
-            if root is None and context.build_context is not None:
-                root = context.folder.resolve()
-            verdict = _verdict(root, sources)
+            verdict = _verdict(context.files, sources)
             if verdict == "archive":
                 continue
             style = style or style_of(tree)
@@ -127,41 +125,31 @@ def _sources(add: Add) -> tuple[str, ...] | None:
     return sources
 
 
-def _verdict(root: Path | None, sources: Sequence[str]) -> str:
+def _verdict(files: BuildContext | None, sources: Sequence[str]) -> str:
     """``local`` (no source is an archive), ``archive``, or which source could not be
-    checked and why; ``root`` is the build context, links resolved."""
-    if root is None:
+    checked and why; ``files`` is the build context."""
+    if files is None:
         return f"`{sources[0]}` is a tar archive (not checked: no build context)" if sources else "local"
     for source in sources:
-        matches = _matches(root, source)
+        matches = files.entries(source)
         if not matches:
             return f"`{source}` is a tar archive (not checked: not in the build context)"
-        for path in matches:
-            kind = _kind(root, path)
+        for name in matches:
+            kind = _kind(files, name)
             if kind != "local":
                 return kind if kind == "archive" else f"`{source}` is a tar archive (not checked: unreadable)"
     return "local"
 
 
-def _matches(root: Path, source: str) -> list[Path]:
-    pattern = source.lstrip("/").rstrip("/") or "."
-    if any(c in pattern for c in "*?["):
-        return sorted(root.glob(pattern))
-    path = root / pattern
-    return [path] if os.path.lexists(path) else []
-
-
-def _kind(root: Path, path: Path) -> str:
+def _kind(files: BuildContext, name: str) -> str:
     """``local`` for a folder or a file that is no archive, ``archive``, or ``unknown``."""
-    real = path.resolve()  # links resolved, as os.path.realpath
-    if real != root and root not in real.parents:
-        return "unknown"  # a link out of the context: BuildKit cannot follow it either
-    if real.is_dir():
+    kind = files.kind(name)  # links followed; None for a link out of the context
+    if kind is None:
+        return "unknown"
+    if kind == "dir":
         return "local"
-    try:
-        with open(real, "rb") as f:
-            head = f.read(_TAR_BLOCK)
-    except OSError:
+    head = files.read_bytes(name, _TAR_BLOCK)
+    if head is None:
         return "unknown"
     return "archive" if _is_archive(head) else "local"
 

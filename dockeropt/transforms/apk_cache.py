@@ -99,7 +99,7 @@ class ApkCache:
                 yield from self._update(tree, srun, apks, updates, removals, style)
             elif not removals:
                 for inv in adds:
-                    verb = pk.subcommand_token(inv)
+                    verb = pk.verb(inv)
                     fix = Fix("Add --no-cache", (pk.insert_after(srun, verb, " --no-cache"),), Applicability.SAFE)
                     message = "apk add without --no-cache leaves the package index in /var/cache/apk"
                     yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
@@ -165,5 +165,5 @@ def mechanical(
         edits.append(edit)
     for inv in adds:
         if not inv.has_flag("--no-cache"):
-            edits.append(pk.insert_after(srun, pk.subcommand_token(inv), " --no-cache"))
+            edits.append(pk.insert_after(srun, pk.verb(inv), " --no-cache"))
     return Fix("Use apk add --no-cache", tuple(edits), Applicability.SAFE)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import enum
 import os
-from _thread import allocate_lock  # threading.Lock itself, without importing threading
+import re
 from collections import Counter
 from functools import lru_cache
 
 from dockeropt import shell
-from dockeropt.cst import Dockerfile, Node, Run
-from dockeropt.lazy_re import lazy
+from dockeropt.cst import Dockerfile, Node, Run, ShellForm
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
@@ -26,6 +25,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
     from typing import Protocol, TypeVar
+
+    from dockeropt.buildcontext import BuildContext
 
     _T = TypeVar("_T")
 else:
@@ -85,6 +86,17 @@ class Context:
     path: str = "-"
     build_context: str | os.PathLike[str] | None = None
     options: dict = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  # the files, once read
+
+    @property
+    def files(self) -> BuildContext | None:
+        """The build context as one shared object (``dockeropt.buildcontext``), or None
+        without a folder: every transform that reads the disk goes through it."""
+        if "files" not in self._memo:
+            from dockeropt.buildcontext import BuildContext
+
+            self._memo["files"] = BuildContext.open(self.build_context, self.path)
+        return self._memo["files"]
 
     @property
     def folder(self) -> Path | None:
@@ -96,15 +108,20 @@ class Context:
 
         return Path(self.build_context)
 
-    def option(self, code: str, key: str, default):  # noqa: ANN001, ANN201
+    def option(self, code: str, key: str, default: _T) -> _T:
         return self.options.get(code, {}).get(key, default)
 
 
 class Transform(Protocol):
-    code: str  # ours, e.g. "DO101"
-    name: str  # e.g. "merge-run"
-    summary: str  # one line, imperative
-    hadolint: tuple[str, ...]  # hadolint rules it corresponds to (their ignore comments count)
+    # read-only: a transform class declares them as class attributes
+    @property
+    def code(self) -> str: ...  # ours, e.g. "DO101"
+    @property
+    def name(self) -> str: ...  # e.g. "merge-run"
+    @property
+    def summary(self) -> str: ...  # one line, imperative
+    @property
+    def hadolint(self) -> tuple[str, ...]: ...  # hadolint rules it corresponds to (their ignore comments count)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterable[Finding]: ...
 
@@ -141,20 +158,19 @@ def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
     the same tree and ask it the same questions.
 
     Trees are told apart by identity, not equality: a value may hold the tree's own nodes,
-    which transforms compare with ``is``.
+    which transforms compare with ``is``. Each step is one dict operation, so threads that
+    share the cache need no lock (at worst one computes a value twice).
     """
     remembered: dict[int, tuple[Dockerfile, _T]] = {}
-    lock = allocate_lock()
 
     def cached(tree: Dockerfile) -> _T:
         hit = remembered.get(id(tree))
         if hit is not None and hit[0] is tree:
             return hit[1]
         value = compute(tree)
-        with lock:
-            while len(remembered) >= _TREES:
-                del remembered[next(iter(remembered))]
-            remembered[id(tree)] = (tree, value)
+        if len(remembered) >= _TREES:
+            remembered.clear()
+        remembered[id(tree)] = (tree, value)
         return value
 
     cached.__doc__ = compute.__doc__
@@ -164,14 +180,21 @@ def per_tree(compute: Callable[[Dockerfile], _T]) -> Callable[[Dockerfile], _T]:
 _SCRIPTS = 256  # how many RUN texts each script cache holds: a file's RUNs, and more
 
 
-def script_of(tree: Dockerfile, run: Run) -> shell.Script:
-    """The parsed shell text of a shell-form RUN of ``tree``."""
-    return _read_script(run.command.text)
+def shell_form(run: Run) -> ShellForm:
+    """The command of a RUN known to be in shell form."""
+    assert isinstance(run.command, ShellForm), "a RUN in shell form was expected"
+    return run.command
+
+
+def script_of(run: Run) -> shell.Script:
+    """The parsed shell text of a shell-form RUN."""
+    return _read_script(shell_form(run).text)
 
 
 # Keyed by the text, not the tree: after a fix the engine checks the whole file again, and
 # the RUNs the fix did not touch read as they did (a ``Script`` holds no node of the tree).
 _read_script = lru_cache(maxsize=_SCRIPTS)(shell.parse)
+read_script = _read_script  # a RUN text's parse, shared with the engine's check of what fixes wrote
 
 
 def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script], _T]:
@@ -192,7 +215,7 @@ def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script]
     return cached
 
 
-_INDENT = lazy(r"[ \t]+")
+_INDENT = re.compile(r"[ \t]+")
 
 
 @per_tree

@@ -72,12 +72,13 @@ See also
 
 from __future__ import annotations
 
+import re
+
 from dockeropt import shell
 from dockeropt.cst import Dockerfile
-from dockeropt.lazy_re import lazy
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, shell_form
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
 
 _FRONTENDS = ("docker/dockerfile", "docker/dockerfile-upstream")
 _CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"})
-_VERSION = lazy(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
 
 
 @record(frozen=True)
@@ -144,7 +145,7 @@ class CacheMounts:
         fix = None
         if undo is not None:
             run = srun.run
-            at = run.flags[0].start if run.flags else run.command.start
+            at = run.flags[0].start if run.flags else shell_form(run).start
             fix = Fix(f"Add {flag}", (Edit(at, at, flag + " "), *undo), Applicability.SUGGESTION)
         return pk.command_finding(self.code, message, tree, srun, installs[0].command, fix)
 
@@ -163,7 +164,8 @@ def undo_edits(
                 edits.append(pk.delete_chain_element(tree, srun, inv.command.index))
     if tool is NPM and "/.npm" in srun.text or tool is YARN and ".cache/yarn" in srun.text:
         return None  # an ``rm`` of the cache folder: not taken out by hand here
-    return None if None in edits else edits
+    made = [e for e in edits if e is not None]
+    return made if len(made) == len(edits) else None
 
 
 def mounts_supported(tree: Dockerfile) -> bool:

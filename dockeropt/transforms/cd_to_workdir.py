@@ -63,18 +63,19 @@ See also
 from __future__ import annotations
 
 import posixpath
+import re
 
 from dockeropt import shell
-from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, Shell, ShellForm, Stage, Workdir
-from dockeropt.lazy_re import lazy
+from dockeropt.cst import Add, Copy, Dockerfile, Instruction, Run, ShellForm, Workdir
+from dockeropt.model import DEFAULT_SHELL, build_of
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-_PLAIN_DIR = lazy(r"[A-Za-z0-9_./@+,:=-]+\Z")
-_RELATIVE_MOUNT = lazy(r"(?:^|,)(?:target|dst|destination)=(?!/)")
+_PLAIN_DIR = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")
+_RELATIVE_MOUNT = re.compile(r"(?:^|,)(?:target|dst|destination)=(?!/)")
 
 
 class CdToWorkdir:
@@ -84,22 +85,16 @@ class CdToWorkdir:
     summary = "Use WORKDIR instead of cd at the start of a RUN"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        for stage in tree.stages:
-            yield from self._stage(tree, stage)
-
-    def _stage(self, tree: Dockerfile, stage: Stage) -> Iterator[Finding]:
-        workdir: str | None = None
-        cdpath = False
-        body = stage.instructions
-        for i, inst in enumerate(body):
-            if isinstance(inst, Shell):
-                return
-            if isinstance(inst, (Env, Arg)) and any(p.key.text == "CDPATH" for p in inst.pairs):
-                cdpath = True
-            elif isinstance(inst, Workdir):
-                workdir = _resolve(workdir, inst.value[0]) if inst.value else None
-            elif isinstance(inst, Run):
-                found = self._run(tree, inst, workdir, cdpath, body[i + 1 :])
+        build = build_of(tree)
+        for stage in build.stages:
+            body = stage.stage.instructions
+            for i, inst in enumerate(body):
+                if not isinstance(inst, Run):
+                    continue
+                state = build.state(inst)
+                if state.shell != DEFAULT_SHELL:  # another shell may read cd otherwise (or be cmd)
+                    continue
+                found = self._run(tree, inst, state.workdir, "CDPATH" in state.env, body[i + 1 :])
                 if found is not None:
                     yield found
 
@@ -110,7 +105,7 @@ class CdToWorkdir:
             return None
         if any(f.name == "mount" and _RELATIVE_MOUNT.search(f.value or "") for f in run.flags):
             return None
-        script = script_of(tree, run)
+        script = script_of(run)
         if not shell.is_simple_chain(script) or len(script.commands) < 2:
             return None
         cd, rest = script.commands[0], script.commands[1:]
@@ -125,9 +120,9 @@ class CdToWorkdir:
         if any("OLDPWD" in c.text or c.argv[:2] == ("cd", "-") for c in rest):
             return None
         target = _resolve(workdir, directory)
-        start, end = _span(run, cd.start, cd.end)
+        start, end = run.at(cd.start), run.at(cd.end, end=True)
         line, column = tree.position(start)
-        drop = Edit(start, _span(run, rest[0].start, rest[0].end)[0], "")
+        drop = Edit(start, run.at(rest[0].start), "")
         if target is not None and target == workdir:
             message = f"`cd {directory}` changes nothing: {workdir} is the WORKDIR already"
             fix = Fix(f"Remove `cd {directory} &&`", (drop,), Applicability.SAFE)
@@ -162,9 +157,3 @@ def _resolve(workdir: str | None, path: str) -> str | None:
     if path.startswith("/"):
         return posixpath.normpath(path)
     return None if workdir is None else posixpath.normpath(posixpath.join(workdir, path))
-
-
-def _span(run: Run, start: int, end: int) -> tuple[int, int]:
-    """Source offsets of a span of the RUN's shell text."""
-    base = run.logical.parse.args_span[0]
-    return run.logical.to_source(base + start), run.logical.to_source(base + end, end=True)

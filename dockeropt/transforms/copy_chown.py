@@ -84,7 +84,6 @@ See also
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 
@@ -104,25 +103,23 @@ from dockeropt.cst import (
     Maintainer,
     Run,
     ShellForm,
-    Stage,
     Stopsignal,
-    User,
-    Workdir,
 )
-from dockeropt.lazy_re import lazy
+from dockeropt.model import Build, build_of
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, script_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from pathlib import Path
+
+    from dockeropt.buildcontext import BuildContext
 
 # Instructions that neither touch the filesystem nor change how the chown runs.
 _INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer)
 _CHOWN = frozenset({"chown", "/bin/chown", "/usr/bin/chown"})
 _RECURSIVE = frozenset({"-R", "--recursive"})
-_NAME = lazy(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-_PLAIN = lazy(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand or quote
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_PLAIN = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand or quote
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 
 
@@ -133,36 +130,27 @@ class CopyChown:
     summary = "Set the owner with COPY --chown instead of a RUN chown of the copied files"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        for stage in tree.stages:
-            yield from self._stage(tree, stage, context)
-
-    def _stage(self, tree: Dockerfile, stage: Stage, context: Context) -> Iterator[Finding]:
-        workdir: str | None = None
-        root = True
-        done: list[tuple[Instruction, str | None]] = []  # with the WORKDIR each ran in
-        body = stage.instructions
-        for i, inst in enumerate(body):
-            if isinstance(inst, Workdir):
-                workdir = _resolve(workdir, inst.value[0]) if inst.value else None
-            elif isinstance(inst, User):
-                root = bool(inst.value) and inst.value[0] in _ROOT_USERS
-            elif isinstance(inst, Copy) and root:
-                run = _next_run(body[i + 1 :])
-                if run is not None:
-                    found = self._pair(tree, inst, run, workdir, done, context)
-                    if found is not None:
-                        yield found
-            done.append((inst, workdir))
+        build = build_of(tree)
+        for stage in build.stages:
+            body = stage.stage.instructions
+            for i, inst in enumerate(body):
+                if isinstance(inst, Copy) and build.state(inst).root:
+                    run = _next_run(body[i + 1 :])
+                    if run is not None:
+                        found = self._pair(tree, build, inst, run, body[:i], context)
+                        if found is not None:
+                            yield found
 
     def _pair(
         self,
         tree: Dockerfile,
+        build: Build,
         copy: Copy,
         run: Run,
-        workdir: str | None,
-        before: Sequence[tuple[Instruction, str | None]],
+        before: Sequence[Instruction],
         context: Context,
     ) -> Finding | None:
+        workdir = build.state(copy).workdir
         paths = _copy_paths(copy)
         if paths is None:
             return None
@@ -179,7 +167,7 @@ class CopyChown:
         owner = _owner(owner_text, from_stage)
         if owner is None:
             return None
-        kind = _source_kind(context.build_context, sources) if not from_stage else None
+        kind = _source_kind(context.files, sources) if not from_stage else None
         dest_is_dir = dest_text.endswith(("/", "/.", "/..")) or dest_text in (".", "..") or len(sources) > 1 or kind == "dir"
         if target == dest and not dest_is_dir and kind == "file":
             single_file = True
@@ -189,10 +177,10 @@ class CopyChown:
             single_file = True
         else:
             return None
-        start, end = _source_span(run, command.start, command.end)
+        start, end = run.at(command.start), run.at(command.end, end=True)
         line, column = tree.position(start)
         message = f"`{command.text}` after COPY rewrites every copied file in a new layer: use COPY --chown={owner}"
-        covered = _earlier_writer(dest if not single_file else target, before)
+        covered = _earlier_writer(dest if not single_file else target, [(i, build.state(i).workdir) for i in before])
         if covered is not None:
             message += f" (not fixed: {covered} also wrote under {dest})"
             return Finding(self.code, message, line, column, start, end)
@@ -229,7 +217,7 @@ def _chown(tree: Dockerfile, run: Run) -> tuple[shell.SimpleCommand, shell.Scrip
     """The RUN's leading ``chown [-R] owner path``: (command, script, recursive, owner, path)."""
     if not isinstance(run.command, ShellForm) or run.flags or run.heredocs:
         return None
-    script = script_of(tree, run)
+    script = script_of(run)
     if not shell.is_simple_chain(script):
         return None
     command = script.commands[0]
@@ -273,24 +261,14 @@ def _resolve(workdir: str | None, path: str) -> str | None:
     return posixpath.normpath(posixpath.join(workdir, path))
 
 
-def _source_kind(build_context: Path | None, sources: Sequence[str]) -> str | None:
+def _source_kind(files: BuildContext | None, sources: Sequence[str]) -> str | None:
     """``file`` or ``dir`` when the build context shows the one source is that, else None."""
-    if build_context is None or len(sources) != 1 or any(c in sources[0] for c in "*?["):
+    if files is None or len(sources) != 1 or any(c in sources[0] for c in "*?["):
         return None
-    from pathlib import Path  # here: only a COPY --chown candidate gets this far
-
-    root = Path(os.path.realpath(build_context))
-    path = root / sources[0].lstrip("/")
-    try:
-        if root not in Path(os.path.realpath(path)).parents and Path(os.path.realpath(path)) != root:
-            return None
-        if path.is_symlink():
-            return None
-        if path.is_dir():
-            return "dir"
-        return "file" if path.is_file() else None
-    except OSError:
+    name = sources[0].strip("/") or "."
+    if files.is_link(name):
         return None
+    return files.kind(name)
 
 
 def _earlier_writer(dest: str, before: Sequence[tuple[Instruction, str | None]]) -> str | None:
@@ -309,11 +287,6 @@ def _earlier_writer(dest: str, before: Sequence[tuple[Instruction, str | None]])
     return None
 
 
-def _source_span(run: Run, start: int, end: int) -> tuple[int, int]:
-    base = run.logical.parse.args_span[0]
-    return run.logical.to_source(base + start), run.logical.to_source(base + end, end=True)
-
-
 def _add_flag(copy: Copy, owner: str) -> Edit:
     at = copy.start + len(copy.text) - len(copy.text.lstrip(" \t")) + len(copy.keyword)
     return Edit(at, at, f" --chown={owner}")
@@ -322,6 +295,5 @@ def _add_flag(copy: Copy, owner: str) -> Edit:
 def _remove_command(run: Run, script: shell.Script, command: shell.SimpleCommand) -> Edit:
     if len(script.commands) == 1:
         return Edit(run.full_start, run.end, "")
-    start, _ = _source_span(run, command.start, command.end)
-    end, _ = _source_span(run, script.commands[1].start, script.commands[1].end)
+    start, end = run.at(command.start), run.at(script.commands[1].start)
     return Edit(start, end, "")

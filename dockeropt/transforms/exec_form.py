@@ -60,8 +60,8 @@ import json
 import re
 
 from dockeropt import shell
-from dockeropt.cst import Cmd, Dockerfile, Entrypoint, Shell, ShellForm, Stage
-from dockeropt.lazy_re import lazy
+from dockeropt.cst import Cmd, Dockerfile, Entrypoint, ShellForm, Stage
+from dockeropt.model import DEFAULT_SHELL, build_of
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 
 TYPE_CHECKING = False
@@ -69,14 +69,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 # Characters that make the shell do more than split words.
-_SHELL_SYNTAX = lazy(r"[$`~*?\[\]\\;&|<>(){}#\n]")
+_SHELL_SYNTAX = re.compile(r"[$`~*?\[\]\\;&|<>(){}#\n]")
 _BUILTINS = frozenset({
     "exec", "cd", "export", "source", ".", "set", "unset", "trap", "ulimit", "umask",
     "eval", "alias", "read", "wait", "shift", "exit", "return", "readonly", "local",
     "declare", "typeset", "let", "hash", "type", "command", "builtin", "times", "jobs",
     "fg", "bg", "getopts", "!", "if", "for", "while", "until", "case",
 })
-_WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore", re.IGNORECASE)
 
 
 class CmdExecForm:
@@ -86,15 +85,13 @@ class CmdExecForm:
     summary = "Write CMD and ENTRYPOINT in exec (JSON) form so that signals reach the program"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        stages = tree.stages
-        by_name = {s.name.lower(): s for s in stages if s.name}
-        for stage in stages:
-            if _custom_shell(stage, by_name):
-                continue
-            body = stage.instructions
+        build = build_of(tree)
+        for stage in build.stages:
+            body = stage.stage.instructions
             for i, inst in enumerate(body):
-                if isinstance(inst, (Cmd, Entrypoint)):
-                    found = self._check(tree, inst, stage, body[i + 1 :])
+                # under another SHELL (or cmd on Windows) shell form does not mean /bin/sh -c
+                if isinstance(inst, (Cmd, Entrypoint)) and build.state(inst).shell == DEFAULT_SHELL:
+                    found = self._check(tree, inst, stage.stage, body[i + 1 :])
                     if found is not None:
                         yield found
 
@@ -137,22 +134,3 @@ def _words(text: str) -> tuple[str, ...] | None:
     if command.words[0].value in _BUILTINS or command.words[0].quoted:
         return None
     return command.argv
-
-
-def _custom_shell(stage: Stage, by_name: dict[str, Stage]) -> bool:
-    """A SHELL is in effect in the stage (set there or in a stage it builds on), or the
-    base image is Windows, whose default shell is cmd."""
-    seen: set[int] = set()
-    current: Stage | None = stage
-    while current is not None and current.index not in seen:
-        seen.add(current.index)
-        if any(isinstance(i, Shell) for i in current.instructions):
-            return True
-        image = current.from_.image
-        if image is None:
-            return False
-        if _WINDOWS_IMAGE.search(image.text):
-            return True
-        parent = by_name.get(image.text.lower())
-        current = parent if parent is not None and parent.index < current.index else None
-    return False

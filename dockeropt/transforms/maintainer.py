@@ -70,6 +70,7 @@ class MaintainerLabel:
 
     def _finding(self, tree: Dockerfile, stage: Stage, inst: Maintainer) -> Finding:
         at = inst.start + len(inst.text) - len(inst.text.lstrip(" \t"))
+        assert inst.arguments is not None, "check finds only MAINTAINERs that name someone"
         end = inst.arguments.end
         line, column = tree.position(at)
         message = f"MAINTAINER is deprecated: use LABEL {AUTHORS}"

@@ -77,9 +77,8 @@ import re
 
 from dockeropt import shell
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, User, Workdir
-from dockeropt.lazy_re import lazy
 from dockeropt.record import field, record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, script_of, shell_form, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ CODE = "DO102"
 _PASSIVE = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "CMD", "ENTRYPOINT", "HEALTHCHECK",
             "STOPSIGNAL", "MAINTAINER", "SHELL", "ONBUILD"}
 _COPY_FLAGS = {"chown", "chmod", "link"}
-_SAFE_NAME = lazy(r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$")
 
 #: What an install writes into its project folder: if the context has it too, the later
 #: full copy would lay the host's copy over the installed one.
@@ -136,7 +135,7 @@ _UNSUPPORTED = {
 }
 _NPM_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare",
               "prepublish")
-_LOCAL_SPEC = lazy(r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)")
+_LOCAL_SPEC = re.compile(r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)")
 #: Commands that neither read nor write the project folder: they may run before the sources.
 _SYSTEM_TOOLS = {"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "corepack"}
 #: Commands that remove files: after a split their files would stay in the install's layer.
@@ -299,7 +298,7 @@ def _removes(command: shell.SimpleCommand) -> bool:
 def _rewrite(tree: Dockerfile, stage: Stage, copy_index: int, found: _Install, workdir: str | None,
              build_context: "_BuildContext | None", style: Style, subject: str) -> Finding:
     copy = stage.instructions[copy_index]
-    assert isinstance(copy, (Copy, Add))
+    assert isinstance(copy, (Copy, Add)) and copy.destination is not None
     flags = _carried_flags(tree, copy)
     dest = copy.destination.text
     between = stage.instructions[copy_index + 1 : stage.instructions.index(found.run)]
@@ -398,7 +397,7 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
     gap = source[head_end:tail_start]
     if any(line.lstrip().startswith("#") for line in gap.splitlines()[1:]):
         raise Refused("a comment sits where the RUN would be split")
-    command_start = run.command.start
+    command_start = shell_form(run).start
     keyword_part = source[run.start : command_start]
     edits.append(Edit(head_end, tail_start, newline + moved + keyword_part))
     return tuple(edits)
@@ -406,7 +405,7 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
 
 def _split_offsets(run: Run, index: int) -> tuple[int, int]:
     """Source offsets of the end of command ``index`` and the start of the next one."""
-    parsed = shell.parse(run.command.text)
+    parsed = script_of(run)
     base = run.logical.parse.args_span[0]
     head_end = run.logical.to_source(base + parsed.commands[index].end, end=True)
     tail_start = run.logical.to_source(base + parsed.commands[index + 1].start)
@@ -436,7 +435,7 @@ def _manifests(install: shell.DependencyInstall, found: _Install, stage: Stage,
                 raise Refused(f"the install reads the folder {pattern}")
             continue
         listed += ctx.existing(pattern)
-    command = shell.parse(found.run.command.text).commands[install.command_index]
+    command = script_of(found.run).commands[install.command_index]
     inv = shell.invocation(command)
     check = _ECOSYSTEM_CHECKS.get(eco)
     extra, unsafe = check(install, inv, listed, stage, found.run, ctx) if check else ([], None)
@@ -494,7 +493,7 @@ def _python_requirements(install, inv, listed, stage, run, ctx):  # noqa: ANN001
     return seen, None
 
 
-_REQ_OPTION = lazy(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r|-c))(\S+)")
+_REQ_OPTION = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r|-c))(\S+)")
 
 
 def _requirement_includes(name: str, text: str) -> Iterator[str]:
@@ -535,7 +534,7 @@ def _pipenv(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
     return [], None if frozen or "Pipfile.lock" not in listed else "`pipenv install` may rewrite Pipfile.lock"
 
 
-_GO_LOCAL_REPLACE = lazy(r"=>\s*(\.{1,2}/|/)", re.M)
+_GO_LOCAL_REPLACE = re.compile(r"=>\s*(\.{1,2}/|/)", re.M)
 
 
 def _go(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
@@ -544,7 +543,7 @@ def _go(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
     return [], None
 
 
-_GEMFILE_LOCAL = lazy(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
+_GEMFILE_LOCAL = re.compile(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
 
 
 def _bundler(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202

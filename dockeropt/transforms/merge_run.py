@@ -59,10 +59,17 @@ Fix safety
       first text is kept as written. The second is braced when it is not a plain
       ``&&``/pipe chain, since ``T1 && x || y`` would run ``y`` after ``T1`` failed.
     - the first text must leave no shell state behind, as ``dockeropt.shell`` reads it:
-      no ``cd``, ``export``, ``set``, ``umask``, ``source``/``.``, ``exit``, ``exec``,
+      no ``export``, ``set``, ``umask``, ``source``/``.``, ``exit``, ``exec``,
       ``trap``, ``ulimit``, ``eval``, ``read``..., no bare assignment, function
       definition, ``for`` variable or assigning expansion, no ``&`` anywhere (a
-      background job would keep running into the second command).
+      background job would keep running into the second command). A plain ``cd`` is
+      the one state allowed, when every later RUN of the merge cannot tell where it
+      starts: it begins with ``cd`` to a literal absolute path, or each of its commands
+      is a package install by name (``apt-get``, ``apk``, ``dnf``, ...) or a file tool
+      (``rm``, ``mkdir``, ``ln``, ``chmod``, ...) given only absolute paths, with
+      absolute redirections, and it does not read ``$PWD``/``$OLDPWD``;
+    - the first text must not change ``/bin/sh`` (``rm``/``ln``/``mv`` of it, a dash
+      reconfiguration): the second part would still run in the shell it replaced;
 
     Wrapping the first text in a subshell, ``( T1 ) && T2``, would contain its state,
     but it is not used: a compound command left of ``&&`` runs with ``set -e``
@@ -77,8 +84,9 @@ When it refuses
     - their flags differ (``--mount``, ``--network``, ``--security``); equal flags may
       merge, except ``--mount=type=tmpfs`` and writable bind mounts, whose contents
       the second RUN would no longer get fresh;
-    - the shell in effect is not POSIX: a ``SHELL`` that is not sh/bash/dash/ash/ksh
-      with ``-c`` (PowerShell, cmd), a Windows base image (its default shell is cmd),
+    - the shell in effect is not POSIX (``dockeropt.model``): a ``SHELL`` that is not
+      sh/bash/dash/ash/ksh/mksh with ``-c`` (PowerShell, cmd, zsh), a Windows base image
+      named by tag, path, ``--platform`` or an ``ARG`` default (its default shell is cmd),
       or a shell that reads start-up files each time (``-l``, ``-i``, or ``BASH_ENV``
       set by ``ENV`` for bash), since the second RUN would re-read them;
     - the merged RUN would span more than ``max_lines`` lines (default 30): a run of
@@ -111,20 +119,18 @@ from __future__ import annotations
 import re
 
 from dockeropt import shell
-from dockeropt.cst import Dockerfile, Env, ExecForm, Instruction, Run, Shell, ShellForm, Stage
-from dockeropt.lazy_re import lazy
+from dockeropt.cst import Dockerfile, Instruction, Run, ShellForm
+from dockeropt.model import State, build_of, replaces_shell, shell_state
 from dockeropt.record import record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, shell_form, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
+    from typing import TypeGuard
 
 MAX_LINES = 30
-_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh"})
-_WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|dotnet/framework", re.IGNORECASE)
-_DASH_C = re.compile(r"-[a-zA-Z]*c")  # the option cluster that ends the shell's flags
-_LAST_ARGUMENT = lazy(r"\$\{?_(?![A-Za-z0-9_])")
+_LAST_ARGUMENT = re.compile(r"\$\{?_(?![A-Za-z0-9_])")
 # connectors that keep a pipeline inside one and-or list of ``&&``s
 _CHAINING = frozenset({"&&", "|", "|&"})
 _LIST_SEPARATORS = frozenset({";", "&", "\n"})
@@ -163,12 +169,12 @@ class MergeRun:
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         max_lines = context.option(self.code, "max_lines", MAX_LINES)
         every_stage = context.option(self.code, "all_stages", False)
-        stages = tree.stages
-        shipped = shipped_stages(stages)
+        build = build_of(tree)
         style = style_of(tree)
         leading = operators_lead(tree)
-        for stage, entries in stage_shells(stages):
-            if every_stage or stage.index in shipped:
+        for stage in build.stages:
+            if every_stage or stage.ships:
+                entries = [(inst, info_of(build.state(inst))) for inst in stage.stage.instructions]
                 yield from self._stage(tree, entries, style, leading, max_lines)
 
     def _stage(
@@ -183,20 +189,25 @@ class MergeRun:
         group: list[Run] = []
         links: list[Link] = []
         lines = 0
+        moved: str | None = None  # why the group's working directory is no longer the WORKDIR
         for (before, _), (inst, info) in zip([(None, None), *entries], entries):
             link = join(tree, before, inst, info, links[-1].wrap) if group else None
+            if link is not None and link.refusal is None and moved and isinstance(inst, Run) and not cwd_independent(tree, inst):
+                link = Link(moved)  # a cd leaks through the RUNs between
             size = inst.end_line - inst.line + 1
-            moved = sum(t.kind == "comment" for t in inst.leading)
-            if link is not None and link.refusal is None and lines + size + moved <= max_lines:
+            comments = sum(t.kind == "comment" for t in inst.leading)
+            if link is not None and link.refusal is None and lines + size + comments <= max_lines and isinstance(inst, Run):
                 group.append(inst)
                 links.append(link)
-                lines += size + moved
+                lines += size + comments
+                moved = moved or changes_directory(tree, inst)
                 continue
             if len(group) > 1:
                 yield self._merge(group, links, style, leading)
-            if link is not None and link.refusal is not None:
+            if link is not None and link.refusal is not None and before is not None:
                 yield finding(self.code, f"not merged into the RUN on line {before.line}: {link.refusal}", inst)
             group, links, lines = ([inst], [Link()], size) if isinstance(inst, Run) else ([], [], 0)
+            moved = changes_directory(tree, inst) if group else None
         if len(group) > 1:
             yield self._merge(group, links, style, leading)
 
@@ -204,7 +215,7 @@ class MergeRun:
         pairs = zip(group, group[1:], links, links[1:])
         edits = [join_edit(a, b, link_a, link_b, style, leading) for a, b, link_a, link_b in pairs]
         if links[-1].wrap:
-            end = group[-1].command.end
+            end = shell_form(group[-1]).end
             edits.append(Edit(end, end, links[-1].close))
         fewer = len(group) - 1
         message = f"{len(group)} adjacent RUN instructions can be one RUN ({fewer} layer{'s' * (fewer > 1)} fewer)"
@@ -213,67 +224,24 @@ class MergeRun:
         return Finding(self.code, message, first.line, first.column, first.start, group[-1].end, fix)
 
 
-# --- which stages, which shell --------------------------------------------------------------
+# --- which shell ---------------------------------------------------------------------------
 
 
-def shipped_stages(stages: Sequence[Stage]) -> set[int]:
-    """The final stage and the stages it is built FROM, whose layers end up in the image."""
-    by_name = {s.name.lower(): s for s in stages if s.name}
-    shipped: set[int] = set()
-    stage = stages[-1] if stages else None
-    while stage is not None and stage.index not in shipped:
-        shipped.add(stage.index)
-        ref = stage.from_.image
-        parent = by_name.get(ref.text.lower()) if ref else None
-        stage = parent if parent is not None and parent.index < stage.index else None
-    return shipped
-
-
-def stage_shells(stages: Sequence[Stage]) -> Iterator[tuple[Stage, list[tuple[Instruction, ShellInfo]]]]:
-    """Each stage with its instructions and the shell a RUN there would run in.
-
-    A stage built FROM another stage inherits its shell (SHELL is image config).
-    """
-    by_name: dict[str, tuple[tuple[str, ...] | None, bool]] = {}  # SHELL argv, BASH_ENV set
-    for stage in stages:
-        ref = stage.from_.image
-        inherited = by_name.get(ref.text.lower()) if ref else None
-        if inherited is not None:
-            argv, bash_env = inherited
-        else:
-            windows = bool(ref and _WINDOWS_IMAGE.search(ref.name)) or "windows" in (stage.from_.platform or "")
-            argv, bash_env = (None if windows else ("/bin/sh", "-c")), False
-        entries = []
-        info = shell_info(argv, bash_env)
-        for inst in stage.instructions:
-            if isinstance(inst, Shell):
-                argv = inst.command.values if isinstance(inst.command, ExecForm) else None
-                info = shell_info(argv, bash_env)
-            elif isinstance(inst, Env) and any(p.key.text == "BASH_ENV" for p in inst.pairs):
-                bash_env = True
-                info = shell_info(argv, bash_env)
-            entries.append((inst, info))
-        if stage.name:
-            by_name[stage.name.lower()] = (argv, bash_env)
-        yield stage, entries
+def info_of(state: State) -> ShellInfo:
+    """The shell in force, as merging cares (from the build model): a shell that re-reads
+    start-up files for each RUN counts as unknown."""
+    shell_ = state.shell
+    if not shell_.posix or shell_.rereads:
+        return UNKNOWN_SHELL
+    return ShellInfo(posix=True, errexit=shell_.errexit)
 
 
 def shell_info(argv: tuple[str, ...] | None, bash_env: bool) -> ShellInfo:
-    """Read a SHELL's argv: POSIX-like and with ``-c`` last, or unknown."""
-    if not argv:
+    """Read a SHELL's argv (``dockeropt.model.shell_state``) as merging cares."""
+    state = shell_state(argv, bash_env)
+    if not state.posix or state.rereads:
         return UNKNOWN_SHELL
-    words = list(argv)
-    while words and words[0].rsplit("/", 1)[-1] in ("env", "busybox"):
-        words.pop(0)
-    if not words or not _DASH_C.fullmatch(words[-1]):
-        return UNKNOWN_SHELL
-    program = words[0].rsplit("/", 1)[-1]
-    options = words[1:]
-    clusters = "".join(w[1:] for w in options if w.startswith("-") and not w.startswith("--"))
-    rereads = "l" in clusters or "i" in clusters or any(w in ("--login", "--rcfile", "--init-file") for w in options)
-    if program not in _POSIX_SHELLS or rereads or (bash_env and program == "bash"):
-        return UNKNOWN_SHELL
-    return ShellInfo(posix=True, errexit="e" in clusters or "errexit" in options)
+    return ShellInfo(posix=True, errexit=state.errexit)
 
 
 # --- can two RUNs be one --------------------------------------------------------------------
@@ -289,10 +257,19 @@ def join(
         return None
     if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
         return None
-    before = script_of(tree, first)
+    before = script_of(first)
+    if replaces_shell(first):
+        return Link("it changes /bin/sh, and the next RUN would still run in the shell it replaced")
+    cds = []
     for change in state_changes(before):
-        if not (first_wrapped and change.kind == "trailing-separator"):  # ``{ a; }`` ends with ``}``
-            return Link(_REASONS.get(change.kind, change.reason))
+        if first_wrapped and change.kind == "trailing-separator":  # ``{ a; }`` ends with ``}``
+            continue
+        if _is_cd(before, change):  # harmless when the next RUN cannot tell where it starts
+            cds.append(change)
+            continue
+        return Link(_REASONS.get(change.kind, change.reason))
+    if cds and not cwd_independent(tree, second):
+        return Link(cds[0].reason)
     if info.errexit and compound_ends(before):
         return Link("with -e in SHELL, -e would be ignored inside its last compound command")
     if info.errexit and first_wrapped and any(i.connector in _LIST_SEPARATORS for i in before.items):
@@ -300,7 +277,74 @@ def join(
     return second_link(tree, second)
 
 
-def is_plain_run(inst: Instruction | None) -> bool:
+def changes_directory(tree: Dockerfile, run: Instruction) -> str | None:
+    """Why a RUN leaves another working directory behind (a plain ``cd``), or None."""
+    if not is_plain_run(run):
+        return None
+    script = script_of(run)
+    if any(_is_cd(script, c) for c in state_changes(script)):
+        return f"the RUN on line {run.line} changes the working directory ('cd'), and this RUN may depend on it"
+    return None
+
+
+def _is_cd(script: shell.Script, change: shell.StateChange) -> bool:
+    """The change is a plain ``cd`` (not ``pushd``, not ``cd`` in a compound)."""
+    if change.kind != "builtin" or change.command_index is None:
+        return False
+    return script.commands[change.command_index].name == "cd"
+
+
+# Tools whose operands are package names: they read nothing of the working directory.
+_BY_NAME = frozenset({"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper"})
+# Tools whose operands are paths: they read the working directory only through relative ones.
+_BY_PATH = frozenset({"rm", "mkdir", "ln", "chmod", "chown", "chgrp", "touch", "cp", "mv", "rmdir"})
+_FIRST_NOT_PATH = frozenset({"chmod", "chown", "chgrp"})  # their first operand is a mode or owner
+_LOCAL_PACKAGE = re.compile(r"\.(?:deb|rpm|apk)$")
+_CWD_WORDS = re.compile(r"PWD|OLDPWD|pushd|popd|\bdirs\b|\$\(|`")
+
+
+def cwd_independent(tree: Dockerfile, run: Run) -> bool:
+    """The RUN does the same whatever directory it starts in: it starts with ``cd`` to a
+    literal absolute path, or each of its commands is a package install by name or a file
+    tool given only absolute paths, with absolute redirections."""
+    script = script_of(run)
+    if not script.ok or not script.commands or _CWD_WORDS.search(script.text):
+        return False
+    first = script.commands[0]
+    argv = first.argv
+    if (
+        first.name == "cd"
+        and len(argv) == 2
+        and argv[1].startswith("/")
+        and "$" not in argv[1]
+        and (len(script.items) == 1 or script.items[0].connector == "&&")
+        and first.context == ()
+    ):
+        return True
+    for command in script.commands:
+        for r in command.redirections:
+            if r.op in ("<<", "<<-") or r.target is None:
+                return False
+            if not (r.target.value.startswith("/") or (r.op.endswith("&") and r.target.value.isdigit())):
+                return False
+        words = command.argv
+        if not words:
+            return False
+        tool = words[0]
+        operands = [w for w in words[1:] if not w.startswith("-")]
+        if tool in _BY_NAME:
+            if any(("/" in w and not w.startswith("/")) or (_LOCAL_PACKAGE.search(w) and not w.startswith("/")) for w in operands):
+                return False
+        elif tool in _BY_PATH:
+            paths = operands[1:] if tool in _FIRST_NOT_PATH else operands
+            if not paths or any(not w.startswith("/") for w in paths):
+                return False
+        else:
+            return False
+    return True
+
+
+def is_plain_run(inst: Instruction | None) -> TypeGuard[Run]:
     """A RUN in shell form, without heredocs, whose lines hold nothing after the command."""
     if not isinstance(inst, Run) or not isinstance(inst.command, ShellForm) or inst.heredocs:
         return False
@@ -338,7 +382,7 @@ def state_changes(script: shell.Script) -> list[shell.StateChange]:
 
 def second_link(tree: Dockerfile, second: Run) -> Link:
     """How a RUN's script goes after ``&&``: as written, braced, or not at all."""
-    script = script_of(tree, second)
+    script = script_of(second)
     if not script.ok:
         return Link(f"this RUN's text cannot be read ({script.errors[0].message})")
     if not script.items:
@@ -369,7 +413,7 @@ def join_edit(first: Run, second: Run, first_link: Link, link: Link, style: Styl
         text = f"{close}{style.continuation}{comments}{style.indent}&& {opening}"
     else:
         text = f"{close} &&{style.continuation}{comments}{style.indent}{opening}"
-    return Edit(first.command.end, second.command.start, text)
+    return Edit(shell_form(first).end, shell_form(second).start, text)
 
 
 def operators_lead(tree: Dockerfile) -> bool:

@@ -140,8 +140,8 @@ class NpmCache:
                 finding = self._cache(tree, srun, cache, style, context.folder)
                 if finding is not None:
                     yield finding
-            if context.build_context is not None:
-                yield from self._ci(tree, srun, context.folder)
+            if (folder := context.folder) is not None:
+                yield from self._ci(tree, srun, folder)
 
     def _cache(
         self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, build_context: Path | None
@@ -175,7 +175,7 @@ class NpmCache:
         if lockfile is None or not copies_in(srun, lockfile):
             return
         for inv in installs:
-            verb = pk.subcommand_token(inv)
+            verb = pk.verb(inv)
             start, end = srun.at(verb.start), srun.at(verb.end, end=True)
             fix = Fix("Use npm ci", (Edit(start, end, "ci"),), Applicability.UNSAFE)
             message = (

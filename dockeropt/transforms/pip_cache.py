@@ -79,7 +79,7 @@ class PipCache:
             for inv in installs:
                 if inv.has_flag("--no-cache-dir", "--cache-dir"):
                     continue
-                verb = pk.subcommand_token(inv)
+                verb = pk.verb(inv)
                 fix = Fix("Add --no-cache-dir", (pk.insert_after(srun, verb, " --no-cache-dir"),), Applicability.SAFE)
                 message = "pip install without --no-cache-dir keeps every downloaded wheel in ~/.cache/pip"
                 yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)

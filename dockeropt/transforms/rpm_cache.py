@@ -109,7 +109,7 @@ class RpmCache:
             return
         if any("assumeyes" in v for v in inv.values("--setopt")):
             return
-        verb = pk.subcommand_token(inv)
+        verb = pk.verb(inv)
         tier = Applicability.UNSAFE if inv.subcommand in _ASKS_TO_REMOVE else Applicability.SAFE
         fix = Fix("Add -y", (pk.insert_after(srun, verb, " -y"),), tier)
         message = f"{inv.tool} {inv.subcommand} without -y aborts at its prompt in a build"

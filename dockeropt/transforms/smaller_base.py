@@ -24,18 +24,34 @@ What it does
       compiles on the toolchain of the full image, which neither variant has; no finding
       (moving the build to a builder stage comes first).
     - ``pip install``, there or in a stage the final one copies from (a virtualenv built
-      there): ``-slim`` only, since many prebuilt wheels are built for glibc, not musl.
+      there): ``-slim`` only, since most prebuilt wheels are built for glibc, not musl.
     - otherwise the ``prefer`` option decides (``"slim"``, the default, or
       ``"alpine"``), falling back to the other variant when the preferred one does not
       exist (``golang``, ``nginx`` and ``postgres`` have no ``-slim``).
 
-    Which variants exist comes from docker-library/official-images, shipped in
-    ``dockeropt/data/official-image-tags.json`` (the commit is recorded there); it is
-    read only when a FROM could match.
+    When the variant suggested is not the preferred one, the message says why (``not
+    -alpine: the stages on it run pip install, ...`` or ``there is no -slim variant of
+    golang:1.26``). When it is ``-alpine``, the message names what Alpine changes for that
+    image: for ``postgres``, locales and collation (musl has no glibc locales, so text sorts
+    differently and a data directory made on the Debian image needs ``REINDEX``); for
+    ``python``, wheels; for ``node``, native addons; otherwise musl instead of glibc.
+
+    Both tags' sizes are given where the shipped data has them, in one measure, named::
+
+        python:3.12 (1.1 GB on disk) has a smaller variant: python:3.12-slim (119 MB)
+        python:3.12 (411 MB compressed) has a smaller variant: python:3.12-alpine (18 MB)
+
+    "On disk" is the unpacked image, "compressed" what a pull transfers; both are for
+    linux/amd64, in decimal units. Where the data lacks either tag, the message gives no
+    size. The sizes come from docker-library/repo-info (``dockeropt/data/image-sizes.json``,
+    with the date it was read; snapshots of mid-2026, so "about this size"); which
+    variants exist comes from docker-library/official-images
+    (``dockeropt/data/official-image-tags.json``, the commit recorded there). Both are
+    rebuilt by ``dockeropt/data/rebuild.py`` and read only when a FROM could match.
 
 Why
     A ``-slim`` variant drops compilers, headers and documentation (``python:3.12`` is
-    about 1 GB, ``python:3.12-slim`` about 130 MB); an ``-alpine`` variant is smaller
+    1.1 GB on disk, ``python:3.12-slim`` 119 MB); an ``-alpine`` variant is smaller
     still. Smaller images pull, push and start faster and carry fewer vulnerable
     packages.
 
@@ -57,8 +73,9 @@ Fix safety
     ``curl``, locales) that the build or the running container may need, and a
     successful build cannot show that the container still works. The edit is there
     for editors to offer. Alpine also swaps glibc for musl, which breaks prebuilt
-    native code (Python wheels, Node addons, binaries copied from a glibc stage);
-    ``prefer = "slim"`` keeps that to images that have no ``-slim``.
+    native code (Python wheels, Node addons, binaries copied from a glibc stage) and,
+    for a database, changes how text collates; ``prefer = "slim"`` keeps that to images
+    that have no ``-slim``.
 
 When it refuses
     - the reference uses a variable (``FROM python:${PY}``): its value is unknown;
@@ -75,6 +92,7 @@ When it refuses
     ``--platform`` and the spelling of the image name (``docker.io/library/``) are kept.
 
 See also
+    DO104 (end-of-life-base) for a base whose release is no longer supported.
     hadolint has no rule for this. DL3006 (always tag the image) and DL3007 (do not use
     ``latest``) are about which tag is used; this rule keeps the tag's version.
 """
@@ -86,8 +104,26 @@ import os
 import shlex
 from functools import lru_cache
 
-from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, ImageRef, Run, ShellForm, Stage
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
+from dockeropt.cst import (
+    Arg,
+    Copy,
+    Dockerfile,
+    Env,
+    ExecForm,
+    ImageRef,
+    Run,
+    ShellForm,
+    Stage,
+)
+from dockeropt.model import Build, build_of
+from dockeropt.transforms.base import (
+    Applicability,
+    Context,
+    Edit,
+    Finding,
+    Fix,
+    finding,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -100,6 +136,18 @@ _TOOLS = _DEBIAN_TOOLS | _RPM_TOOLS | {"apk", "pip"}
 # The full images carry a C toolchain; -slim and -alpine do not.
 _COMPILERS = ("make", "cmake", "gcc", "cc", "g++", "c++", "clang")
 
+# What moving to Alpine risks, by image: musl libc instead of glibc, and what that breaks there.
+ALPINE_CAVEAT = "Alpine uses musl libc, not glibc: check native code"
+ALPINE_CAVEATS = {
+    "postgres": "Alpine's musl has no glibc locales: text collates and sorts differently, "
+    "and a data directory made on the Debian image needs REINDEX of its text indexes",
+    "python": "Alpine uses musl libc: few wheels are prebuilt for it, and pip builds C extensions from source",
+    "node": "Alpine uses musl libc: native addons prebuilt for glibc do not load",
+    "ruby": "Alpine uses musl libc: native gems build from source",
+    "php": "Alpine uses musl libc: iconv has no //TRANSLIT, and extensions build from source",
+    "golang": "Alpine uses musl libc: cgo binaries built against glibc do not run",
+}
+
 
 class SmallerBase:
     code = "DO103"
@@ -111,10 +159,11 @@ class SmallerBase:
         prefer = context.option(self.code, "prefer", "slim")
         if prefer not in KINDS:
             raise ValueError(f"{self.code} prefer must be 'slim' or 'alpine', not {prefer!r}")
+        build = build_of(tree)
         stages = tree.stages
         if not stages:
             return
-        roots = stage_roots(stages)
+        roots = stage_roots(build)
         base = stages[roots[-1]]
         ref = base.from_.image
         if ref is None or "$" in ref.text or is_small(ref.tag):
@@ -126,17 +175,28 @@ class SmallerBase:
         if not variants:
             return
         family = [s for s in stages if roots[s.index] == base.index]
-        kinds = allowed_kinds(family, copied_from(family, stages), prefer)
-        kind = next((k for k in kinds if k in variants), None)
+        refused = refusals(family, copied_from(family, build))
+        if refused is None:
+            return
+        order = (prefer, *(k for k in KINDS if k != prefer))
+        kind = next((k for k in order if k in variants and k not in refused), None)
         if kind is None:
             return
-        yield self._finding(tree, ref, variants[kind], kind)
+        why = None
+        if kind != prefer:  # say why the preference is not followed
+            reason = refused.get(prefer)
+            missing = f"there is no -{prefer} variant of {ref.name}:{ref.tag or 'latest'}"
+            why = f"not -{prefer}: {reason}" if reason else missing
+        yield self._finding(tree, ref, image, variants[kind], kind, why)
 
-    def _finding(self, tree: Dockerfile, ref: ImageRef, tag: str, kind: str) -> Finding:
+    def _finding(self, tree: Dockerfile, ref: ImageRef, image: str, tag: str, kind: str, why: str | None) -> Finding:
         smaller = f"{ref.name}:{tag}"
-        message = f"the final image's base {ref.text} has a smaller variant: {smaller}"
+        before, after = size_notes(image, ref.tag or "latest", tag)
+        message = f"the final image's base {ref.text}{before} has a smaller variant: {smaller}{after}"
+        if why:
+            message += f"; {why}"
         if kind == "alpine":
-            message += " (musl libc: check native code)"
+            message += f"; {ALPINE_CAVEATS.get(image, ALPINE_CAVEAT)}"
         if ref.digest:
             return finding(self.code, message + "; pin its digest instead", ref)
         fix = None
@@ -145,55 +205,56 @@ class SmallerBase:
         return finding(self.code, message, ref, fix)
 
 
-def stage_roots(stages: tuple[Stage, ...]) -> list[int]:
+def stage_roots(build: Build) -> list[int]:
     """For each stage, the index of the stage whose FROM names the image it builds on."""
-    by_name: dict[str, int] = {}
     roots: list[int] = []
-    for stage in stages:
-        ref = stage.from_.image
-        parent = by_name.get(ref.text.lower()) if ref else None
-        roots.append(stage.index if parent is None else roots[parent])
-        if stage.name:
-            by_name[stage.name.lower()] = stage.index
+    for stage in build.stages:
+        roots.append(stage.index if stage.parent is None else roots[stage.parent])
     return roots
 
 
-def copied_from(family: list[Stage], stages: tuple[Stage, ...]) -> list[Stage]:
+def copied_from(family: list[Stage], build: Build) -> list[Stage]:
     """The earlier stages that ``COPY --from`` in ``family`` names (by name or index)."""
-    by_ref = {str(s.index): s for s in stages} | {s.name.lower(): s for s in stages if s.name}
     found: dict[int, Stage] = {}
     for stage in family:
         for inst in stage.instructions:
             source = inst.flag("from") if isinstance(inst, Copy) else None
-            other = by_ref.get((source.value or "").lower()) if source else None
+            other = build.by_name(source.value or "") if source else None
             if other is not None and other.index < stage.index:
-                found[other.index] = other
+                found[other.index] = other.stage
     return list(found.values())
 
 
-def allowed_kinds(family: list[Stage], sources: list[Stage], prefer: str) -> tuple[str, ...]:
-    """The variants the stages on the base can move to, the preferred one first."""
+def refusals(family: list[Stage], sources: list[Stage]) -> dict[str, str] | None:
+    """Why each variant would break the stages on the base (``{"alpine": "..."}``), or None
+    when neither variant can serve them."""
     tools = stage_tools(family)
     if tools & _RPM_TOOLS or "compiler" in tools:
-        return ()
-    kinds = [prefer] + [k for k in KINDS if k != prefer]
-    if tools & _DEBIAN_TOOLS or "pip" in tools or "pip" in stage_tools(sources):
-        kinds.remove("alpine")
+        return None
+    refused = {}
     if "apk" in tools:
-        kinds.remove("slim")
-    return tuple(kinds)
+        refused["slim"] = "the stages on it run apk, which needs Alpine"
+    if tools & _DEBIAN_TOOLS:
+        refused["alpine"] = f"the stages on it run {min(tools & _DEBIAN_TOOLS)}, which needs Debian"
+    elif "DEBIAN_FRONTEND" in tools:
+        refused["alpine"] = "the stages on it set DEBIAN_FRONTEND, for apt-get"
+    elif "pip" in tools:
+        refused["alpine"] = "the stages on it run pip install, and most prebuilt wheels need glibc"
+    elif "pip" in stage_tools(sources):
+        refused["alpine"] = "it copies from a stage that runs pip install, and most prebuilt wheels need glibc"
+    return refused
 
 
 def stage_tools(stages: Iterable[Stage]) -> set[str]:
     """The package managers the stages' RUNs call (``pip`` only for ``pip install``),
-    ``apt`` where ``DEBIAN_FRONTEND`` is set, and ``compiler`` where they compile C."""
+    ``DEBIAN_FRONTEND`` where it is set, and ``compiler`` where they compile C."""
     from dockeropt import shell  # 25 ms to import; only needed once a FROM could match
 
     tools: set[str] = set()
     for stage in stages:
         for inst in stage.instructions:
             if isinstance(inst, (Env, Arg)) and any(p.key.text == "DEBIAN_FRONTEND" for p in inst.pairs):
-                tools.add("apt")
+                tools.add("DEBIAN_FRONTEND")
             if not isinstance(inst, Run):
                 continue
             for script in map(shell.parse, run_scripts(inst)):
@@ -244,9 +305,45 @@ def siblings(image: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def size_notes(image: str, tag: str, smaller: str) -> tuple[str, str]:
+    """`` (1.1 GB on disk)`` and `` (119 MB)``: both tags' sizes in the first measure the data
+    has for both (on disk, then compressed), or two empty strings when it has none, or when
+    its numbers do not show the variant smaller."""
+    sizes = _sizes().get(image, {})
+    first, second = sizes.get(tag), sizes.get(smaller)
+    if first is None or second is None:
+        return "", ""
+    for i, measure in ((1, "on disk"), (0, "compressed")):
+        if first[i] is not None and second[i] is not None:
+            if first[i] <= second[i]:
+                break
+            return f" ({human(first[i])} {measure})", f" ({human(second[i])})"
+    return "", ""
+
+
+def human(size: int) -> str:
+    """Bytes in decimal units, as registries and ``docker images`` count them: 1.1 GB, 119 MB, 5.7 MB."""
+    if size >= 10**9:
+        return f"{size / 10**9:.1f} GB"
+    if size >= 10**7:
+        return f"{round(size / 10**6)} MB"
+    if size >= 10**6:
+        return f"{size / 10**6:.1f} MB"
+    return f"{round(size / 10**3)} kB"
+
+
+@lru_cache(maxsize=1)
+def _sizes() -> dict[str, dict[str, list]]:
+    return _data("image-sizes.json")["images"]
+
+
 @lru_cache(maxsize=1)
 def _official_tags() -> dict[str, list[str]]:
+    return _data("official-image-tags.json")["images"]
+
+
+def _data(name: str) -> dict:
     # beside the package, as pip installs it (importlib.resources would cost more than the read)
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "official-image-tags.json")
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", name)
     with open(path, encoding="utf-8") as f:
-        return json.load(f)["images"]
+        return json.load(f)

@@ -179,19 +179,12 @@ def buildah_status() -> tuple[bool, str]:
     return _availability
 
 
-def unavailable(reason: str) -> None:
-    """Skip the calling test; under CI=true fail it: CI must prove what it claims to."""
-    import pytest
-
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 def require_buildah() -> None:
-    """Skip (under CI=true: fail) the calling test when buildah cannot run here."""
+    """Skip the calling test when buildah cannot run here (fail it under CI=true)."""
     ok, reason = buildah_status()
     if not ok:
+        from needs import unavailable
+
         unavailable(reason)
 
 
@@ -366,6 +359,8 @@ def require_docker() -> verify.Docker:
         if not _docker_status and not os.path.exists(BUSYBOX):
             _docker_status = f"{BUSYBOX} missing (apt-get install busybox-static)"
     if _docker_status:
+        from needs import unavailable
+
         unavailable(f"{_docker_status} (start one with .ci/start-docker)")
     return docker_builder()
 

@@ -81,6 +81,15 @@ RUN touch /out/done
 """,
         {},
     ),
+    "cd-then-absolute-paths": (
+        """\
+FROM alpine:3.20
+RUN mkdir -p /src && cd /src && echo hi > built
+RUN mkdir -p /opt/app && ln -s /src/built /opt/app/built
+RUN cd /opt && ls > /opt/listing
+""",
+        {},
+    ),
 }
 
 
@@ -112,6 +121,14 @@ TRAPS = {
     "export": ('FROM alpine:3.20\nRUN export X=1\nRUN echo "x=$X" > /x\n', "/x"),
     "umask": ("FROM alpine:3.20\nRUN umask 077\nRUN touch /f\n", "/f"),
     "function": ("FROM alpine:3.20\nRUN ls() { echo shadowed; }\nRUN ls /etc/hostname > /listing\n", "/listing"),
+    "cd-then-relative": ("FROM alpine:3.20\nRUN mkdir -p /app && cd /app\nRUN mkdir -p /opt && touch marker\n", "marker"),
+    "shell-replaced": (
+        "FROM alpine:3.20\n"
+        "RUN printf '#!/bin/busybox sh\\necho new >> /ran-by-new-shell\\nexec /bin/busybox sh \"$@\"\\n' > /tmp/sh"
+        " && chmod +x /tmp/sh && rm /bin/sh && mv /tmp/sh /bin/sh\n"
+        "RUN touch /second\n",
+        "/ran-by-new-shell",
+    ),
 }
 
 

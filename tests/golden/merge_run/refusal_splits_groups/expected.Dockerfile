@@ -1,5 +1,5 @@
 FROM alpine
 RUN mkdir /app \
     && cd /app
-RUN touch /x \
-    && touch /y
+RUN touch x \
+    && touch y

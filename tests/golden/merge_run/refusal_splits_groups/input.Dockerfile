@@ -1,5 +1,5 @@
 FROM alpine
 RUN mkdir /app
 RUN cd /app
-RUN touch /x
-RUN touch /y
+RUN touch x
+RUN touch y

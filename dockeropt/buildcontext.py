@@ -1,0 +1,345 @@
+"""The build context: the folder a build reads, less what ``.dockerignore`` leaves out.
+
+One object per run, shared by every transform that looks at the disk. Nothing is read until
+a transform asks, and nothing is read twice: the ignore file, the folder's listing, each
+file's text.
+
+``.dockerignore`` is read as BuildKit reads it (moby's ``patternmatcher`` and
+``ignorefile``): one pattern a line, ``#`` lines are comments, surrounding spaces are
+trimmed, a leading ``!`` makes an exception, a pattern is cleaned like a path and loses a
+leading ``/``; ``*`` and ``?`` stay within one path segment, ``**`` crosses segments; the
+last pattern that matches a path decides, and a pattern that matches a parent folder
+matches everything below it. A ``<Dockerfile>.dockerignore`` beside the Dockerfile wins
+over the context's own ``.dockerignore``.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class ContextError(Exception):
+    """The context cannot answer a question reliably (a pattern it cannot read, a symlink,
+    an unreadable file); the message says why."""
+
+
+class Ignore:
+    """Parsed ``.dockerignore`` patterns."""
+
+    __slots__ = ("patterns", "problem")
+
+    def __init__(self, patterns: list[tuple[re.Pattern[str], bool, str]], problem: str | None = None) -> None:
+        self.patterns = patterns  # (regex, is an exception, the pattern as cleaned)
+        self.problem = problem
+
+    @classmethod
+    def parse(cls, text: str) -> Ignore:
+        """Read an ignore file's text; a pattern that cannot be read makes the whole file
+        unreadable (``problem``), as a careful reader must not guess what it excludes."""
+        patterns = []
+        try:
+            for raw in text.removeprefix("\ufeff").splitlines():
+                if raw.startswith("#"):
+                    continue
+                line = raw.strip()
+                if not line:
+                    continue
+                exception = line.startswith("!")
+                if exception:
+                    line = line[1:].strip()
+                if not line:
+                    continue
+                line = posixpath.normpath(line)
+                if len(line) > 1 and line.startswith("/"):
+                    line = line.lstrip("/")
+                if line.startswith(".."):
+                    raise ContextError(f"the pattern {line!r} points outside the context")
+                patterns.append((re.compile(glob_regex(line)), exception, line))
+        except ContextError as exc:
+            return cls([], str(exc))
+        return cls(patterns)
+
+    def require(self) -> None:
+        if self.problem:
+            raise ContextError(f".dockerignore cannot be evaluated: {self.problem}")
+
+    def excludes(self, path: str) -> bool:
+        """Whether the context leaves out ``path`` (relative, ``/``-separated)."""
+        parts = path.split("/")
+        parents = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        excluded = False
+        for regex, exception, _ in self.patterns:
+            if exception != excluded:  # an exception matters only to what is excluded, and back
+                continue
+            if regex.fullmatch(path) or any(regex.fullmatch(p) for p in parents):
+                excluded = not exception
+        return excluded
+
+    def mentions(self, name: str) -> bool:
+        """Some pattern excludes ``name`` or re-includes it: the file speaks about it."""
+        return any(regex.fullmatch(name) for regex, _, _ in self.patterns)
+
+
+def glob_regex(pattern: str) -> str:
+    """A Go ``filepath.Match`` pattern, with ``**`` as patternmatcher reads it, as a regular
+    expression over ``/``-separated paths. The one glob translator of the package: COPY
+    sources and ``.dockerignore`` lines both use it."""
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            if pattern.startswith("**", i):
+                i += 2
+                while i < n and pattern[i] == "*":
+                    i += 1
+                if i < n and pattern[i] == "/":
+                    out.append("(?:.*/)?")
+                    i += 1
+                else:
+                    out.append(".*")
+                continue
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "\\":
+            if i + 1 >= n:
+                raise ContextError(f"the pattern {pattern!r} ends with an escape")
+            out.append(re.escape(pattern[i + 1]))
+            i += 1
+        elif c == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                raise ContextError(f"the pattern {pattern!r} has an unclosed [")
+            body = pattern[i + 1 : end]
+            if "\\" in body or "[" in body:
+                raise ContextError(f"the pattern {pattern!r} has a character class it cannot read")
+            negate = body.startswith("^")
+            body = body[1:] if negate else body
+            out.append("[" + ("^" if negate else "") + body.replace("^", "\\^") + "]")
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def has_glob(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
+class BuildContext:
+    """A build context folder and its ignore file, read on demand and remembered."""
+
+    def __init__(self, root: str, dockerfile: str | None = None) -> None:
+        self.root = os.path.abspath(root)
+        self.dockerfile = dockerfile  # the Dockerfile's path, for <Dockerfile>.dockerignore
+        self._ignore: Ignore | None = None
+        self._ignore_file: str | None | bool = False  # False: not looked for yet
+        self._texts: dict[str, str | None] = {}
+        self._files: tuple[str, ...] | None = None
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str] | None, dockerfile: str | None = None) -> BuildContext | None:
+        """The context at ``root``, or None when there is no such folder."""
+        if root is None:
+            return None
+        root = os.fspath(root)
+        if not os.path.isdir(root):
+            return None
+        return cls(root, dockerfile if dockerfile not in (None, "-") else None)
+
+    # --- the ignore file -------------------------------------------------------------------
+
+    @property
+    def ignore_file(self) -> str | None:
+        """The ignore file that applies: ``<Dockerfile>.dockerignore`` beside the Dockerfile,
+        else ``.dockerignore`` at the root, else None."""
+        if self._ignore_file is False:
+            candidates = [self.dockerfile + ".dockerignore"] if self.dockerfile else []
+            candidates.append(os.path.join(self.root, ".dockerignore"))
+            self._ignore_file = next((p for p in candidates if os.path.isfile(p)), None)
+        return self._ignore_file  # type: ignore[return-value]
+
+    @property
+    def ignore(self) -> Ignore:
+        if self._ignore is None:
+            path = self.ignore_file
+            if path is None:
+                self._ignore = Ignore([])
+            else:
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        self._ignore = Ignore.parse(f.read())
+                except (OSError, UnicodeDecodeError) as exc:
+                    self._ignore = Ignore([], str(exc))
+        return self._ignore
+
+    # --- what is there ---------------------------------------------------------------------
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.root, *name.split("/"))
+
+    def exists(self, name: str) -> bool:
+        """``name`` is on disk in the folder, sent or not."""
+        return os.path.lexists(self.path(name))
+
+    def is_file(self, name: str) -> bool:
+        return os.path.isfile(self.path(name))
+
+    def is_dir(self, name: str) -> bool:
+        return os.path.isdir(self.path(name))
+
+    def sent(self, name: str) -> bool:
+        """``name`` is on disk and the build gets it (``.dockerignore`` leaves it in)."""
+        self.ignore.require()
+        return self.exists(name) and not self.ignore.excludes(name)
+
+    def sent_file(self, name: str) -> bool:
+        """``name`` is a regular file the build gets."""
+        return self.is_file(name) and self.sent(name)
+
+    def present(self, name: str) -> bool:
+        """``name``, or anything below it, is sent with the context."""
+        self.ignore.require()
+        if not self.exists(name):
+            return False
+        if not self.ignore.excludes(name):
+            return True
+        prefix = name.rstrip("/") + "/"
+        return any(f.startswith(prefix) for f in self.files())
+
+    def existing(self, pattern: str) -> list[str]:
+        """Regular files at the root matching ``pattern`` (a name or a glob) that are sent;
+        a symlink among them is refused (what it points to is not what the build sees)."""
+        self.ignore.require()
+        if has_glob(pattern):
+            regex = re.compile(glob_regex(pattern))
+            names = sorted(n for n in self._listing("") if regex.fullmatch(n))
+        else:
+            names = [pattern]
+        out = []
+        for name in names:
+            if os.path.islink(self.path(name)):
+                raise ContextError(f"{name} is a symlink")
+            if self.is_file(name) and not self.ignore.excludes(name):
+                out.append(name)
+        return out
+
+    def read(self, name: str) -> str:
+        """The text of a context file; ContextError when it cannot be read."""
+        if name not in self._texts:
+            try:
+                with open(self.path(name), encoding="utf-8") as f:
+                    self._texts[name] = f.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                self._texts[name] = None
+                raise ContextError(f"cannot read {name}: {exc}") from None
+        text = self._texts[name]
+        if text is None:
+            raise ContextError(f"cannot read {name}")
+        return text
+
+    def read_bytes(self, name: str, size: int = -1) -> bytes | None:
+        """The first ``size`` bytes of a context file (links followed), or None."""
+        try:
+            with open(os.path.realpath(self.path(name)), "rb") as f:
+                return f.read(size)
+        except OSError:
+            return None
+
+    def size(self, name: str) -> int | None:
+        try:
+            return os.path.getsize(self.path(name))
+        except OSError:
+            return None
+
+    def mode(self, name: str) -> int | None:
+        try:
+            return os.stat(self.path(name)).st_mode & 0o7777
+        except OSError:
+            return None
+
+    def files(self) -> tuple[str, ...]:
+        """Every file the build gets (``/``-separated, relative, sorted), walked once.
+        Symlinked folders are not followed, as the build does not follow them."""
+        if self._files is None:
+            self.ignore.require()
+            found = []
+            for folder, dirs, names in os.walk(self.root):
+                dirs.sort()
+                rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
+                for entry in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+                    name = entry if rel == "." else f"{rel}/{entry}"
+                    if not self.ignore.excludes(name):
+                        found.append(name)
+            self._files = tuple(sorted(found))
+        return self._files
+
+    def matching(self, source: str) -> list[str]:
+        """The context files a COPY/ADD source brings in: the file itself, everything under
+        a folder, or what a glob matches (and everything under the folders it matches)."""
+        clean = posixpath.normpath(source.lstrip("/")) if source not in ("", ".", "/") else "."
+        if clean in (".", ""):
+            return list(self.files())
+        if has_glob(clean):
+            regex = re.compile(glob_regex(clean))
+            out = []
+            for name in self.files():
+                parts = name.split("/")
+                if any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts) + 1)):
+                    out.append(name)
+            return out
+        prefix = clean + "/"
+        return [n for n in self.files() if n == clean or n.startswith(prefix)]
+
+    def entries(self, source: str) -> list[str]:
+        """What a COPY/ADD source names at its own level: the path itself when it exists, or
+        the paths a glob matches (files and folders, not what lies below them), sorted."""
+        clean = posixpath.normpath(source.lstrip("/").rstrip("/") or ".")
+        if not has_glob(clean):
+            return [clean] if self.exists(clean) else []
+        regex = re.compile(glob_regex(clean))
+        depth = clean.count("/")
+        found = []
+        for folder, dirs, names in os.walk(self.root):
+            rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
+            level = 0 if rel == "." else rel.count("/") + 1
+            if level > depth:
+                dirs[:] = []
+                continue
+            for entry in dirs + names:
+                name = entry if rel == "." else f"{rel}/{entry}"
+                if level == depth and regex.fullmatch(name):
+                    found.append(name)
+        return sorted(found)
+
+    def kind(self, name: str) -> str | None:
+        """``file`` or ``dir`` for what ``name`` is once links are followed, or None when it
+        is missing or a link leads out of the context (the build cannot follow it)."""
+        real = os.path.realpath(self.path(name))
+        root = os.path.realpath(self.root)
+        if real != root and not real.startswith(root + os.sep):
+            return None
+        if os.path.isdir(real):
+            return "dir"
+        return "file" if os.path.isfile(real) else None
+
+    def is_link(self, name: str) -> bool:
+        return os.path.islink(self.path(name))
+
+    def _listing(self, folder: str) -> list[str]:
+        try:
+            return os.listdir(self.path(folder) if folder else self.root)
+        except OSError:
+            return []
+
+    def walk_sent(self, name: str) -> Iterator[str]:
+        """The sent files under the folder ``name``."""
+        prefix = name.rstrip("/") + "/"
+        return (f for f in self.files() if f.startswith(prefix))

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY --chmod=755 run.sh /usr/local/bin/run.sh
+CMD ["run.sh"]

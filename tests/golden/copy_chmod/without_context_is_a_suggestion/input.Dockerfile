@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY run.sh /usr/local/bin/
+RUN chmod 755 /usr/local/bin/run.sh

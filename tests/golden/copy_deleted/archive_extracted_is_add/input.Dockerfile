@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY app.tar.gz /tmp/
+RUN tar -xzf /tmp/app.tar.gz -C /opt && rm /tmp/app.tar.gz

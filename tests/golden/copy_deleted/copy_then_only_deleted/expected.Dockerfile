@@ -1,0 +1,3 @@
+# syntax=docker/dockerfile:1
+FROM debian:bookworm-slim
+CMD ["bash"]

@@ -1,0 +1,4 @@
+# syntax=docker/dockerfile:1.1
+FROM debian:bookworm-slim
+COPY install.sh /tmp/
+RUN sh /tmp/install.sh && rm /tmp/install.sh

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY install.sh /tmp/
+RUN sh /tmp/install.sh && rm /tmp/install.sh

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY tool /opt/staging/
+RUN mv /opt/staging/tool /usr/local/bin/

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY tool /usr/local/bin/tool
+RUN tool --version

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY tool /tmp/
+RUN mv /tmp/tool /usr/local/bin/tool && tool --version

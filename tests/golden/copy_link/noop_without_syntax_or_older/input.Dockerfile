@@ -1,0 +1,3 @@
+# syntax=docker/dockerfile:1.3
+FROM node:20-slim
+COPY . /app/

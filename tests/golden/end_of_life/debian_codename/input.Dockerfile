@@ -1,0 +1,2 @@
+FROM debian:stretch-slim
+RUN echo hi

@@ -1,0 +1,2 @@
+FROM node:carbon
+CMD ["node"]

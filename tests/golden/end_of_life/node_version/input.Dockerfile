@@ -1,0 +1,5 @@
+FROM node:16-alpine
+WORKDIR /app
+COPY . .
+RUN npm ci
+CMD ["node", "server.js"]

@@ -1,0 +1,2 @@
+FROM python:3.8.10-slim-buster
+COPY . /app

@@ -1,0 +1,2 @@
+FROM ubuntu:18.04
+RUN echo hi

@@ -1,0 +1,2 @@
+ARG NODE=16
+FROM node:${NODE}

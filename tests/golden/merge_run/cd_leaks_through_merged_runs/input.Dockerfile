@@ -1,0 +1,4 @@
+FROM debian:bookworm
+RUN cd /src && make
+RUN apt-get install -y curl
+RUN make install

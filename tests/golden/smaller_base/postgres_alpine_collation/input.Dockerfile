@@ -1,0 +1,2 @@
+FROM postgres:17
+COPY init.sql /docker-entrypoint-initdb.d/

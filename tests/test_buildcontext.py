@@ -1,0 +1,72 @@
+"""The build context and .dockerignore, matched as BuildKit's patternmatcher does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockeropt.buildcontext import BuildContext, ContextError, Ignore
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "excluded"),
+    [
+        pytest.param("node_modules", "node_modules/x/index.js", True, id="a folder excludes what is below it"),
+        pytest.param("*.log", "a.log", True, id="star at the root"),
+        pytest.param("*.log", "sub/a.log", False, id="star stays in one segment"),
+        pytest.param("**/*.log", "sub/deep/a.log", True, id="double star crosses segments"),
+        pytest.param("**/*.log", "a.log", True, id="double star matches no folder too"),
+        pytest.param("*.md\n!README.md", "README.md", False, id="exception after a match"),
+        pytest.param("!README.md\n*.md", "README.md", True, id="the last match decides"),
+        pytest.param("/secret", "secret", True, id="a leading slash is dropped"),
+        pytest.param("  build  ", "build/out", True, id="spaces are trimmed"),
+        pytest.param("# comment\n", "# comment", False, id="comment lines"),
+        pytest.param("a/../b", "b", True, id="patterns are cleaned"),
+        pytest.param("doc?", "docs", True, id="question mark"),
+        pytest.param("[a-c]x", "bx", True, id="character class"),
+        pytest.param("dir\n!dir/keep", "dir/keep", False, id="an exception below an excluded folder"),
+        pytest.param("\ufeffsecret", "secret", True, id="a byte order mark is dropped"),
+    ],
+)
+def test_ignore_matches_as_buildkit(patterns: str, path: str, excluded: bool) -> None:
+    assert Ignore.parse(patterns).excludes(path) is excluded
+
+
+def test_a_pattern_outside_the_context_makes_the_file_unreadable() -> None:
+    ignore = Ignore.parse("../x\n")
+    with pytest.raises(ContextError):
+        ignore.require()
+
+
+def test_dockerfile_dockerignore_wins(tmp_path: Path) -> None:
+    (tmp_path / "package-lock.json").write_text("{}")
+    (tmp_path / ".dockerignore").write_text("")
+    (tmp_path / "Dockerfile").write_text("FROM a\n")
+    (tmp_path / "Dockerfile.dockerignore").write_text("package-lock.json\n")
+    files = BuildContext.open(tmp_path, str(tmp_path / "Dockerfile"))
+    assert files is not None
+    assert files.exists("package-lock.json") and not files.sent("package-lock.json")
+    assert BuildContext.open(tmp_path).sent("package-lock.json")
+
+
+def test_files_matching_and_reads_once(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.js").write_text("x")
+    (tmp_path / "src" / "app.test.js").write_text("y")
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / ".dockerignore").write_text("**/*.test.js\n")
+    files = BuildContext.open(tmp_path)
+    assert files.files() == (".dockerignore", "package.json", "src/app.js")
+    assert files.matching("src") == ["src/app.js"]
+    assert files.matching("*.json") == ["package.json"]
+    assert files.matching(".") == list(files.files())
+    assert files.read("package.json") == "{}"
+    (tmp_path / "package.json").write_text("changed")
+    assert files.read("package.json") == "{}"  # read once per run
+    assert files.present("src") and not files.present("missing")
+
+
+def test_no_folder_no_context(tmp_path: Path) -> None:
+    assert BuildContext.open(None) is None
+    assert BuildContext.open(tmp_path / "nope") is None
