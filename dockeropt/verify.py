@@ -152,7 +152,8 @@ def tar_tree(stream: IO[bytes]) -> dict[str, Entry]:
                 digest, size = (target.digest, target.size) if target else (None, 0)
             elif ti.isreg():
                 kind, size = "file", ti.size
-                digest = _hash_stream(tar.extractfile(ti))
+                content = tar.extractfile(ti)
+                digest = _hash_stream(content) if content else None
             elif ti.ischr() or ti.isblk():
                 kind, digest = ("char" if ti.ischr() else "block"), f"{ti.devmajor}:{ti.devminor}"
             else:
@@ -179,10 +180,9 @@ def diff_rootfs(a, b, ignore: Iterable[str] = ()) -> list[str]:  # noqa: ANN001
         if _under(path, patterns):
             continue
         ea, eb = ta.get(path), tb.get(path)
-        if ea is None:
-            out.append(f"added: {path} ({eb.describe()})")
-        elif eb is None:
-            out.append(f"removed: {path} ({ea.describe()})")
+        if ea is None or eb is None:
+            change, entry = ("added", eb) if ea is None else ("removed", ea)
+            out.append(f"{change}: {path} ({entry.describe() if entry else ''})")
         elif ea.kind != eb.kind:
             out.append(f"{path}: kind {ea.kind} -> {eb.kind}")
         else:
@@ -268,7 +268,7 @@ def diff_config(a, b) -> list[str]:  # noqa: ANN001
 
 class Step(NamedTuple):
     stage: int  # 1-based; 1 for a single-stage build
-    index: int  # 1-based step number in its stage, as the builder prints it
+    index: int  # type: ignore[assignment]  # 1-based step number in its stage, as the builder prints it
     total: int
     instruction: str  # e.g. "RUN npm ci"
     cached: bool
@@ -638,7 +638,7 @@ class Docker(Builder):
             return True
         out = _run([path, "version", "--format", "{{.Client.Version}}"], env=self.env, check=False, timeout=60).stdout
         m = re.match(r"(\d+)\.", out.strip())
-        return bool(m) and int(m.group(1)) < 23
+        return m is not None and int(m.group(1)) < 23
 
     def run(self, *args: str, check: bool = True, timeout: float = 3600) -> subprocess.CompletedProcess:
         return _run([self.program, *args], env=self.env, check=check, timeout=timeout)
@@ -722,6 +722,7 @@ class Docker(Builder):
         container = self.run("create", "--entrypoint", "", image_id, "dockeropt-verify").stdout.strip().splitlines()[-1]
         try:
             with subprocess.Popen([self.program, "export", container], stdout=subprocess.PIPE, env=self.env) as proc:
+                assert proc.stdout is not None  # stdout=PIPE
                 tree = tar_tree(proc.stdout)
             if proc.returncode:
                 raise VerifyError(f"docker export of {image_id} failed (exit {proc.returncode})")
@@ -826,7 +827,7 @@ def find_builder(name: str | None = None) -> Builder:
 def base_images(text: str) -> list[str]:
     """The images the FROMs name that are not earlier stages nor scratch, ARGs expanded
     from their defaults; one whose name still holds a ``$`` is left out (unknown)."""
-    from dockeropt.cst import From, parse
+    from dockeropt.cst import Arg, From, parse
 
     tree = parse(text)
     args: dict[str, str] = {}
@@ -842,7 +843,7 @@ def base_images(text: str) -> list[str]:
                 out.append(ref)
             if inst.stage:
                 stages.add(inst.stage.text.lower())
-        elif inst.name == "ARG" and not seen_from:
+        elif isinstance(inst, Arg) and not seen_from:
             for pair in inst.pairs:
                 args[pair.key.text] = pair.value.text.strip("\"'") if pair.value else ""
     return out
@@ -1003,10 +1004,11 @@ def _build_and_compare(report: Report, builder: Builder, context: str, text: str
             built.append(tags[side])
             setattr(report, side, Side(image))
             image.base_layers = base_layer_count(builder, source)
+        assert report.before and report.after
         report.comparison = compare(report.before.image, report.after.image)
-        for side in (report.before, report.after):  # read while the images are tagged
-            side.image.history()
-            side.image.layers  # noqa: B018
+        for done in (report.before, report.after):  # read while the images are tagged
+            done.image.history()
+            done.image.layers  # noqa: B018
         report.status = EXIT_SAME if report.comparison.same else EXIT_DIFFERENT
         if report.changed is not None:
             for name, source in (("before", text), ("after", fixed)):
@@ -1087,7 +1089,7 @@ def format_text(report: Report) -> str:
     b, a = report.before, report.after
     if b and a:
         out.append("")
-        rows = [["layers", b.image.layers, a.image.layers],
+        rows: list[list] = [["layers", b.image.layers, a.image.layers],
                 ["bytes", b.image.size_bytes, a.image.size_bytes],
                 ["build time (s)", f"{b.image.seconds:.1f}", f"{a.image.seconds:.1f}"]]
         out.append(table(rows, ["", "as it is", "fixed"]))
