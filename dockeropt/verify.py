@@ -1110,7 +1110,7 @@ def format_text(report: Report) -> str:
                 ", except for the package caches the fixes remove:" if c.caches else ""))
         else:
             differences = c.config + c.rootfs
-            out.append(f"different images: {len(differences)} differences"
+            out.append(f"different images: {_count(len(differences), 'difference')}"
                        + (f" (the first {SHOWN_DIFFERENCES})" if len(differences) > SHOWN_DIFFERENCES else "") + ":")
             out += [f"  {d}" for d in differences[:SHOWN_DIFFERENCES]]
             if c.caches:

@@ -41,7 +41,7 @@ def test_different_config_exits_1_with_the_difference(builder_name, make_context
     path = write(make_context({}), SAFE_AND_UNSAFE)
     status, out, err = hv.run_verify(path, builder_name, "--unsafe-fixes")
     assert status == 1, out + err
-    assert "different images: 1 differences:\n" in out
+    assert "different images: 1 difference:\n" in out
     assert '  Cmd: ["/bin/sh", "-c", "httpd -f -p 8080"] -> ["httpd", "-f", "-p", "8080"]\n' in out
 
 
