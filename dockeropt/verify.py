@@ -26,7 +26,7 @@ Nothing is pulled or pushed: buildah and podman build with ``--pull=never``, and
 Docker build every base image must already be in the engine (BuildKit would pull it
 otherwise). A ``# syntax=`` directive whose frontend image the engine does not have is
 left out of both Docker builds (BuildKit would pull the frontend), and the report says so.
-The images are untagged when done; their layers stay in the builder's cache.
+Its images are removed (untagged) when it is done; what the builder caches stays.
 
 The same code serves the real-build test suite (``tests/builds``): what users run is what
 CI proves.
