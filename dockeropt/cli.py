@@ -1,5 +1,6 @@
 """The command line: ``dockeropt [PATH...]``, ``dockeropt rule CODE``, ``dockeropt rules``,
-``dockeropt parse PATH``, ``dockeropt lsp``, ``dockeropt verify [PATH]`` (``verify.py``).
+``dockeropt parse PATH``, ``dockeropt lsp``,
+``dockeropt explain``, ``dockeropt verify [PATH]`` (``verify.py``).
 
 Exit status:
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     import click
 
-SUBCOMMANDS = ("parse", "lsp", "rule", "rules", "verify")  # the names ``commands()`` declares besides the main one
+SUBCOMMANDS = ("parse", "lsp", "rule", "rules", "explain", "verify")  # the names ``commands()`` declares besides the main one
 
 
 def entry() -> None:
@@ -197,21 +198,25 @@ def _declare() -> dict[str, click.Command]:
     @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="How findings are printed.")
     @click.option("--stdin-filename", help="The path of the file read from stdin (configuration and build context).")
     @click.option("--no-color", is_flag=True, help="No colours, even on a terminal (as NO_COLOR does).")
+    @click.option("--context", type=click.Path(file_okay=False, exists=True), help="The build context (default: from the configuration, a compose file, or the Dockerfile's folder).")
     @click.version_option(package_name="dockeropt", prog_name="dockeropt")
-    def main_command(paths, fix, diff, check, unsafe, select, ignore, config, output_format, stdin_filename, no_color) -> None:  # noqa: ANN001
+    def main_command(paths, fix, diff, check, unsafe, select, ignore, config, output_format, stdin_filename, no_color, context) -> None:  # noqa: ANN001
         """Make Dockerfiles build faster and weigh less.
 
         With no PATH, checks the Dockerfiles under the current folder (Dockerfile,
         Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile), skipping what git
         ignores and what the configuration excludes. Use - for stdin.
         Other commands: dockeropt rule CODE; dockeropt rules; dockeropt parse PATH [--json];
-        dockeropt lsp; dockeropt verify [PATH].
+        dockeropt lsp; dockeropt explain [PATH...] [--changed FILE] [--since REF];
+        dockeropt verify [PATH].
 
         Exit status: 0 clean, 1 findings (or, with --check/--diff, changes), 2 error.
         """
         from dockeropt import command
 
-        options = Options(fix, diff, check, unsafe, _codes(select), _codes(ignore), stdin_filename, config, output_format, no_color)
+        options = Options(
+            fix, diff, check, unsafe, _codes(select), _codes(ignore), stdin_filename, config, output_format, no_color, context
+        )
         if diff and output_format != "text":
             raise click.UsageError(f"--diff prints a diff; it cannot be combined with --format {output_format}")
         if any(str(p) == "-" for p in paths) and len(paths) > 1:
@@ -300,5 +305,9 @@ def _declare() -> dict[str, click.Command]:
         dockerfile = os.path.join(path, "Dockerfile") if os.path.isdir(path) else path
         sys.exit(verify_main(dockerfile, builder, changed, unsafe, output_format))
 
-    return {"": main_command, "parse": parse_command, "lsp": lsp_command, "rule": rule_command, "rules": rules_command,
-            "verify": verify_command}
+    from dockeropt.explain import explain_command
+
+    return {
+        "": main_command, "parse": parse_command, "lsp": lsp_command, "rule": rule_command, "rules": rules_command,
+        "explain": explain_command, "verify": verify_command,
+    }

@@ -52,6 +52,7 @@ class Options:
     config: Path | None = None
     format: str = "text"
     no_color: bool = False  # --no-color (NO_COLOR in the environment does the same)
+    context: str | None = None  # --context DIR: the build context of every file
 
     @property
     def writing(self) -> bool:
@@ -147,6 +148,10 @@ def _job(shown: str, folder: str, configs: Configs, options: Options, **where) -
         ignore=found.ignore + options.ignore,
         options=found.transform_options(),
     )
+    from dockeropt.contexts import context_for
+
+    named = where.get("path") or options.stdin_filename
+    where["build_context"] = context_for(named, where.get("build_context"), options.context, found)
     return Job(shown, settings=settings, **where)
 
 

@@ -14,6 +14,8 @@ folder upward. In one folder ``.dockeropt.toml`` wins over ``pyproject.toml``, a
                     instead of the default list (``walk.DEFAULT_EXCLUDE``)
     extend-exclude  globs skipped as well as the default list
     extra-manifests globs of extra dependency manifests for DO102
+    contexts        a table of Dockerfile globs to build contexts, both relative to the
+                    file's folder: ``"services/*/Dockerfile" = "."`` (see ``contexts.py``)
     options         a table per code: ``[tool.dockeropt.options.DO103] prefer = "alpine"``
 
 Anything else is an error that names the key, so a typo never passes in silence.
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import NoReturn
 
-KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extend-exclude", "extra-manifests", "options")
+KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extend-exclude", "extra-manifests", "contexts", "options")
 _CODE = re.compile(r"[A-Z]+[0-9]*")
 
 
@@ -60,6 +62,7 @@ class Config:
     exclude: tuple[str, ...] | None = None  # None: the default list
     extend_exclude: tuple[str, ...] = ()
     extra_manifests: tuple[str, ...] = ()
+    contexts: dict[str, str] = field(default_factory=dict)
     options: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -177,6 +180,7 @@ class _Reader:
             exclude=self.strings("exclude", table) if "exclude" in table else None,
             extend_exclude=self.strings("extend-exclude", table),
             extra_manifests=self.strings("extra-manifests", table),
+            contexts=self.contexts(table.get("contexts", {})),
             options=self.options(table.get("options", {})),
         )
 
@@ -194,6 +198,11 @@ class _Reader:
                 self.fail(value, f"unknown code {value!r} in {key!r} of {self.where} ({self.known()})", quoted=True)
             out.append(code)
         return tuple(out)
+
+    def contexts(self, value: object) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            self.fail("contexts", f"'contexts' in {self.where} must map Dockerfile globs to folders (strings)")
+        return dict(value)
 
     def options(self, value: object) -> dict[str, dict]:
         if not isinstance(value, dict):

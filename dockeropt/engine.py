@@ -232,7 +232,7 @@ def run(
     rejected: set[tuple] = set()
     current = text
     for _ in range(MAX_PASSES):
-        fixable = [f for f in findings if applicable(f.fix, unsafe)]
+        fixable = [f for f in findings if f.fix is not None and f.fix.edits and applicable(f.fix, unsafe)]  # appends: runner.py
         if rejected:
             fixable = [f for f in fixable if fix_key(tree, f) not in rejected]
         if not fixable:

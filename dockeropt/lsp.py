@@ -312,7 +312,7 @@ def code_actions(analysis: Analysis, start: int, end: int, only: Sequence[str] |
     actions = []
     if wanted(QUICK_FIX, only):
         for f in analysis.findings:
-            if f.fix is not None and f.start <= end and start <= f.end:
+            if f.fix is not None and f.fix.edits and f.start <= end and start <= f.end:  # appends: --fix only
                 actions.append(quick_fix(analysis, f))
     if wanted(FIX_ALL, only) and analysis.fixed() != analysis.text:
         edit = replacement(analysis.index, analysis.fixed())

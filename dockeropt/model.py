@@ -62,7 +62,9 @@ class Base:
 
     def lacks(self, tool: str, option: str) -> str | None:
         """Why this base's ``tool`` has no ``option``, or None (see ``dockeropt.releases``)."""
-        return releases.lacks(self.os, self.release, self.distro, tool, option)
+        return releases.lacks(self.os, self.release, self.distro, tool, option) or releases.image_lacks(
+            self.name, self.tag, tool, option
+        )
 
     @property
     def scratch(self) -> bool:
@@ -96,6 +98,7 @@ class State:
     user: str | None  # None: the base image's (root for the images we know nothing of)
     env: dict[str, str] = field(compare=False)  # ENV through FROM <stage>, plus this stage's ARGs
     shell_replaced: int | None = None  # line of an earlier RUN (this stage or its bases) that replaced /bin/sh
+    args: frozenset[str] = frozenset()  # the names in ``env`` that this stage's ARGs set (no ENV of theirs)
 
     @property
     def root(self) -> bool:
@@ -244,8 +247,9 @@ def _build(tree: Dockerfile) -> Build:
         base = _base(stage, meta, names, stages)
         parent = base.stage
         if parent is not None:
-            start = ends[parent]
-            start = State(start.workdir, start.shell, start.user, dict(start.env), start.shell_replaced)
+            end = ends[parent]  # ENV is image config and carries over; an ARG ends with its stage
+            env = {k: v for k, v in end.env.items() if k not in end.args}
+            start = State(end.workdir, end.shell, end.user, env, end.shell_replaced)
             inherited_onbuild = stages[parent].onbuild
         else:
             shell = CMD_SHELL if base.windows else DEFAULT_SHELL
@@ -302,12 +306,14 @@ def _effect(state: State, inst: Instruction, meta: dict[str, str]) -> State:
         for pair in inst.pairs:
             raw = _unquote(pair.value.text) if pair.value else ""
             env[pair.key.text] = _expand(raw, state.env) or raw
+        args = state.args - {p.key.text for p in inst.pairs}
         shell = state.shell
         if "BASH_ENV" in env and "BASH_ENV" not in state.env:
             shell = shell_state(shell.argv, True) if shell.argv else shell
-        return _replace(state, env=env, shell=shell)
+        return _replace(state, env=env, shell=shell, args=args)
     if isinstance(inst, Arg):
         env = dict(state.env)
+        names = set(state.args)
         for pair in inst.pairs:
             key = pair.key.text
             if pair.value is not None:
@@ -317,7 +323,9 @@ def _effect(state: State, inst: Instruction, meta: dict[str, str]) -> State:
                 env[key] = meta[key]
             else:
                 env.setdefault(key, "")
-        return _replace(state, env=env)
+            if key not in state.env or key in state.args:
+                names.add(key)
+        return _replace(state, env=env, args=frozenset(names))
     if isinstance(inst, User):
         user = inst.arguments.text.strip() if inst.arguments is not None else None
         return _replace(state, user=user)
@@ -329,7 +337,7 @@ def _effect(state: State, inst: Instruction, meta: dict[str, str]) -> State:
 def _replace(state: State, **changes: object) -> State:
     values: dict[str, object] = {
         "workdir": state.workdir, "shell": state.shell, "user": state.user,
-        "env": state.env, "shell_replaced": state.shell_replaced,
+        "env": state.env, "shell_replaced": state.shell_replaced, "args": state.args,
     }
     values.update(changes)
     return State(**values)  # type: ignore[arg-type]
@@ -401,7 +409,7 @@ def shell_state(argv: Sequence[str] | None, bash_env: bool = False) -> ShellStat
     if not argv:
         return CMD_SHELL
     words = list(argv)
-    while words and words[0].rsplit("/", 1)[-1] == "env":
+    while words and _program(words[:1]) == "env":
         words.pop(0)
     if not words or not _DASH_C.fullmatch(words[-1]):
         return ShellState(tuple(argv), posix=False)
@@ -420,10 +428,11 @@ def shell_state(argv: Sequence[str] | None, bash_env: bool = False) -> ShellStat
 
 
 def _program(argv: Sequence[str]) -> str:
-    words = list(argv)
-    while words and words[0].rsplit("/", 1)[-1] == "env":
-        words.pop(0)
-    return words[0].rsplit("/", 1)[-1] if words else ""
+    """The program's name: no folder (``/`` or ``\\``), no ``.exe``, past ``env``."""
+    names = [re.split(r"[/\\]", w)[-1].lower().removesuffix(".exe") for w in argv]
+    while names and names[0] == "env":
+        names.pop(0)
+    return names[0] if names else ""
 
 
 # A RUN that replaces the shell later RUNs start: /bin/sh (or the SHELL's program) named as

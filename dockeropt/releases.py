@@ -58,3 +58,23 @@ def lacks(os_name: str | None, release: str | None, distro: bool, tool: str, opt
         if number is not None and number[:2] < APK_NO_CACHE_SINCE:
             return f"apk on alpine {release} predates --no-cache (Alpine 3.3)"
     return None
+
+
+#: ``npm ci`` came with npm 5.7.0 (npm's changelog, 2018-02). The ``node`` images bundle
+#: the npm of their Node.js release (nodejs.org/en/download/releases lists it): before
+#: Node 10 that may be older (Node 8 bundled npm 5.0-5.6 until 8.12, Node 6 npm 3), and the
+#: first 10.x releases came before npm 6. Conservative: every tag before 10, and 10.0/10.1
+#: pinned, are taken to lack it (a refused fix costs a suggestion, a wrong one a build).
+NPM_CI_SINCE_NODE = 10
+
+
+def image_lacks(name: str | None, tag: str | None, tool: str, option: str) -> str | None:
+    """Why the tool an image itself brings (not the OS's) has no ``option``, or None.
+    Only what the tag says counts: ``node:8`` may lack it, ``node:lts`` does not say."""
+    if tool == "npm" and option == "ci" and name == "node" and tag:
+        version = tag.split("-")[0].split(".")
+        major = version[0]
+        early_ten = major == str(NPM_CI_SINCE_NODE) and len(version) > 1 and version[1] in ("0", "1")
+        if major.isdigit() and (int(major) < NPM_CI_SINCE_NODE or early_ten):
+            return f"the npm of node {tag} may predate npm ci (npm 5.7)"
+    return None

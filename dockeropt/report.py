@@ -113,6 +113,9 @@ def print_findings(
     stream = sys.stderr if to_stderr else sys.stdout
     if fixing and outcome.applied:
         _write(f"{path}: fixed {len(outcome.applied)} finding{'s' if len(outcome.applied) != 1 else ''}\n", True)
+        from dockeropt.cachekeys import gain  # layers, and what a source edit re-runs, before and after
+
+        _write(gain(outcome.source, outcome.fixed, outcome.build_context), True)
     if not outcome.findings or quiet:
         return
     tally = Tally()

@@ -32,10 +32,11 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Replace ``path`` with ``text`` via a temporary file and a rename, keeping its mode."""
+def write_atomic(path: str | os.PathLike[str], text: str, *, create: bool = False) -> None:
+    """Replace ``path`` with ``text`` via a temporary file and a rename, keeping its mode
+    (with ``create``, a missing file is made with the default mode)."""
     data = encode(text)
-    mode = os.stat(path).st_mode & 0o7777
+    mode = os.stat(path).st_mode & 0o7777 if not create or os.path.exists(path) else None
     folder, name = os.path.split(os.fspath(path))
     tmp = os.path.join(folder, f".{name}.dockeropt-{os.getpid()}.tmp")
     try:
@@ -43,7 +44,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if os.path.lexists(tmp):
@@ -91,6 +93,7 @@ class Outcome:
     error: str | None = None  # ``PATH:LINE:COL: message``
     unsafe: bool = False  # unsafe fixes were asked for: they count as fixable
     taken_back: list[str] = field(default_factory=list)  # ``LINE:COL: CODE why``, one a fix taken back
+    build_context: str | os.PathLike[str] | None = None  # what the file was checked with
 
     @property
     def changed(self) -> bool:
@@ -143,7 +146,55 @@ def check_file(job: Job) -> Outcome:
             write_atomic(job.path, outcome.fixed)
         except OSError as exc:
             return failed(job.shown, source, f"{job.shown}:1:1: cannot write: {exc.strerror or exc}")
+    if job.settings.write and job.path is not None:
+        try:
+            if write_appends(outcome, job.settings.unsafe):  # the context changed: fix again once
+                again = _outcome(outcome.fixed, job)
+                if again.changed:
+                    write_atomic(job.path, again.fixed)
+                outcome = Outcome(
+                    job.shown, source, again.fixed, again.findings, outcome.applied + again.applied, again.checked,
+                    again.reverted, unsafe=again.unsafe, taken_back=outcome.taken_back + again.taken_back,
+                    build_context=job.build_context,
+                )
+        except DockerfileError as exc:
+            return failed(job.shown, source, exc.located(job.shown))
+        except OSError as exc:
+            outcome.error = f"{job.shown}:1:1: cannot write {exc.filename or ''}: {exc.strerror or exc}"
     return outcome
+
+
+def write_appends(outcome: Outcome, unsafe: bool) -> bool:
+    """Make the applicable fixes that add lines to another file (``Fix.appends``: DO110's
+    ``.dockerignore``); their findings move to ``applied``. Whether any was made."""
+    from dockeropt.engine import applicable
+
+    done = [f for f in outcome.findings if f.fix is not None and f.fix.appends and applicable(f.fix, unsafe)]
+    for finding in done:
+        assert finding.fix is not None
+        for append in finding.fix.appends:
+            append_lines(append.path, append.lines)
+    if done:
+        outcome.findings = [f for f in outcome.findings if f not in done]
+        outcome.applied = outcome.applied + done
+    return bool(done)
+
+
+def append_lines(path: str, lines: tuple[str, ...]) -> None:
+    """Add the lines ``path`` does not hold yet at its end, atomically; create it if missing."""
+    try:
+        text = read_source(path)
+    except FileNotFoundError:
+        text = None
+    have = set((text or "").splitlines())
+    new = [line for line in lines if line not in have]
+    if not new:
+        return
+    body = text or ""
+    newline = "\r\n" if "\r\n" in body else "\n"
+    if body and not body.endswith("\n"):
+        body += newline
+    write_atomic(path, body + newline.join(new) + newline, create=text is None)
 
 
 def failed(shown: str, source: str, error: str) -> Outcome:
@@ -178,7 +229,7 @@ def _outcome(source: str, job: Job) -> Outcome:
     taken_back = [f"{f.line}:{f.column}: {f.code} fix not applied: {why}" for f, why in result.taken_back]
     return Outcome(
         job.shown, source, result.output, findings, result.applied, checked, result.reverted,
-        unsafe=settings.unsafe, taken_back=taken_back,
+        unsafe=settings.unsafe, taken_back=taken_back, build_context=job.build_context,
     )
 
 

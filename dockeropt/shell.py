@@ -1810,6 +1810,8 @@ _DOTNET_MANIFESTS = ("*.csproj", "*.sln", "NuGet.config", "Directory.Build.props
 _SCRIPTS_CAVEAT = ("lifecycle scripts of the root package (preinstall, install, "
                    "postinstall, prepare) run and may read sources; --ignore-scripts avoids it")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
+#: Names of package files a tool installs from the working directory (``./x.deb``, ``x.gem``).
+PACKAGE_FILE_SUFFIXES = (*_ARCHIVE_SUFFIXES, ".gem", ".deb", ".rpm", ".apk")
 
 
 def _in_dir(directory: str | None, files: Iterable[str]) -> tuple[str, ...]:
@@ -1818,7 +1820,8 @@ def _in_dir(directory: str | None, files: Iterable[str]) -> tuple[str, ...]:
     return tuple(directory.rstrip("/") + "/" + f for f in files)
 
 
-def _is_local_path(operand: str) -> bool:
+def is_local_path(operand: str) -> bool:
+    """An install operand that names a path (``.``, ``./pkg``, ``x.whl``), not a package."""
     if "://" in operand or operand.startswith("git+"):
         return False
     if operand in (".", "..") or operand.startswith(("./", "../", "/", "~", ".[", "file:")):
@@ -1840,7 +1843,7 @@ class _Verdict:
 
 
 def _explicit(ecosystem: str, operands: Sequence[str]) -> _Verdict:
-    local = [o for o in operands if _is_local_path(o)]
+    local = [o for o in operands if is_local_path(o)]
     if local:
         return _Verdict(ecosystem, from_manifests=False, needs_sources=True,
                         reason=f"installs the local path {local[0]!r}, which needs the sources")
@@ -1902,7 +1905,7 @@ def _pip_like(ecosystem: str, inv: Invocation, operands: Sequence[str]) -> _Verd
     requirements = inv.values("-r", "--requirement")
     constraints = inv.values("-c", "--constraint")
     editable = inv.values("-e", "--editable")
-    local = [o for o in (*editable, *operands) if _is_local_path(o)]
+    local = [o for o in (*editable, *operands) if is_local_path(o)]
     manifests = requirements + constraints
     caveats = ("requirement files may include other files (-r/-c) or local paths "
                "(-e .) that are not inspected",) if requirements else ()
@@ -1966,7 +1969,7 @@ def _pipenv(inv: Invocation) -> _Verdict | None:
         return None
     editable = inv.values("-e", "--editable")
     requirements = inv.values("-r", "--requirements")
-    if any(_is_local_path(e) for e in editable):
+    if any(is_local_path(e) for e in editable):
         return _Verdict("pipenv", ("Pipfile", "Pipfile.lock"), needs_sources=True,
                         reason="installs the local project in editable mode")
     if inv.operands:

@@ -67,7 +67,9 @@ def assert_stable(output: str, context: Context, transform: object, unsafe: bool
     """Fixing the fixed file once more changes nothing: one check of it, no loop that could
     hide fixes undoing each other."""
     again = engine.run(output, context, [transform])
-    fixable = [render(f) for f in again.findings if engine.applicable(f.fix, unsafe)]
+    # a fix that only adds lines to another file (DO110's .dockerignore) is not made here:
+    # tests/test_dockerignore.py fixes a real folder twice
+    fixable = [render(f) for f in again.findings if engine.applicable(f.fix, unsafe) and f.fix and f.fix.edits]
     assert fixable == [], "fixing the fixed file would change it again"
 
 

@@ -50,8 +50,8 @@ def fixed(text: str, *, unsafe: bool = False) -> str:
         ),
         pytest.param(
             "FROM n\nRUN npm ci && yarn install\n",
-            "FROM n\nRUN npm ci && yarn install && npm cache clean --force && yarn cache clean\n",
-            id="npm and yarn caches both cleaned (yarn unsafe without context)",
+            "FROM n\nRUN npm ci && npm cache clean --force && yarn install && yarn cache clean\n",
+            id="npm and yarn caches both cleaned, each after its install (yarn unsafe without context)",
         ),
         pytest.param(
             "FROM f\nRUN dnf install httpd\n",

@@ -142,3 +142,13 @@ def test_split_reference() -> None:
 def test_the_model_is_computed_once_per_tree() -> None:
     tree = parse("FROM a\n")
     assert build_of(tree) is build_of(tree)
+
+
+def test_args_end_with_their_stage_env_carries_over() -> None:
+    tree, build = model("FROM debian AS a\nARG VERSION=1\nENV KEEP=yes\nARG BOTH=x\nENV BOTH=y\nFROM a\nRUN x\n")
+    assert build.state(tree.stages[1].instructions[0]).env == {"KEEP": "yes", "BOTH": "y"}
+
+
+def test_a_windows_path_shell_is_read_by_its_program() -> None:
+    assert shell_state(("C:\\Program Files\\Git\\bin\\bash.exe", "-c")).posix
+    assert not shell_state(("C:\\Windows\\System32\\cmd.exe", "/S", "/C")).posix

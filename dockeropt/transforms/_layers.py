@@ -155,7 +155,8 @@ def shell_run(tree: Dockerfile, build: Build, run: Run) -> ShellRun | None:
     script = script_of(run)
     if not script.ok or not script.items:
         return None
-    return ShellRun(run, build.stage_of(run).stage, script)
+    stage = build.stage_of(run)
+    return ShellRun(run, stage.stage, script, build.state(run), stage.ships)
 
 
 def plain_argv(command: shell.SimpleCommand) -> tuple[str, ...] | None:

@@ -14,35 +14,38 @@ written (then nothing is added).
 
 from __future__ import annotations
 
-from dockeropt import shell
-from dockeropt.cst import Arg, Copy, Dockerfile, Env, ExecForm, Run, Shell, ShellForm, Stage, User
+from dockeropt import model, shell
+from dockeropt.cst import Copy, Dockerfile, Run, ShellForm, Stage
 from dockeropt.record import record
-from dockeropt.transforms.base import Edit, Finding, Fix, Style, per_script, per_tree, script_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, per_script, per_tree, script_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
-_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"})
-_ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
+#: The setting of DO201, DO203-DO206 that reports cache hygiene in stages that never
+#: reach the final image too (as DO101's of the same name merges there too).
+ALL_STAGES = "all_stages"
 
 
 @record(frozen=True)
 class ShellRun:
-    """A RUN in shell form whose text is readable, with its stage and parsed script."""
+    """A RUN in shell form whose text is readable, with its stage, the state in force
+    (``dockeropt.model``) and its parsed script."""
 
     run: Run
     stage: Stage
     script: shell.Script
+    state: model.State
+    ships: bool  # its stage's layers reach the final image
 
     @property
     def text(self) -> str:
         return self.script.text
 
     def at(self, offset: int, *, end: bool = False) -> int:
-        """The source offset of an offset in the command text."""
-        logical = self.run.logical
-        return logical.to_source(logical.parse.args_span[0] + offset, end=end)
+        """The source offset of an offset in the command text (``Run.at``)."""
+        return self.run.at(offset, end=end)
 
     def invocations(self, *tools: str) -> list[shell.Invocation]:
         """Like ``shell.package_manager_commands(self.script, tools)``."""
@@ -81,103 +84,75 @@ def shell_runs(tree: Dockerfile) -> Iterator[ShellRun]:
     return iter(_shell_runs(tree))
 
 
+def hygiene_runs(tree: Dockerfile, context: Context, code: str) -> Iterator[ShellRun]:
+    """The RUNs a cache-hygiene rule reports on: those whose layers ship (a cache left in
+    a builder stage costs nothing that ships), or every one with the rule's
+    ``all_stages`` setting."""
+    every = wide(context, code)
+    return (r for r in _shell_runs(tree) if every or r.ships)
+
+
+def wide(context: Context, code: str) -> bool:
+    """The rule's ``all_stages`` setting: report in every stage."""
+    return bool(context.option(code, ALL_STAGES, False))
+
+
 @per_tree
 def _shell_runs(tree: Dockerfile) -> tuple[ShellRun, ...]:
     return tuple(_read_runs(tree))
 
 
 def _read_runs(tree: Dockerfile) -> Iterator[ShellRun]:
-    shells: dict[str, bool] = {}  # stage name -> its SHELL is POSIX
-    for stage in tree.stages:
-        posix = shells.get(_parent_name(stage), True)
-        for inst in stage.instructions:
-            if isinstance(inst, Shell):
-                posix = _posix_shell(inst.command)
-            elif posix and isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs:
-                script = script_of(inst)
-                if script.ok and script.items:
-                    yield ShellRun(inst, stage, script)
-        if stage.name:
-            shells[stage.name.lower()] = posix
-
-
-def _posix_shell(command: ShellForm | ExecForm | None) -> bool:
-    if not isinstance(command, ExecForm) or not command.values:
-        return False
-    return command.values[0].rsplit("/", 1)[-1] in _POSIX_SHELLS
-
-
-def _parent_name(stage: Stage) -> str:
-    ref = stage.from_.image
-    return ref.text.lower() if ref else ""
+    build = model.build_of(tree)
+    for stage in build.stages:
+        for inst in stage.stage.instructions:
+            if not isinstance(inst, Run) or not isinstance(inst.command, ShellForm) or inst.heredocs:
+                continue
+            state = build.state(inst)
+            if not state.shell.posix:  # cmd, PowerShell, a Windows base without a POSIX SHELL
+                continue
+            script = script_of(inst)
+            if script.ok and script.items:
+                yield ShellRun(inst, stage.stage, script, state, stage.ships)
 
 
 # --- the stages a RUN's layer reaches ----------------------------------------------------------
 
 
-def lineage(tree: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage and the stages it is built FROM, nearest first."""
-    by_name = {s.name.lower(): s for s in tree.stages if s.name}
-    chain = [stage]
-    parent = by_name.get(_parent_name(stage))
-    while parent is not None and parent.index < chain[-1].index and parent not in chain:
-        chain.append(parent)
-        parent = by_name.get(_parent_name(parent))
-    return chain
-
-
-def descendants(tree: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stages built FROM this stage, directly or not: they start from its layers."""
-    found: list[Stage] = []
-    names = {stage.name.lower()} if stage.name else set()
-    for other in tree.stages[stage.index + 1 :]:
-        if _parent_name(other) in names:
-            found.append(other)
-            if other.name:
-                names.add(other.name.lower())
-    return found
-
-
 def later_runs(tree: Dockerfile, srun: ShellRun) -> Iterator[ShellRun]:
     """The readable RUNs that start from this RUN's layer: later in its stage, or in a
     stage built FROM it."""
-    stages = {srun.stage.index} | {s.index for s in descendants(tree, srun.stage)}
+    stages = {srun.stage.index} | {s.index for s in model.build_of(tree).descendants(srun.stage)}
     for other in shell_runs(tree):
         if other.stage.index in stages and other.run.start > srun.run.start:
             yield other
 
 
+def unreadable_later_runs(tree: Dockerfile, srun: ShellRun) -> Iterator[str]:
+    """The text of what may run later on this layer that the rules cannot read: exec-form
+    and heredoc RUNs, RUNs under another shell, and the ONBUILD triggers of its stage or
+    a stage built FROM it (``StageModel.onbuild``: wherever it is written, a trigger runs
+    in the next build FROM the image, on its layers)."""
+    build = model.build_of(tree)
+    readable = {id(r.run) for r in later_runs(tree, srun)}
+    for stage in [build.stage_of(srun.run), *build.descendants(srun.stage)]:
+        yield from (trigger.text for trigger in stage.onbuild)
+        for inst in stage.stage.instructions:
+            if isinstance(inst, Run) and inst.start > srun.run.start and id(inst) not in readable:
+                yield inst.text
+
+
 def unreadable_later_run_mentions(tree: Dockerfile, srun: ShellRun, fragment: str) -> bool:
     """A later RUN on this layer that the rules cannot read (exec form, heredoc, another
-    shell) mentions ``fragment``: it may need what this RUN would delete."""
-    stages = [srun.stage, *descendants(tree, srun.stage)]
-    readable = {id(r.run) for r in later_runs(tree, srun)}
-    return any(
-        isinstance(inst, Run) and inst.start > srun.run.start and id(inst) not in readable and fragment in inst.text
-        for stage in stages
-        for inst in stage.instructions
-    )
-
-
-def environment(tree: Dockerfile, srun: ShellRun) -> dict[str, str]:
-    """The variables ENV (inherited through FROM <stage>) and ARG (this stage) set before
-    the RUN, with their values as written."""
-    env: dict[str, str] = {}
-    for stage in reversed(lineage(tree, srun.stage)):
-        for inst in stage.instructions:
-            if inst is srun.run:
-                break
-            if isinstance(inst, Env) or (isinstance(inst, Arg) and stage is srun.stage):
-                for pair in inst.pairs:
-                    env[pair.key.text] = pair.value.text if pair.value else ""
-    return env
+    shell, an ONBUILD trigger) mentions ``fragment``: it may need what this RUN would delete."""
+    return any(fragment in text for text in unreadable_later_runs(tree, srun))
 
 
 def may_delete(tree: Dockerfile, srun: ShellRun, invocations: Iterable[shell.Invocation]) -> bool:
     """A plain command appended to the RUN can delete what the tools wrote: the RUN runs as
     root and no tool was raised to root by ``sudo``/``doas`` (a plain ``rm`` could not
     follow it)."""
-    return runs_as_root(tree, srun) and not elevated(invocations)
+    return srun.state.root and not elevated(invocations)
 
 
 def elevated(invocations: Iterable[shell.Invocation]) -> bool:
@@ -185,16 +160,9 @@ def elevated(invocations: Iterable[shell.Invocation]) -> bool:
     return any({"sudo", "doas"} & set(i.wrappers) for i in invocations)
 
 
-def runs_as_root(tree: Dockerfile, srun: ShellRun) -> bool:
-    """No USER before the RUN (in its stage or those it is built FROM) names another user."""
-    user = "root"
-    for stage in reversed(lineage(tree, srun.stage)):
-        for inst in stage.instructions:
-            if inst is srun.run:
-                break
-            if isinstance(inst, User) and inst.arguments is not None:
-                user = inst.arguments.text.strip()
-    return user in _ROOT_USERS
+def lacks(tree: Dockerfile, srun: ShellRun, tool: str, option: str) -> str | None:
+    """Why the tool on this RUN's base has no ``option`` (``dockeropt.releases``), or None."""
+    return model.build_of(tree).stage_of(srun.run).base.lacks(tool, option)
 
 
 # --- mounts ------------------------------------------------------------------------------------
@@ -331,33 +299,156 @@ def operators_trail(run: Run, escape: str) -> bool:
     return trail > lead
 
 
-def delete_chain_element(tree: Dockerfile, srun: ShellRun, index: int) -> Edit | None:
-    """Delete command ``index`` of a plain ``&&`` chain with one ``&&`` next to it.
+def insert_after_command(
+    tree: Dockerfile, srun: ShellRun, index: int, command: str, style: Style, *, inline: bool = False
+) -> Edit | None:
+    """Run ``command`` right after command ``index`` of the RUN, when it succeeded.
 
-    None when the script is not a plain chain, has one command only, or a comment line
-    lies in the deleted source.
+    After the last command this is ``append_command``. Inside a plain ``&&`` chain the new
+    element is laid out like the joint it goes before: on the same line when the next
+    command is, else on a continuation line of its own indented like the next command's,
+    with ``&&`` where the chain has it (line start or line end). None elsewhere.
+
+    ``inline`` puts it on the command's own line wherever it is (`` && command``), so that
+    the command and its follower stay together when another fix splits the RUN after them.
+    """
+    commands = srun.script.commands
+    last = index == len(commands) - 1
+    chain = shell.is_simple_chain(srun.script)
+    if last and not (chain and inline):
+        return append_command(tree, srun, command, style)
+    if not chain:
+        return None
+    at = srun.at(commands[index].end, end=True)
+    if inline:
+        return Edit(at, at, f" && {command}")
+    following = srun.at(commands[index + 1].start)
+    between = tree.source[at:following]
+    if "\n" not in between:
+        return Edit(at, at, f" && {command}")
+    if "#" in between:
+        return None
+    line_start = tree.source.rfind("\n", 0, following) + 1
+    indent = _indent(tree.source[line_start:following]) or style.indent
+    if between.lstrip().startswith("&&"):  # operators at line ends
+        return Edit(at, at, f" &&{style.continuation}{indent}{command}")
+    return Edit(at, at, f"{style.continuation}{indent}&& {command}")
+
+
+def misplaced_cleanups(
+    tree: Dockerfile,
+    srun: ShellRun,
+    style: Style,
+    is_cleanup: Callable[[shell.SimpleCommand], bool],
+    fills: Callable[[shell.SimpleCommand], bool],
+    unsafe_between: Callable[[Sequence[shell.SimpleCommand]], bool],
+    may_clean_end: bool = True,
+    keep_first: bool = False,
+) -> tuple[str, Fix | None] | None:
+    """One cleanup, at the end of what it cleans: a message and fix when the RUN cleans a
+    cache twice (a merge of two RUNs that each cleaned it), or cleans it only before a
+    later command fills it again.
+
+    The fix keeps the last cleanup that follows the last filling command (the first one
+    with ``keep_first``: DO205's, where DO102 can still split the RUN after it), or (when
+    none does) moves the last cleanup right after that command, and deletes the others. It
+    is made only in a plain ``&&`` chain of cleanups written alike, only when no command
+    between a deleted cleanup and the one kept could tell the difference
+    (``unsafe_between``: it reads the cache, which it now finds full, where it found it
+    empty), and a move only when nothing later needs what the RUN left (``may_clean_end``).
+    """
+    commands = srun.script.commands
+    cleanups = [c.index for c in commands if is_cleanup(c)]
+    if not cleanups:
+        return None
+    last_fill = max((c.index for c in commands if fills(c)), default=-1)
+    if len(cleanups) == 1 and cleanups[0] > last_fill:
+        return None
+    text = commands[cleanups[-1]].text
+    if cleanups[-1] > last_fill:
+        kept = next(c for c in cleanups if c > last_fill) if keep_first else cleanups[-1]
+        doomed = [c for c in cleanups if c != kept]
+        message = f"`{text}` runs {len(cleanups)} times in this RUN: once, after the last command that fills the cache, is enough"
+    else:
+        kept, doomed = None, cleanups
+        if not may_clean_end:
+            return None  # what the RUN leaves at its end is wanted later
+        message = f"`{text}` runs before `{commands[last_fill].text}`: clean once, at the end of the chain"
+    if not shell.is_simple_chain(srun.script) or "\n" in text:
+        return message, None
+    if len({commands[c].text for c in cleanups}) > 1:
+        return message, None  # ``clean metadata`` then ``clean all``: not one cleanup twice
+    until = kept if kept is not None else last_fill + 1
+    if any(c < until and unsafe_between(commands[c + 1 : until]) for c in doomed):
+        return message, None  # (a cleanup after the one kept has nothing to fill it in between)
+    edits = delete_chain_elements(tree, srun, doomed)
+    if edits is None:
+        return message, None
+    if kept is None:
+        insert = insert_after_command(tree, srun, last_fill, text, style)
+        if insert is None:
+            return message, None
+        edits.append(insert)
+    title = "Clean once, at the end" if kept is None else "Remove the earlier cleanups"
+    return message, Fix(title, tuple(edits), Applicability.SAFE)
+
+
+def delete_chain_element(tree: Dockerfile, srun: ShellRun, index: int) -> Edit | None:
+    """Delete command ``index`` of a plain ``&&`` chain with its joint (see
+    ``delete_chain_elements``)."""
+    edits = delete_chain_elements(tree, srun, [index])
+    return edits[0] if edits else None
+
+
+def delete_chain_elements(tree: Dockerfile, srun: ShellRun, indices: Iterable[int]) -> list[Edit] | None:
+    """Delete commands of a plain ``&&`` chain, each with one ``&&`` next to it, so that
+    what is left is the chain of the other commands.
+
+    The edits never overlap, whichever commands go: each run of neighbouring deleted
+    commands is one edit. A run at the start goes up to the first kept command (its
+    ``&&``, blanks and continuation with it); any other goes from the end of the kept
+    command before it to its own end. So ``&&`` at line starts or line ends, and the
+    continuation lines between, are left as the rest of the RUN has them.
+
+    None when the script is not a plain chain, no command would be left, or a comment
+    sits in the deleted source (it would go too).
     """
     script = srun.script
     commands = script.commands
-    if not shell.is_simple_chain(script) or len(commands) < 2:
+    doomed = sorted(set(indices))
+    if not shell.is_simple_chain(script) or not doomed or len(doomed) >= len(commands):
         return None
-    if index == 0:
-        start, end = srun.at(commands[0].start), srun.at(commands[1].start)
-    else:
-        start, end = srun.at(commands[index - 1].end, end=True), srun.at(commands[index].end, end=True)
-    if "#" in tree.source[start:end]:
+    if doomed[0] < 0 or doomed[-1] >= len(commands):
         return None
-    return Edit(start, end, "")
+    runs: list[list[int]] = []
+    for index in doomed:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    edits = []
+    for first, *rest in runs:
+        last = rest[-1] if rest else first
+        if first == 0:
+            start, end = srun.at(commands[0].start), srun.at(commands[last + 1].start)
+        else:
+            start, end = srun.at(commands[first - 1].end, end=True), srun.at(commands[last].end, end=True)
+        if "#" in tree.source[start:end]:
+            return None
+        edits.append(Edit(start, end, ""))
+    return edits
 
 
 def cache_copied(tree: Dockerfile, stage: Stage, fragment: str) -> bool:
-    """Another stage copies a path holding ``fragment`` out of this one (``COPY --from``):
-    a cache there is wanted, not waste."""
-    names = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+    """Another stage copies a path holding ``fragment`` out of this one (``COPY --from``,
+    the stage found by name or index as ``Build.by_name`` finds it): a cache there is
+    wanted, not waste."""
+    build = model.build_of(tree)
     for inst in tree.instructions:
-        if not isinstance(inst, Copy):
+        source = inst.flag("from") if isinstance(inst, Copy) else None
+        if source is None or not isinstance(inst, Copy) or not any(fragment in w.text for w in inst.sources):
             continue
-        source = inst.flag("from")
-        if source and (source.value or "").lower() in names and any(fragment in w.text for w in inst.sources):
+        copied = build.by_name(source.value or "")
+        if copied is not None and copied.index == stage.index:
             return True
     return False

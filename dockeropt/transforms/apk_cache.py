@@ -8,6 +8,8 @@ What it does
       same thing written once.
     - ``apk update`` in any other RUN that does not clean the cache: appends
       ``&& rm -rf /var/cache/apk/*``.
+    - ``rm -rf /var/cache/apk/*`` twice in one RUN (two merged RUNs each had it), or
+      only before apk fetches an index again: one removal, at the end of the chain.
 
 Why
     ``apk add`` and ``apk update`` keep the repository index (``APKINDEX.*.tar.gz``, a
@@ -39,6 +41,12 @@ Fix safety
     index and the removal both go. It is only done on a plain ``&&`` chain holding one
     ``apk update`` without options, ``apk add`` commands and at most a plain
     ``rm -rf /var/cache/apk/*``, and not when a comment line sits in a deleted range.
+    The update and the removal go with their ``&&``, wherever they are in the chain and
+    however its lines are laid out, so the rest reads as a chain of the other commands
+    (a RUN merged by DO101 first included).
+
+    One removal instead of several: safe. The last one is kept; an earlier one goes only
+    when the first ``apk`` after it is ``apk update`` (or has ``-U``/``--no-cache``).
 
 When it refuses
     - a ``--mount=type=cache`` of the RUN holds ``/var/cache/apk`` or ``/etc/apk/cache``:
@@ -48,10 +56,24 @@ When it refuses
     - the RUN has ``--network=none``, or ``apk add --no-network``: there is no index to
       fetch;
     - the update runs through ``sudo``/``doas`` or as a ``USER`` other than root (the
-      removal gets no fix), or the RUN ends in a background job.
+      removal gets no fix), or the RUN ends in a background job;
+    - the base is Alpine before 3.3 (``alpine:3.2``, ``dockeropt.releases``): its apk has
+      no ``--no-cache`` (the finding says so, without a fix), and it does not fetch a
+      missing index by itself, so ``apk update`` keeps its index when a later RUN (or an
+      ONBUILD trigger) runs apk without an update of its own.
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3019 (use ``--no-cache``). DO207 cache-mounts.
@@ -66,7 +88,7 @@ from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Styl
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 CACHE = "/var/cache/apk"
 REMOVE = "rm -rf /var/cache/apk/*"
@@ -85,7 +107,7 @@ class ApkCache:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
-        for srun in pk.shell_runs(tree):
+        for srun in pk.hygiene_runs(tree, context, self.code):
             apks = srun.invocations("apk")
             if not apks or pk.served(srun.run, _CACHE_PATHS) or pk.network_none(srun.run):
                 continue
@@ -97,12 +119,29 @@ class ApkCache:
             adds = [i for i in apks if i.subcommand == "add" and not i.has_flag("--no-cache", "--no-network")]
             if updates:
                 yield from self._update(tree, srun, apks, updates, removals, style)
-            elif not removals:
+            elif removals:
+                yield from self._placement(tree, srun, style)
+            else:
+                old = pk.lacks(tree, srun, "apk", "--no-cache")
                 for inv in adds:
                     verb = pk.verb(inv)
-                    fix = Fix("Add --no-cache", (pk.insert_after(srun, verb, " --no-cache"),), Applicability.SAFE)
+                    fix: Fix | None = Fix("Add --no-cache", (pk.insert_after(srun, verb, " --no-cache"),), Applicability.SAFE)
                     message = "apk add without --no-cache leaves the package index in /var/cache/apk"
+                    if old:
+                        fix, message = None, f"{message}; not fixed: {old}"
                     yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
+
+    def _placement(self, tree: Dockerfile, srun: pk.ShellRun, style: Style) -> Iterator[Finding]:
+        """The RUN removes the index twice (two merged RUNs did), or before apk runs again."""
+        placed = pk.misplaced_cleanups(
+            tree, srun, style, is_removal, writes_index, reads_index_first,
+            may_clean_end=pk.may_delete(tree, srun, srun.invocations("apk"))
+            and not (pk.lacks(tree, srun, "apk", "--no-cache") and index_read_later(tree, srun)),
+        )
+        if placed is not None:
+            message, fix = placed
+            last = [c for c in srun.script.commands if is_removal(c)][-1]
+            yield pk.command_finding(self.code, message, tree, srun, last, fix)
 
     def _update(
         self,
@@ -114,7 +153,8 @@ class ApkCache:
         style: Style,
     ) -> Iterator[Finding]:
         update = updates[0]
-        fix = mechanical(tree, srun, apks, removals)
+        old = pk.lacks(tree, srun, "apk", "--no-cache")
+        fix = None if old else mechanical(tree, srun, apks, removals)
         if fix is not None:
             yield pk.command_finding(
                 self.code, "apk update and apk add: apk add --no-cache does both and keeps no cache",
@@ -122,12 +162,46 @@ class ApkCache:
             )
             return
         if removals:
+            yield from self._placement(tree, srun, style)
             return
-        if pk.may_delete(tree, srun, apks):
+        message = "apk update leaves the package index in /var/cache/apk: remove it in this RUN"
+        if old and index_read_later(tree, srun):
+            # an apk that predates --no-cache does not fetch a missing index by itself
+            message = f"{message}; not fixed: a later RUN installs from it, and {old}"
+        elif pk.may_delete(tree, srun, apks):
             edit = pk.append_command(tree, srun, REMOVE, style)
             fix = Fix(f"Append && {REMOVE}", (edit,), Applicability.SAFE) if edit else None
-        message = "apk update leaves the package index in /var/cache/apk: remove it in this RUN"
         yield pk.command_finding(self.code, message, tree, srun, update.command, fix)
+
+
+def writes_index(command: shell.SimpleCommand) -> bool:
+    """``apk update``, or an ``apk`` that may fetch the index into the cache."""
+    inv = shell.invocation(command) if shell.tool_of(command) == "apk" else None
+    return inv is not None and inv.subcommand != "del" and not inv.has_flag("--no-cache")
+
+
+def reads_index_first(commands: Sequence[shell.SimpleCommand]) -> bool:
+    """An ``apk`` among the commands may use a cached index before an update of its own."""
+    for command in commands:
+        inv = shell.invocation(command) if shell.tool_of(command) == "apk" else None
+        if inv is None:
+            continue
+        if inv.subcommand == "update" or inv.has_flag("--update-cache", "-U"):
+            return False
+        if not inv.has_flag("--no-cache"):
+            return True
+    return False
+
+
+def index_read_later(tree: Dockerfile, srun: pk.ShellRun) -> bool:
+    """A later RUN on this layer runs apk before an ``apk update`` of its own."""
+    if pk.unreadable_later_run_mentions(tree, srun, "apk"):
+        return True
+    for later in pk.later_runs(tree, srun):
+        apks = later.invocations("apk")
+        if apks and apks[0].subcommand != "update" and not apks[0].has_flag("--update-cache", "-U"):
+            return True
+    return False
 
 
 def is_removal(command: shell.SimpleCommand) -> bool:
@@ -157,12 +231,9 @@ def mechanical(
         return None
     if removals and removals[0].index < update.command.index:
         return None
-    edits = []
-    for index in [update.command.index, *(r.index for r in removals)]:
-        edit = pk.delete_chain_element(tree, srun, index)
-        if edit is None:
-            return None
-        edits.append(edit)
+    edits = pk.delete_chain_elements(tree, srun, [update.command.index, *(r.index for r in removals)])
+    if edits is None:
+        return None
     for inv in adds:
         if not inv.has_flag("--no-cache"):
             edits.append(pk.insert_after(srun, pk.verb(inv), " --no-cache"))

@@ -55,8 +55,10 @@ When it refuses
       APT::Install-Recommends=...``, or a RUN writes ``APT::Install-Recommends`` into
       ``/etc/apt``.
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
 
 See also
     hadolint DL3014 (use ``-y``), DL3015 (avoid additional packages), DL3027 (do not use

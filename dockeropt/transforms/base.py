@@ -23,7 +23,6 @@ from dockeropt.record import field, record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from pathlib import Path
     from typing import Protocol, TypeVar
 
     from dockeropt.buildcontext import BuildContext
@@ -49,12 +48,24 @@ class Edit:
 
 
 @record(frozen=True, slots=True)
+class Append:
+    """Add ``lines`` to the end of the file at ``path`` (beside the Dockerfile, e.g. its
+    ``.dockerignore``), creating it when missing; lines already in it are not added again."""
+
+    path: str
+    lines: tuple[str, ...]
+
+
+@record(frozen=True, slots=True)
 class Fix:
-    """Edits that fix a finding, and when they may be applied."""
+    """Edits that fix a finding, and when they may be applied. A fix with no ``edits`` and
+    some ``appends`` changes another file: the engine leaves it to whoever writes files
+    (``runner.check_file`` with ``--fix``)."""
 
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability
+    appends: tuple[Append, ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:
@@ -78,9 +89,10 @@ class Finding:
 class Context:
     """What a transform may know beyond the tree.
 
-    ``build_context`` is the folder beside the Dockerfile (None for stdin without
-    ``--stdin-filename``), a string or a Path (``folder`` gives it as a Path); ``options``
-    holds per-transform settings from configuration.
+    ``build_context`` is the build context folder (the Dockerfile's, or as ``--context``,
+    the configuration or a compose file name it; None for stdin without
+    ``--stdin-filename``); ``files`` reads it, the one way a transform looks at the disk;
+    ``options`` holds per-transform settings from configuration.
     """
 
     path: str = "-"
@@ -97,16 +109,6 @@ class Context:
 
             self._memo["files"] = BuildContext.open(self.build_context, self.path)
         return self._memo["files"]
-
-    @property
-    def folder(self) -> Path | None:
-        """``build_context`` as a Path, for the transforms that read it (pathlib is imported
-        then, not by every run: it costs a cold start 3 ms)."""
-        if self.build_context is None:
-            return None
-        from pathlib import Path
-
-        return Path(self.build_context)
 
     def option(self, code: str, key: str, default: _T) -> _T:
         return self.options.get(code, {}).get(key, default)

@@ -46,13 +46,17 @@ Fix safety
     ``master``, or ``1.0-experimental``/``1.1-experimental``. Another frontend, an
     older version or a digest without a tag gets no finding.
 
-    The rules do not fight: with the mount in place DO204 and DO205 no longer ask for
-    ``--no-cache-dir`` or cleaning, and no rule removes a cache a mount holds.
+    The rules do not fight: DO207 reads the same installs as DO204 and DO205 and gives
+    the same advice (the cache out of the image) the other way, saying which of their
+    fixes the mount replaces; with the mount in place DO204 and DO205 no longer ask for
+    ``--no-cache-dir`` or cleaning, and no rule removes a cache a mount holds. Builder
+    stages get the suggestion too: a mount speeds up every stage's rebuilds.
 
 When it refuses
     - a cache mount of the RUN already holds the tool's cache;
     - a ``USER`` other than root is in effect (the cache is then in that user's home,
       and the mount needs its ``uid``), or the tool runs through ``sudo``/``doas``;
+    - pip is a distribution's pip older than 6.0 (it keeps no cache; see DO204);
     - the image moves the cache (``PIP_CACHE_DIR``, ``XDG_CACHE_HOME``,
       ``npm_config_cache``, ``YARN_CACHE_FOLDER``) or turns it off
       (``PIP_NO_CACHE_DIR``), or the command picks its own (``--cache-dir``,
@@ -78,6 +82,7 @@ from dockeropt import shell
 from dockeropt.cst import Dockerfile
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
+from dockeropt.transforms import npm_cache  # the installs DO205 cleans after are the ones mounted here
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, shell_form
 
 TYPE_CHECKING = False
@@ -101,10 +106,13 @@ class Tool:
 
 PIP = Tool("pip", frozenset({"install"}), "/root/.cache/pip",
            ("PIP_NO_CACHE_DIR", "PIP_CACHE_DIR", "XDG_CACHE_HOME"), ("--cache-dir",), ("pip", ".cache"))
-NPM = Tool("npm", frozenset({"install", "i", "in", "ci", "clean-install", "ic", "install-clean", "add", "update"}),
-           "/root/.npm", ("npm_config_cache", "NPM_CONFIG_CACHE"), ("--cache",), (".npm", "npm", "_cacache"))
-YARN = Tool("yarn", frozenset({None, "install", "add"}), "/usr/local/share/.cache/yarn",
+NPM = Tool("npm", npm_cache.NPM.installs, "/root/.npm", ("npm_config_cache", "NPM_CONFIG_CACHE"), ("--cache",),
+           (".npm", "npm", "_cacache"))
+YARN = Tool("yarn", npm_cache.YARN.installs, "/usr/local/share/.cache/yarn",
             ("YARN_CACHE_FOLDER",), ("--cache-folder",), ("yarn", ".yarn", ".cache"))
+
+
+_CLEAN = {"npm": "npm cache clean --force", "yarn": "yarn cache clean"}
 
 
 class CacheMounts:
@@ -122,9 +130,9 @@ class CacheMounts:
         for srun in pk.shell_runs(tree):
             if not srun.invocations(PIP.name, NPM.name, YARN.name):
                 continue  # nothing to suggest: spare the walks over the stages below
-            if not pk.runs_as_root(tree, srun):
+            if not srun.state.root:
                 continue
-            env = pk.environment(tree, srun)
+            env = srun.state.env
             for tool in (PIP, NPM, YARN):
                 finding = self._suggest(tree, srun, tool, env)
                 if finding is not None:
@@ -137,10 +145,14 @@ class CacheMounts:
             return None
         if any(s in env or s in srun.text for s in tool.settings):
             return None
+        if tool is PIP and pk.lacks(tree, srun, "pip", "--no-cache-dir"):
+            return None  # a pip before 6.0 keeps no cache to mount
         if pk.elevated(invocations) or any(i.has_flag(*tool.own_cache) for i in invocations):
             return None
         flag = f"--mount=type=cache,target={tool.target}"
-        message = f"{tool.name} could keep its cache between builds, out of the image: RUN {flag}"
+        # the same advice as DO204/DO205 (the cache out of the image), the other way to follow it
+        instead = "--no-cache-dir" if tool is PIP else _CLEAN[tool.name]
+        message = f"{tool.name} could keep its cache between builds, out of the image, instead of {instead}: RUN {flag}"
         undo = undo_edits(tree, srun, tool, invocations)
         fix = None
         if undo is not None:

@@ -1,49 +1,106 @@
-"""DO102 manifests-first: copy the dependency manifests before the install, the sources after.
+"""DO102 manifests-first: plan a stage around its full-source COPY, so that a source edit
+re-runs only what reads the sources.
 
 What it does
-    Finds ``COPY . <dest>`` (or ``ADD .``, ``COPY ./ <dest>``) followed in the same stage
-    by a dependency install (``npm ci``, ``pip install -r``, ``go mod download``,
-    ``bundle install``, ``composer install --no-scripts --no-autoloader`` ...) and
-    rewrites it to copy only the manifests and lockfiles first, run the install, then
-    copy the rest::
+    Finds ``COPY . <dest>`` (or ``ADD .``, ``COPY ./ <dest>``) and the steps after it in
+    the same stage, and orders them by what they read:
 
-        COPY package.json package-lock.json ./
-        RUN npm ci
-        COPY . .
+    - a dependency install (``npm ci``, ``npm install``, ``pip install -r``, ``go mod
+      download``, ``bundle install``, ``composer install`` ...) gets only its manifests
+      and lockfiles copied before it, the rest after it::
 
-    An install chained with a step that needs the sources (``npm ci && npm run build``)
-    is split into ``RUN npm ci`` before the full copy and ``RUN npm run build`` after it.
+          COPY package.json package-lock.json ./
+          RUN npm ci
+          COPY . .
+
+      An install chained with a step that needs the sources (``npm ci && npm run
+      build``) is split into ``RUN npm ci`` before the full copy and ``RUN npm run
+      build`` after it; a cache clean-up at the end of the chain (``npm cache clean
+      --force``, ``yarn cache clean``, ``pip cache purge``, ``rm -rf ~/.npm``) stays with
+      the install, whose cache it empties;
+    - a RUN that reads nothing the COPY writes (packages installed by name: ``apt-get``,
+      ``apk``, ``dnf``, ``pip install NAME...``, ``npm install -g``, ``yarn global add``,
+      ``gem install NAME``) moves above the COPY, where no source edit re-runs it.
+
+    The WORKDIR may change between the COPY and the install when the install still runs
+    in the COPY's destination (``COPY . /app`` / ``WORKDIR /app`` / ``RUN pip install -r
+    requirements.txt``); the full copy is then written with its absolute destination.
 
 Why
     A ``COPY .`` layer changes whenever any file of the context changes, and every step
     after it re-runs: editing one source file re-downloads every dependency. With the
-    manifests first, the install comes from the build cache until a manifest changes.
+    manifests first, the install comes from the build cache until a manifest changes;
+    a package install moved above the COPY comes from the cache until the lines above
+    it change.
 
 Example
-    ``WORKDIR /app`` / ``COPY --chown=node . .`` / ``RUN npm ci`` becomes
+    ``WORKDIR /app`` / ``COPY --chown=node . .`` / ``RUN apt-get install -y git`` /
+    ``RUN npm ci`` becomes ``WORKDIR /app`` / ``RUN apt-get install -y git`` /
     ``COPY --chown=node package.json package-lock.json ./`` / ``RUN npm ci`` /
     ``COPY --chown=node . .``. Flags ``--chown``, ``--chmod`` and ``--link`` are kept on
     both copies; the later full copy writes the manifests again with the same content
     and metadata, so the image's files, modes and owners are those of the original.
 
 Fix safety
-    Safe when the build context beside the Dockerfile shows that the split cannot
-    change the image: only manifests that exist there (and are not excluded by
+    Safe when the build context beside the Dockerfile shows that the plan cannot change
+    the image: only manifests that exist there (and are not excluded by
     ``.dockerignore``) are listed, requirement files are followed through ``-r``/``-c``,
-    and the install is known to read nothing else. Unsafe when the install may rewrite
-    a lockfile that the later full copy would put back (``npm install``, ``yarn``
-    without ``--frozen-lockfile``, ``bundle install`` without frozen mode, ``pipenv
-    install`` without ``--deploy``, ``uv sync`` without ``--locked``/``--frozen``), or
-    when it runs as a non-root ``USER`` (builders differ in who owns the destination
-    folder during the install). Without a build context (stdin) the fix is only a
-    suggestion: the files it lists may not exist and the install scripts cannot be read.
+    and the install is known to read nothing else.
+
+    The lockfile an install may rewrite, decided per tool:
+
+    - ``npm install``: safe when ``package-lock.json`` is in sync with ``package.json``
+      (the lock's name and version, and its root entry's dependency fields, equal the
+      manifest's; every direct dependency has its ``node_modules/`` entry), its
+      ``lockfileVersion`` is 2 or 3 and the base is ``node`` 16 or later: npm 8 and later
+      keep such a lockfile's version (npm's ``lockfile-version`` setting: "otherwise
+      maintain current lockfile version"), and with every root dependency satisfied by
+      the lock npm builds the tree from the lock alone. The install reads the same two
+      files in both orders, so ``node_modules`` is the same; the most it can write to the
+      lockfile is the same tree serialized again, and the later ``COPY . .`` puts the
+      repository's own copy back, which describes that same tree: nothing the image runs
+      or installs reads a difference. Out of sync (or npm 6, a version-1 lockfile, a
+      ``lockfile-version`` in ``.npmrc``): unsafe, since the fixed image would carry the
+      repository's stale lockfile beside a ``node_modules`` resolved anew.
+    - ``yarn`` (1.x) without ``--frozen-lockfile``: safe when ``yarn.lock`` is a v1
+      lockfile whose entries are exactly those reachable from ``package.json``'s
+      dependencies (yarn 1 then writes no lockfile) and there are no ``resolutions`` or
+      ``packageManager`` switching yarn; unsafe otherwise (yarn 2+ included).
+    - ``bundle install`` without frozen mode (``--frozen``, ``--deployment``,
+      ``BUNDLE_FROZEN``/``BUNDLE_DEPLOYMENT``): unsafe. Bundler rewrites ``Gemfile.lock``
+      for reasons the files alone do not show: the platform it runs on missing from
+      ``PLATFORMS``, its own version against ``BUNDLED WITH``.
+    - ``poetry install --no-root``: safe. Poetry installs from an existing
+      ``poetry.lock`` and never writes it (an outdated lock is an error or a warning,
+      not a new lock); without a lock both orders write the same new one, which the
+      later COPY does not replace.
+    - ``pipenv install`` without ``--deploy`` and ``uv sync`` without ``--locked``/
+      ``--frozen``: unsafe (they re-lock when the manifest's hash differs).
+
+    Unsafe too when the install runs as a non-root ``USER`` (builders differ in who owns
+    the destination folder during the install), and for the composer idiom: ``composer
+    install`` without ``--no-scripts --no-autoloader`` becomes ``composer install
+    --no-scripts --no-autoloader`` before the sources and ``composer dump-autoload``
+    (with the install's ``--no-dev``, ``-o``, ``-a``, ``--apcu-autoloader``) after them,
+    plus ``composer run-script post-install-cmd`` when composer.json has that script:
+    plugins and the other install scripts no longer see the sources. Without a build
+    context (stdin) the fix is only a suggestion: the files it lists may not exist and
+    the install scripts cannot be read.
+
+    A moved RUN is safe: it names no relative path, nothing under the destination, no
+    variable that does, and its program is not found through a PATH entry there; no
+    ENV, ARG, WORKDIR, USER or SHELL lies between, so it runs in the environment it had.
+    The COPY writes nothing the RUN reads or writes, so the files of the image are the
+    same. ``yarn global add`` (which reads ``.yarnrc``/``.npmrc`` from the working
+    directory) and ``gem install`` (which prefers a ``NAME.gem`` there) move only when
+    the build context shows no such file.
 
 When it refuses
     The finding is reported without a fix when:
+
     - the install needs the sources (``pip install .``, ``-e .``, ``poetry install``
-      without ``--no-root``, ``uv sync`` without ``--no-install-project``, composer
-      without ``--no-scripts --no-autoloader``, ``cargo``: even ``cargo fetch`` needs
-      ``src/main.rs`` or ``src/lib.rs``);
+      without ``--no-root``, ``uv sync`` without ``--no-install-project``, ``cargo``:
+      even ``cargo fetch`` needs ``src/main.rs`` or ``src/lib.rs``);
     - package.json has ``preinstall``/``install``/``postinstall``/``prepare`` scripts
       (they run during the install and may read sources) unless ``--ignore-scripts``,
       declares workspaces or ``file:``/``link:`` dependencies, or ``binding.gyp`` exists;
@@ -56,14 +113,27 @@ When it refuses
     - ``.dockerignore`` has a pattern it cannot evaluate, or a manifest is a symlink;
     - the install does not run in the copy's destination (``COPY . /src`` with another
       WORKDIR, a ``cd`` before the install), or anything between the copy and the install
-      may read or write the sources (a RUN other than system package installs, a COPY,
-      WORKDIR, VOLUME, or an ENV/ARG when the copy uses variables);
+      may read or write the sources (a RUN other than package installs by name, a COPY,
+      VOLUME, or an ENV/ARG when the copy uses variables): the finding names it;
     - the install RUN mounts the context, uses a heredoc, or is chained with commands
       that cannot be split safely: not a pure ``&&`` chain, a state change (``cd``,
-      ``export``) before the split point, or clean-up after it (``npm prune``, ``rm``),
-      whose deleted files would stay in the install's layer and make the image heavier;
+      ``export``) before the split point, or clean-up after it (``npm prune``, ``rm``)
+      other than a cache clean-up the later commands cannot refill;
     - ``COPY`` has flags it cannot carry (``--exclude``, ``--parents``; ADD's
       ``--checksum`` ...) or the exec (JSON) form.
+
+    A RUN that reads none of the sources stays below the COPY, with a finding saying
+    why, when an ENV/ARG/WORKDIR/USER/SHELL lies between, when it names a relative path
+    or a path under the destination, when the destination is a folder package tools read
+    or write (``/``, ``/usr/local``, ``/root``, ``/var/www``, ``/srv`` ...) or unknown, or when
+    its program may come from there.
+
+Plan first, merge after
+    DO101 (merge-run) asks ``keeps_apart`` before joining two RUNs: a RUN this rule moves
+    above the full copy is never merged with one it leaves below, since their inputs
+    differ (merged, every source edit would re-run the package install again). Moved
+    RUNs land next to the RUNs above the COPY, where DO101 merges them: a move adds no
+    layer; the split adds the manifest COPY, and a RUN when it splits a chain.
 
 See also hadolint's DL3045 neighbourhood; ruff-style one rule per file.
 """
@@ -71,25 +141,33 @@ See also hadolint's DL3045 neighbourhood; ruff-style one rule per file.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 
 from dockeropt import shell
-from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, User, Workdir
-from dockeropt.record import field, record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, script_of, shell_form, style_of
+from dockeropt.buildcontext import ContextError
+from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, Workdir
+from dockeropt.model import build_of
+from dockeropt.record import record
+from dockeropt.transforms.base import (
+    Applicability, Context, Edit, Finding, Fix, Style, finding, per_tree, script_of, shell_form, style_of,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-    from pathlib import Path
+    from typing import TypeGuard
+
+    from dockeropt.buildcontext import BuildContext
+    from dockeropt.model import Build
 
 CODE = "DO102"
 
 #: Instructions that may stand between the copy and the install without reading sources.
 _PASSIVE = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "CMD", "ENTRYPOINT", "HEALTHCHECK",
-            "STOPSIGNAL", "MAINTAINER", "SHELL", "ONBUILD"}
+            "STOPSIGNAL", "MAINTAINER", "SHELL", "ONBUILD", "WORKDIR"}
+#: Instructions that change the environment a RUN runs in: a RUN does not move above them.
+_ENVIRONMENT = {"ENV", "ARG", "WORKDIR", "USER", "SHELL"}
 _COPY_FLAGS = {"chown", "chmod", "link"}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$")
 
@@ -138,6 +216,10 @@ _NPM_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preprepare", "
 _LOCAL_SPEC = re.compile(r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)")
 #: Commands that neither read nor write the project folder: they may run before the sources.
 _SYSTEM_TOOLS = {"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "corepack"}
+#: File commands a moved RUN may hold (package hygiene), on absolute paths only.
+_FILE_TOOLS = {"rm", "mkdir", "ln"}
+_NPM_INSTALL = {"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal",
+                "isntall", "add"}
 #: Commands that remove files: after a split their files would stay in the install's layer.
 _REMOVERS = {"rm", "rmdir", "unlink"}
 _REMOVING_SUBCOMMANDS = {
@@ -146,6 +228,32 @@ _REMOVING_SUBCOMMANDS = {
     ("apt-get", "purge"), ("apt-get", "remove"), ("apt-get", "autoremove"), ("apt-get", "clean"),
     ("apk", "del"), ("go", "clean"), ("composer", "clear-cache"), ("bundle", "clean"),
 }
+#: Cache clean-ups that belong to the install before them: the cache they empty, by family.
+_CLEANUP_COMMANDS = {("npm", "cache"): "npm", ("yarn", "cache"): "yarn", ("pip", "cache"): "pip",
+                     ("composer", "clear-cache"): "composer", ("composer", "clearcache"): "composer"}
+_CACHE_PATHS = (
+    ("npm", re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.npm(?:/.*)?$")),
+    ("yarn", re.compile(r"^(?:/usr/local/share/\.cache/yarn|(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/yarn)(?:/.*)?$")),
+    ("pip", re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$")),
+    ("composer", re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.(?:cache/)?composer/cache(?:/.*)?$")),
+)
+#: The cache each ecosystem's install fills.
+_FAMILY = {"npm": "npm", "yarn": "yarn", "pip": "pip", "composer": "composer"}
+#: The tools that fill each cache: a later command of one of them would refill it.
+_CACHE_TOOLS = {"npm": {"npm", "npx", "pnpm"}, "yarn": {"yarn"}, "pip": {"pip", "pipenv", "poetry"},
+                "composer": {"composer"}}
+#: Folders whose files package tools read or write (a package's own web root in /var/www or
+#: /srv included): a RUN does not move above a COPY into them.
+_SYSTEM_FOLDERS = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bin", "/usr/sbin",
+                   "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/share", "/usr/include",
+                   "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/local/share",
+                   "/usr/local/etc", "/usr/local/include", "/var", "/srv", "/root",
+                   "/home", "/tmp", "/run", "/proc", "/sys", "/dev")
+_COMPOSER_DUMP_FLAGS = {"--no-dev": "--no-dev", "-o": "--optimize", "--optimize-autoloader": "--optimize",
+                        "-a": "--classmap-authoritative", "--classmap-authoritative": "--classmap-authoritative",
+                        "--apcu-autoloader": "--apcu"}
+#: node image tags by codename that ship npm older than 8.
+_OLD_NODE_CODENAMES = ("argon", "boron", "carbon", "dubnium", "erbium", "fermium")
 
 
 class Refused(Exception):
@@ -160,11 +268,12 @@ class ManifestsFirst:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
+        build = build_of(tree)
         for stage in tree.stages:
-            yield from _check_stage(tree, stage, context, style)
+            yield from _check_stage(tree, build, stage, context, style)
 
 
-# --- detection -----------------------------------------------------------------------------
+# --- the plan of a stage: what follows each full-source COPY ---------------------------------
 
 
 @record
@@ -174,72 +283,207 @@ class _Install:
     run: Run
     installs: list[shell.DependencyInstall]
     split_after: int | None  # index of the last command that runs before the sources
+    cleanup_from: int | None = None  # first command of a trailing cache clean-up moved to the head
+    composer: shell.SimpleCommand | None = None  # a composer install that gets the idiom
 
 
-def _check_stage(tree: Dockerfile, stage: Stage, context: Context, style: Style) -> Iterator[Finding]:
-    workdir: str | None = "/" if stage.from_.image and stage.from_.image.name == "scratch" else None
+@record
+class _Scan:
+    """The steps after a full-source COPY, read from the tree alone."""
+
+    copy: Copy | Add
+    dest: str | None  # the destination as an absolute path, when known
+    moves: list[Run]  # RUNs reading none of the sources, movable above the COPY
+    stuck: tuple[Run, str] | None  # the first such RUN that cannot move, and why
+    install: tuple[Run, shell.Script, dict] | None  # the first RUN that installs from manifests
+    blocker: Instruction | None  # what ended the scan before an install, if anything
+
+
+def _scan(build: Build, stage: Stage, index: int) -> _Scan:
+    body = stage.instructions
+    copy = body[index]
+    assert isinstance(copy, (Copy, Add)), "a scan starts at a full-source COPY"
+    dest = _destination(build, copy)
+    moves: list[Run] = []
+    stuck: tuple[Run, str] | None = None
+    between: list[Instruction] = []
+    install = blocker = None
+    for inst in body[index + 1 :]:
+        if not isinstance(inst, Run):
+            if inst.name in _PASSIVE:
+                between.append(inst)
+                continue
+            blocker = inst
+            break
+        parsed = _parsed(build.tree, inst)
+        if parsed is None:
+            blocker = inst
+            break
+        installs = {d.command_index: d for d in shell.dependency_installs(parsed)}
+        if any(d.from_manifests or d.needs_sources for d in installs.values()):
+            install = (inst, parsed, installs)
+            break
+        if not all(_before_sources_ok(c, installs, dest) for c in parsed.commands):
+            blocker = inst
+            if stuck is None and all(_package_tool(c) for c in parsed.commands):
+                stuck = (inst, _reads_what(parsed, dest))
+            break
+        if stuck is None:
+            why = _move_refusal(build, copy, dest, inst, parsed, between)
+            if why is None:
+                moves.append(inst)
+            else:
+                stuck = (inst, why)
+    return _Scan(copy, dest, moves, stuck, install, blocker)
+
+
+def _reads_what(parsed: shell.Script, dest: str | None) -> str:
+    """Why a package install reads (or may read) what the COPY writes."""
+    if dest is None:
+        return "the COPY's destination is not known"
+    reasons = (_command_refusal(c, dest) for c in parsed.commands)
+    return next((r for r in reasons if r), "it redirects or nests commands whose files are not followed")
+
+
+def _destination(build: Build, copy: Copy | Add) -> str | None:
+    if copy.destination is None:
+        return None
+    dest = copy.destination.text
+    if "$" in dest or '"' in dest or "'" in dest:
+        return None
+    return build.state(copy).resolve(dest)
+
+
+@per_tree
+def _moved_runs(tree: Dockerfile) -> dict[int, tuple[Run, Copy | Add]]:
+    """The RUNs the plan moves above a full-source COPY, by id, with that COPY."""
+    build = build_of(tree)
+    found: dict[int, tuple[Run, Copy | Add]] = {}
+    for stage in tree.stages:
+        for i, inst in enumerate(stage.instructions):
+            if _is_context_copy(inst):
+                for run in _scan(build, stage, i).moves:
+                    found[id(run)] = (run, inst)
+    return found
+
+
+def keeps_apart(tree: Dockerfile, first: Instruction, second: Instruction) -> str | None:
+    """Why DO101 must not merge ``first`` and ``second`` (adjacent RUNs), or None.
+
+    The plan moves some RUNs above a full-source COPY; merged with a RUN that stays below,
+    the package install would re-run on every source edit again. The decision reads the
+    tree only (not the build context), so that it does not change with the folder.
+    """
+    moved = _moved_runs(tree)
+    a, b = moved.get(id(first)), moved.get(id(second))
+    if (a is None) == (b is None):
+        return None
+    pair = a or b
+    assert pair is not None
+    run, copy = pair
+    return (f"DO102 moves `{_first_line(run)}` above `{_first_line(copy)}` (line {copy.line}): "
+            "it reads none of the sources, and merged it would re-run on every source edit")
+
+
+def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context, style: Style) -> Iterator[Finding]:
     body = stage.instructions
     for i, inst in enumerate(body):
-        if isinstance(inst, Workdir):
-            workdir = _resolve(workdir, inst.value[0] if inst.value else "")
-        elif _is_context_copy(inst):
-            candidate = _next_install(body, i)
-            if candidate is None:
-                continue
-            run, parsed, installs = candidate
+        if not _is_context_copy(inst):
+            continue
+        scan = _scan(build, stage, i)
+        yield from _move_findings(tree, build, scan, context)
+        if scan.stuck is not None:
+            run, why = scan.stuck
+            yield finding(CODE, f"`{_command_line(run)}` is not moved above `{_first_line(inst)}` (line "
+                          f"{inst.line}), where a source edit would not re-run it: {why}", run)
+        if scan.install is not None:
+            run, parsed, installs = scan.install
             subject = next(parsed.commands[k].text for k, d in installs.items() if d.from_manifests or d.needs_sources)
             try:
-                found = _plan_run(run, parsed, installs)
-                # the build context is read only here: few files get this far
-                yield _rewrite(tree, stage, i, found, workdir, _BuildContext.open(context), style, subject)
-            except Refused as exc:
+                found = _plan_run(run, parsed, installs, scan.dest)
+                yield _rewrite(tree, build, stage, i, found, context.files, style, subject)
+            except (Refused, ContextError) as exc:
                 yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
+        elif scan.blocker is not None:
+            unread = _unread_install(scan.blocker)
+            if unread is not None:
+                yield finding(CODE, _message(unread[0], f"not rewritten: {unread[1]}"), inst)
+                continue
+            later = _later_install(tree, body[body.index(scan.blocker) :])
+            if later is not None:
+                yield finding(CODE, _message(later, f"not rewritten: `{_first_line(scan.blocker)}` (line "
+                                             f"{scan.blocker.line}) comes between and may read or write the sources"), inst)
 
 
-def _is_context_copy(inst: Instruction) -> bool:
+def _unread_install(inst: Instruction) -> tuple[str, str] | None:
+    """A RUN in a form the plan does not rewrite (heredoc, exec form, unreadable shell) that
+    installs from manifests: the install as written, and why it is left."""
+    if not isinstance(inst, Run):
+        return None
+    if inst.heredocs:
+        texts, why = [h.body for h in inst.heredocs], "the install RUN uses a heredoc"
+    elif not isinstance(inst.command, ShellForm):
+        texts, why = [" ".join(inst.value)], "the install RUN is in exec form"
+    else:
+        texts, why = [inst.command.text], "the install RUN's shell text cannot be read"
+    for text in texts:
+        for d in shell.dependency_installs(text):
+            if d.from_manifests:
+                return text[d.start : d.end], why
+    return None
+
+
+def _later_install(tree: Dockerfile, rest: Iterable[Instruction]) -> str | None:
+    """The first dependency install of the stage's remaining RUNs, as written."""
+    for inst in rest:
+        parsed = _parsed(tree, inst) if isinstance(inst, Run) else None
+        if parsed is None:
+            continue
+        for d in shell.dependency_installs(parsed):
+            if d.from_manifests:
+                return parsed.commands[d.command_index].text
+    return None
+
+
+def _first_line(inst: Instruction) -> str:
+    return inst.text.split("\n", 1)[0].rstrip("\\ \r\t")
+
+
+def _command_line(run: Run) -> str:
+    """The first line of a RUN's command, for messages."""
+    return run.command.text.split("\n", 1)[0].rstrip("\\ \t") if isinstance(run.command, ShellForm) else _first_line(run)
+
+
+def _is_context_copy(inst: Instruction) -> TypeGuard[Copy | Add]:
     if not isinstance(inst, (Copy, Add)) or inst.exec_form is not None or inst.flag("from"):
         return False
     return len(inst.sources) == 1 and inst.sources[0].text in (".", "./") and inst.destination is not None
 
 
-def _resolve(workdir: str | None, value: str) -> str | None:
-    if not value or "$" in value or (workdir is None and not value.startswith("/")):
-        return None
-    return posixpath.normpath(posixpath.join(workdir or "/", value))
+def _commands_of(tree: Dockerfile, run: Run) -> list[shell.SimpleCommand]:
+    parsed = _parsed(tree, run)
+    return list(parsed.commands) if parsed is not None else []
 
 
-def _next_install(body: tuple[Instruction, ...], copy_index: int):  # noqa: ANN202
-    """The first RUN after the copy, with its parsed script, if it installs from manifests.
-
-    RUNs that only use system package managers are stepped over: they stay in place.
-    """
-    for inst in body[copy_index + 1 :]:
-        if not isinstance(inst, Run):
-            if inst.name in _PASSIVE:
-                continue
-            return None
-        script = _script(inst)
-        parsed = shell.parse(script) if script is not None else None
-        if parsed is None or not parsed.ok:
-            return None
-        installs = {d.command_index: d for d in shell.dependency_installs(parsed)}
-        if any(d.from_manifests or d.needs_sources for d in installs.values()):
-            return inst, parsed, installs
-        if not all(_before_sources_ok(c, installs) for c in parsed.commands):
-            return None
-    return None
-
-
-def _script(run: Run) -> str | None:
+def _parsed(tree: Dockerfile, run: Run) -> shell.Script | None:
+    """The RUN's script when it is shell form without heredocs and reads cleanly."""
     if run.heredocs or not isinstance(run.command, ShellForm):
         return None
-    return run.command.text
+    parsed = script_of(run)
+    return parsed if parsed.ok else None
 
 
-def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.DependencyInstall]) -> _Install:
+def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.DependencyInstall],
+              dest: str | None) -> _Install:
     commands = parsed.commands
-    boundary = next((k for k, c in enumerate(commands) if not _before_sources_ok(c, installs)), len(commands))
-    head = [installs[k] for k in range(boundary) if k in installs and installs[k].from_manifests]
+
+    def head_ok(c: shell.SimpleCommand) -> bool:
+        return _before_sources_ok(c, installs, dest) or _composer_idiom(installs.get(c.index)) is not None
+
+    boundary = next((k for k, c in enumerate(commands) if not head_ok(c)), len(commands))
+    head = [installs[k] for k in range(boundary) if k in installs
+            and (installs[k].from_manifests or _composer_idiom(installs[k]) is not None)]
+    composer = next((commands[d.command_index] for d in head if _composer_idiom(d) is not None), None)
     if not head:
         blocker = installs.get(boundary)
         if blocker is not None and blocker.needs_sources:
@@ -249,38 +493,114 @@ def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.Dependen
         value = mount.value or ""
         if "from=" not in value and ("type=bind" in value or "type=" not in value):
             raise Refused("the install mounts the build context")
-    if boundary == len(commands):
-        return _Install(run, head, None)
+    cleanup_from = _cleanup_start(commands, boundary)
+    if boundary == len(commands) or cleanup_from == boundary:
+        return _Install(run, head, None, composer=composer)
     if shell.split_chain(parsed, boundary - 1) is None:
         raise Refused(f"`{commands[boundary].text}` needs the sources and the RUN is not a plain && chain")
     if shell.shell_state_changes(parsed.text[: commands[boundary - 1].end]):
         raise Refused("the commands before the split change the shell's state")
-    for c in commands[boundary:]:
+    tail = commands[boundary:cleanup_from]
+    for c in tail:
         if _removes(c):
             raise Refused(f"`{c.text}` removes files after the install; split, they would stay in a layer")
-    return _Install(run, head, boundary - 1)
+    if cleanup_from < len(commands):
+        families = {_cleanup_family(c) for c in commands[cleanup_from:]}
+        filled = {_FAMILY.get(d.ecosystem) for d in head}
+        if not families <= filled:
+            raise Refused(f"`{commands[cleanup_from].text}` cleans a cache the install before the sources does not fill")
+        for c in tail:
+            inv = shell.invocation(c)
+            if inv is not None and any(f is not None and inv.tool in _CACHE_TOOLS[f] for f in families) and not _runs_script(inv):
+                raise Refused(f"`{c.text}` may fill the cache that `{commands[cleanup_from].text}` cleans")
+    return _Install(run, head, boundary - 1, cleanup_from if cleanup_from < len(commands) else None, composer)
 
 
-def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.DependencyInstall]) -> bool:
-    """True when a command neither reads nor writes the project folder."""
+def _cleanup_start(commands: tuple[shell.SimpleCommand, ...], boundary: int) -> int:
+    """Where the chain's trailing cache clean-ups start (len(commands) when there are none)."""
+    k = len(commands)
+    while k > boundary and _cleanup_family(commands[k - 1]) is not None:
+        k -= 1
+    return k
+
+
+def _cleanup_family(command: shell.SimpleCommand) -> str | None:
+    """The cache a command empties (``npm cache clean``, ``rm -rf ~/.npm``), or None."""
+    inv = shell.invocation(command)
+    if inv is None or command.nested or command.redirections:
+        return None
+    family = _CLEANUP_COMMANDS.get((inv.tool, inv.subcommand or ""))
+    if family is not None:
+        if inv.operands[:1] not in (("clean",), ("purge",)) and family != "composer":
+            return None
+        return family
+    if inv.tool == "rm" and inv.subcommand is not None:
+        paths = (inv.subcommand, *inv.operands)
+        kinds = {next((f for f, p in _CACHE_PATHS if p.match(w)), None) for w in paths}
+        if len(kinds) == 1 and None not in kinds:
+            return kinds.pop()
+    return None
+
+
+def _runs_script(inv: shell.Invocation) -> bool:
+    """``npm run build``: a package.json script (checked against the cache when one is read)."""
+    return inv.tool in ("npm", "yarn", "pnpm") and inv.subcommand in ("run", "run-script", "test", "start", "build")
+
+
+def _composer_idiom(install: shell.DependencyInstall | None) -> shell.DependencyInstall | None:
+    """A ``composer install`` that reads the sources only through its scripts and autoloader."""
+    if install is not None and install.ecosystem == "composer" and install.needs_sources:
+        return install
+    return None
+
+
+def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.DependencyInstall],
+                       dest: str | None = None) -> bool:
+    """True when a command neither reads nor writes the project folder (``dest``, when known)."""
     install = installs.get(command.index)
-    if install is not None:
-        if install.from_manifests:
-            return not install.needs_sources
-        inv = shell.invocation(command)
-        if install.needs_sources or inv is None:
-            return False
-        if install.tool in ("npm", "yarn", "pnpm"):
-            return inv.has_flag("-g", "--global")
-        return install.tool == "pip" and not inv.has_flag("-t", "--target", "--prefix", "--root", "--src")
+    if install is not None and install.from_manifests:
+        return not install.needs_sources
+    if _relative_path(command) is not None:
+        return False
     inv = shell.invocation(command)
     if inv is None or command.redirections or command.nested:
         return False
+    if install is not None:
+        return not install.needs_sources and _named_install(inv)
     if inv.tool in _SYSTEM_TOOLS:
         return not any("/" in o for o in inv.operands)
+    if inv.tool in _FILE_TOOLS:  # rm -rf /var/lib/apt/lists/*: absolute paths outside the project
+        paths = [w for w in (inv.subcommand, *inv.operands) if w is not None]
+        return dest is not None and all(p.startswith("/") and not _names_path(p, dest) for p in paths)
     if inv.tool == "npm" and inv.subcommand == "config":
         return not any("location" in o or o.startswith("-L") for o in inv.flags)
+    if _named_install(inv):
+        return True
     return (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}
+
+
+def _global_add(inv: shell.Invocation) -> bool:
+    """``yarn global add NAME...``: installs named packages outside the project."""
+    return (inv.tool == "yarn" and inv.subcommand == "global" and inv.operands[:1] == ("add",)
+            and len(inv.operands) > 1 and not any(shell.is_local_path(o) for o in inv.operands[1:]))
+
+
+def _gem_by_name(inv: shell.Invocation) -> bool:
+    return (inv.tool == "gem" and inv.subcommand == "install" and bool(inv.operands)
+            and not inv.has_flag("-g", "--file", "--install-dir", "-i")
+            and not any(shell.is_local_path(o) or o.endswith(".gem") for o in inv.operands))
+
+
+def _relative_path(command: shell.SimpleCommand) -> str | None:
+    """A word of the command that names a path relative to the working directory."""
+    words = [*command.words[1:], *command.assignments, *(r.target for r in command.redirections if r.target)]
+    for word in words:
+        value = word.value.split("=", 1)[-1]  # --opt=PATH, Dir::Cache=PATH, VAR=PATH
+        if not value or "://" in value or value.startswith(("/", "~", "$", "-")):
+            continue
+        if value.startswith(".") or "/" in value or value.endswith(shell.PACKAGE_FILE_SUFFIXES):
+            return value
+    return None
 
 
 def _removes(command: shell.SimpleCommand) -> bool:
@@ -292,45 +612,195 @@ def _removes(command: shell.SimpleCommand) -> bool:
     )
 
 
-# --- the rewrite ---------------------------------------------------------------------------
+# --- moving a RUN that reads none of the sources ------------------------------------------------
 
 
-def _rewrite(tree: Dockerfile, stage: Stage, copy_index: int, found: _Install, workdir: str | None,
-             build_context: "_BuildContext | None", style: Style, subject: str) -> Finding:
+def _move_refusal(build: Build, copy: Copy | Add, dest: str | None, run: Run, parsed: shell.Script,
+                  between: list[Instruction]) -> str | None:
+    """Why ``run`` cannot move above ``copy`` (the tree alone decides), or None."""
+    for inst in between:
+        if inst.name in _ENVIRONMENT:
+            return f"{inst.name} on line {inst.line} changes its environment"
+    for mount in (f for f in run.flags if f.name == "mount"):
+        value = mount.value or ""
+        if "from=" not in value and ("type=bind" in value or "type=" not in value):
+            return "it mounts the build context"
+    if dest is None:
+        return "the COPY's destination is not known"
+    if _system_folder(dest):
+        return f"the COPY writes into {dest}, where package tools read and write"
+    for name, value in build.state(run).env.items():
+        if _names_path(value, dest):
+            return f"{name} names {dest}, which the COPY writes"
+    for command in parsed.commands:
+        why = _command_refusal(command, dest)
+        if why is not None:
+            return why
+    return None
+
+
+def _command_refusal(command: shell.SimpleCommand, dest: str) -> str | None:
+    inv = shell.invocation(command)
+    if inv is None or command.nested:
+        return f"`{command.text}` is not a plain command"
+    relative = _relative_path(command) or next(
+        (v for o in inv.options if o.value and (v := o.value) and not v.startswith("/") and "://" not in v
+         and o.name in ("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-f", "--find-links",
+                        "--file", "-g")), None)
+    if relative is not None:
+        return f"`{command.text}` names the relative path {relative}"
+    if not (inv.tool in _SYSTEM_TOOLS or _named_install(inv) or inv.tool in _FILE_TOOLS
+            or (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}):
+        return f"`{command.text}` is not a package install by name"
+    for word in (*command.words[1:], *(r.target for r in command.redirections if r.target)):
+        value = word.value.split("=", 1)[-1]
+        if _names_path(value, dest):
+            return f"`{command.text}` names {value}, which the COPY writes"
+    if inv.tool in _FILE_TOOLS and not all(o.startswith("/") for o in (inv.subcommand or "", *inv.operands)):
+        return f"`{command.text}` names a path that is not absolute"
+    return None
+
+
+def _package_tool(command: shell.SimpleCommand) -> bool:
+    """The command installs packages (by name or not): whatever it reads, no build step."""
+    inv = shell.invocation(command)
+    if inv is None:
+        return False
+    return inv.tool in _SYSTEM_TOOLS or (inv.tool, inv.subcommand) in {("pip", "install"), ("gem", "install"),
+                                                                       ("yarn", "global")} or (
+        inv.tool in ("npm", "pnpm") and inv.subcommand in _NPM_INSTALL and inv.has_flag("-g", "--global"))
+
+
+def _named_install(inv: shell.Invocation) -> bool:
+    """A package install by name that reads nothing of the working directory."""
+    if inv.tool == "pip":
+        return (inv.subcommand == "install" and bool(inv.operands)
+                and not inv.has_flag("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t",
+                                     "--target", "--prefix", "--root", "--src", "-f", "--find-links")
+                and not any(shell.is_local_path(o) for o in inv.operands))
+    if inv.tool in ("npm", "pnpm"):
+        return (inv.subcommand in _NPM_INSTALL and inv.has_flag("-g", "--global") and bool(inv.operands)
+                and not any(shell.is_local_path(o) for o in inv.operands))
+    return _global_add(inv) or _gem_by_name(inv)
+
+
+def _names_path(value: str, dest: str) -> bool:
+    """``value`` mentions ``dest`` or a path below it (``PATH=/app/.venv/bin:...``)."""
+    for part in re.split(r"[:\s=,;]", value):
+        if part == dest or part.startswith(dest.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def _system_folder(path: str) -> bool:
+    if path == "/":
+        return True
+    inside = path.rstrip("/") + "/"
+    return any(path == s or path.startswith(s + "/") or s.startswith(inside) for s in _SYSTEM_FOLDERS)
+
+
+def _move_context_refusal(files: BuildContext | None, build: Build, run: Run, dest: str) -> str | None:
+    """Why the build context keeps ``run`` below the COPY: a file it would read from there."""
+    if files is None:
+        return None
+    workdir = build.state(run).workdir
+    if workdir is not None and not _names_path(workdir, dest):
+        return None
+    parsed = _parsed(build.tree, run)
+    for command in parsed.commands if parsed else ():
+        inv = shell.invocation(command)
+        if inv is None:
+            continue
+        names = (".yarnrc", ".yarnrc.yml", ".npmrc") if _global_add(inv) else ("*.gem",) if _gem_by_name(inv) else ()
+        for name in names:
+            present = files.existing(name) if "*" in name else [name] if files.present(name) else []
+            if present:
+                return f"`{command.text}` reads {present[0]} from the working directory, which the COPY writes"
+    return None
+
+
+def _move_findings(tree: Dockerfile, build: Build, scan: _Scan, context: Context) -> Iterator[Finding]:
+    """The move of the RUNs the build context lets move, and why the next one stays."""
+    copy, runs = scan.copy, list(scan.moves)
+    where = f"`{_first_line(copy)}` (line {copy.line})"
+    files = context.files
+    for k, run in enumerate(runs):
+        try:
+            why = _move_context_refusal(files, build, run, scan.dest or "")
+        except ContextError as exc:
+            why = str(exc)
+        if why is not None:
+            yield finding(CODE, f"`{_command_line(run)}` is not moved above {where}, where a source edit would "
+                                f"not re-run it: {why}", run)
+            runs = runs[:k]
+            break
+    if not runs:
+        return
+    source = tree.source
+    moved = "".join(_with_newline(source[r.full_start : r.end], tree.newline) for r in runs)
+    edits = [Edit(copy.full_start, copy.full_start, moved)]
+    edits += [Edit(r.full_start, r.end, "") for r in runs]
+    needs_context = any(_global_add(inv) or _gem_by_name(inv) for r in runs for c in _commands_of(tree, r)
+                        if (inv := shell.invocation(c)) is not None)
+    applicability = Applicability.SUGGESTION if needs_context and files is None else Applicability.SAFE
+    it = "it" if len(runs) == 1 else f"these {len(runs)} RUNs"
+    fix = Fix(f"Move {it} above {_first_line(copy)}", tuple(edits), applicability)
+    message = (f"`{_command_line(runs[0])}` re-runs whenever any file changes, though it reads none of the files "
+               f"{where} writes; move {it} above the COPY")
+    yield finding(CODE, message, runs[0], fix)
+
+
+def _with_newline(text: str, newline: str) -> str:
+    return text if text.endswith("\n") else text + newline
+
+
+# --- the manifest split ------------------------------------------------------------------------
+
+
+def _rewrite(tree: Dockerfile, build: Build, stage: Stage, copy_index: int, found: _Install,
+             files: BuildContext | None, style: Style, subject: str) -> Finding:
     copy = stage.instructions[copy_index]
     assert isinstance(copy, (Copy, Add)) and copy.destination is not None
     flags = _carried_flags(tree, copy)
     dest = copy.destination.text
     between = stage.instructions[copy_index + 1 : stage.instructions.index(found.run)]
-    _check_between(copy, between, dest, workdir)
+    moved_dest = _check_between(build, copy, between, found.run)
     unsafe: list[str] = []
-    user = _user_at(stage, found.run)
-    if user is not None:
-        unsafe.append(f"the install runs as USER {user}")
-    files: list[str] = []
+    state = build.state(found.run)
+    if not state.root:
+        unsafe.append(f"the install runs as USER {state.user}")
+    listed: list[str] = []
     for install in found.installs:
         if install.ecosystem in _UNSUPPORTED:
             raise Refused(_UNSUPPORTED[install.ecosystem])
-        if build_context is None:
-            files += _GUESS.get(install.ecosystem, install.manifests)
+        if files is None:
+            listed += _GUESS.get(install.ecosystem, install.manifests)
             continue
-        listed, reason = _manifests(install, found, stage, build_context)
-        files += listed
+        these, reason = _manifests(install, found, build, files)
+        listed += these
         if reason:
             unsafe.append(reason)
-    files = list(dict.fromkeys(files))
-    bad = [f for f in files if not _SAFE_NAME.match(f) or ".." in f.split("/")]
-    if not files or bad:
+    if files is not None:
+        listed += _env_files(build, copy, found.run, files)
+    listed = list(dict.fromkeys(listed))
+    if files is not None:
+        _check_between_reads(tree, between, listed, files)
+    bad = [f for f in listed if not _SAFE_NAME.match(f) or ".." in f.split("/")]
+    if not listed or bad:
         raise Refused(f"cannot write the manifest name {bad[0]!r}" if bad else "no manifest found in the context")
-    if build_context is None:
+    dump = _composer_after(found, files) if found.composer is not None else None
+    if dump is not None:
+        unsafe.append("composer's plugins and install scripts no longer see the sources; "
+                      f"`{dump}` runs after them")
+    if files is None:
         applicability = Applicability.SUGGESTION
         note = "no build context: check that these files exist"
     elif unsafe:
         applicability, note = Applicability.UNSAFE, "; ".join(unsafe)
     else:
         applicability, note = Applicability.SAFE, ""
-    edits = _edits(tree, copy, found, flags, dest, files, style)
-    names = ", ".join(files)
+    edits = _edits(tree, copy, found, flags, dest, moved_dest, listed, style, dump)
+    names = ", ".join(listed)
     fix = Fix(f"Copy {names} before the install", edits, applicability)
     message = f"copy {names} first" + (f" ({note})" if note else "")
     return finding(CODE, _message(subject, message), copy, fix)
@@ -349,31 +819,79 @@ def _carried_flags(tree: Dockerfile, copy: Copy | Add) -> list[str]:
     return out
 
 
-def _check_between(copy: Copy | Add, between: Iterable[Instruction], dest: str, workdir: str | None) -> None:
+def _check_between(build: Build, copy: Copy | Add, between: Iterable[Instruction], run: Run) -> str | None:
+    """Refuse unless the install runs in the copy's destination; the destination the full
+    copy must be written with after the install (None: as it is)."""
     uses_variables = "$" in copy.text
+    workdirs = [inst for inst in between if isinstance(inst, Workdir)]
     for inst in between:
         if isinstance(inst, (Env, Arg)) and uses_variables:
             raise Refused(f"{copy.name} uses variables and {inst.name} comes before the install")
-    if dest in (".", "./"):
-        return
-    if "$" in dest or "\"" in dest or "'" in dest or not dest.startswith("/") or workdir is None:
+    if copy.destination is None:
+        raise Refused(f"{copy.name} has no destination")
+    dest = copy.destination.text
+    if dest in (".", "./") and not workdirs:
+        return None
+    target = _destination(build, copy)
+    workdir = build.state(run).workdir
+    if target is None or workdir is None:
         raise Refused(f"the install may not run in {dest} (the WORKDIR is not known to be it)")
-    if posixpath.normpath(dest) != workdir:
-        raise Refused(f"the install runs in {workdir}, not in {dest}")
+    if target != workdir:
+        raise Refused(f"the install runs in {workdir}, not in {target}")
+    if workdirs and not dest.startswith("/"):
+        return target + ("/" if dest.endswith("/") else "")
+    return None
 
 
-def _user_at(stage: Stage, run: Run) -> str | None:
-    user = None
-    for inst in stage.instructions:
-        if inst is run:
-            break
-        if isinstance(inst, User) and inst.value:
-            user = inst.value[0]
-    return None if user is None or user.split(":")[0] in ("root", "0") else user
+_PATH_VARIABLE = re.compile(r"(?:FILE|CONFIG|RC|PATH|DIR|HOME)$", re.I)
+
+
+def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) -> list[str]:
+    """Context files an ENV of the install names in the destination (``PIP_CONFIG_FILE=
+    /app/pip.conf``): the install may read them, so they are copied with the manifests."""
+    dest = _destination(build, copy)
+    if dest is None:
+        return []
+    found = []
+    for name, value in build.state(run).env.items():
+        if name in ("HOME", "XDG_CONFIG_HOME") and _names_path(value, dest):
+            raise Refused(f"{name} is {value}: the install may read its configuration from the sources")
+        for part in re.split(r"[:\s=,;]", value):
+            if part.startswith("/"):
+                if not _names_path(part, dest) or part == dest:
+                    continue
+                rel = posixpath.relpath(posixpath.normpath(part), dest)
+            elif part and _PATH_VARIABLE.search(name) and "://" not in value:
+                rel = posixpath.normpath(part)
+            else:
+                continue
+            if rel.startswith(".."):
+                continue
+            if files.sent_file(rel):
+                found.append(rel)
+            elif files.present(rel):
+                raise Refused(f"{name} names {part}, a folder the context holds")
+    return found
+
+
+def _check_between_reads(tree: Dockerfile, between: Iterable[Instruction], listed: list[str],
+                         files: BuildContext) -> None:
+    """A RUN left between the manifests and the install reads no file the sources bring."""
+    for inst in between:
+        parsed = _parsed(tree, inst) if isinstance(inst, Run) else None
+        for command in parsed.commands if parsed else ():
+            inv = shell.invocation(command)
+            if inv is None:
+                continue
+            names = (".yarnrc", ".yarnrc.yml", ".npmrc") if _global_add(inv) else ("*.gem",) if _gem_by_name(inv) else ()
+            for name in names:
+                present = files.existing(name) if "*" in name else [name] if files.present(name) else []
+                if [p for p in present if p not in listed]:
+                    raise Refused(f"`{command.text}` reads {present[0]} from the working directory")
 
 
 def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str], dest: str,
-           files: list[str], style: Style) -> tuple[Edit, ...]:
+           moved_dest: str | None, files: list[str], style: Style, dump: str | None) -> tuple[Edit, ...]:
     source, newline = tree.source, style.newline
     indent = source[copy.start : copy.start + len(copy.text) - len(copy.text.lstrip(" \t"))]
     # the line stands where the user's COPY stood: it keeps that keyword's spelling
@@ -386,37 +904,77 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
         target = (dest if dest.endswith("/") else dest + "/") + (folder + "/" if folder else "")
         words = [keyword, *flags, *names, target]
         lines.append(indent + " ".join(words) + newline)
-    moved = copy.text if copy.text.endswith("\n") else copy.text + newline
+    moved = _with_newline(copy.text, newline)
+    if moved_dest is not None:
+        word = copy.destination
+        assert word is not None  # a context copy has one
+        cut = word.start - copy.start, word.end - copy.start
+        moved = moved[: cut[0]] + moved_dest + moved[cut[1] :]
     run = found.run
     edits = [Edit(copy.start, copy.end, "".join(lines))]
+    if found.composer is not None:
+        missing = [f for f in ("--no-scripts", "--no-autoloader") if not shell.has_flag(found.composer, f)]
+        at = run.at(found.composer.end, end=True)
+        edits.append(Edit(at, at, " " + " ".join(missing)))
+    keyword_part = source[run.start : shell_form(run).start]
     if found.split_after is None:
         prefix = "" if run.text.endswith("\n") else newline
-        edits.append(Edit(run.end, run.end, prefix + moved))
+        after = f"{keyword_part}{dump}{newline}" if dump else ""
+        edits.append(Edit(run.end, run.end, prefix + moved + after))
         return tuple(edits)
-    head_end, tail_start = _split_offsets(run, found.split_after)
-    gap = source[head_end:tail_start]
-    if any(line.lstrip().startswith("#") for line in gap.splitlines()[1:]):
-        raise Refused("a comment sits where the RUN would be split")
-    command_start = shell_form(run).start
-    keyword_part = source[run.start : command_start]
-    edits.append(Edit(head_end, tail_start, newline + moved + keyword_part))
+    commands = shell.parse(shell_form(run).text).commands
+    head_end = run.at(commands[found.split_after].end, end=True)
+    tail_start = run.at(commands[found.split_after + 1].start)
+    _no_comment(source[head_end:tail_start])
+    cleanup = ""
+    if found.cleanup_from is not None:
+        tail_end = run.at(commands[found.cleanup_from - 1].end, end=True)
+        clean_start = run.at(commands[found.cleanup_from].start)
+        clean_end = run.at(commands[-1].end, end=True)
+        _no_comment(source[tail_end:clean_end])
+        cleanup = source[tail_end:clean_end]
+        edits.append(Edit(tail_end, clean_end, ""))
+        assert clean_start >= tail_end
+    edits.append(Edit(head_end, tail_start, cleanup + newline + moved + keyword_part + (f"{dump} && " if dump else "")))
     return tuple(edits)
 
 
-def _split_offsets(run: Run, index: int) -> tuple[int, int]:
-    """Source offsets of the end of command ``index`` and the start of the next one."""
-    parsed = script_of(run)
-    base = run.logical.parse.args_span[0]
-    head_end = run.logical.to_source(base + parsed.commands[index].end, end=True)
-    tail_start = run.logical.to_source(base + parsed.commands[index + 1].start)
-    return head_end, tail_start
+def _no_comment(gap: str) -> None:
+    if any(line.lstrip().startswith("#") for line in gap.splitlines()[1:]):
+        raise Refused("a comment sits where the RUN would be split")
+
+
+def _composer_after(found: _Install, files: BuildContext | None) -> str:
+    """``composer dump-autoload`` with the install's autoloader options, and the install's
+    post-install script when composer.json has one."""
+    assert found.composer is not None
+    inv = shell.invocation(found.composer)
+    assert inv is not None  # the composer install was read as one
+    flags: list[str] = []
+    for option in inv.options:
+        for spelling in (option.name, *option.shorts):
+            mapped = _COMPOSER_DUMP_FLAGS.get(spelling)
+            if mapped is not None and mapped not in flags:
+                flags.append(mapped)
+    text = " ".join(["composer", "dump-autoload", *flags])
+    if files is not None and files.sent_file("composer.json"):
+        try:
+            data = json.loads(files.read("composer.json"))
+        except ValueError:
+            data = None
+        scripts = data.get("scripts") if isinstance(data, dict) else None
+        if isinstance(scripts, dict) and "post-install-cmd" in scripts:
+            text += " && composer run-script post-install-cmd"
+        if isinstance(scripts, dict) and "pre-install-cmd" in scripts:
+            raise Refused("composer.json has a pre-install-cmd script, which would run before the sources")
+    return text
 
 
 # --- what the install reads, checked against the build context ---------------------------
 
 
-def _manifests(install: shell.DependencyInstall, found: _Install, stage: Stage,
-               ctx: "_BuildContext") -> tuple[list[str], str | None]:
+def _manifests(install: shell.DependencyInstall, found: _Install, build: Build,
+               ctx: BuildContext) -> tuple[list[str], str | None]:
     """The files to copy first, and why the fix is only unsafe (None: safe)."""
     eco = install.ecosystem
     primary = install.manifests[0] if install.manifests else ""
@@ -438,23 +996,28 @@ def _manifests(install: shell.DependencyInstall, found: _Install, stage: Stage,
     command = script_of(found.run).commands[install.command_index]
     inv = shell.invocation(command)
     check = _ECOSYSTEM_CHECKS.get(eco)
-    extra, unsafe = check(install, inv, listed, stage, found.run, ctx) if check else ([], None)
+    extra, unsafe = check(install, inv, listed, build, found, ctx) if check else ([], None)
     return listed + [e for e in extra if e not in listed], unsafe
 
 
-def _need(ctx: "_BuildContext", name: str, listed: list[str]) -> str:
+def _need(ctx: BuildContext, name: str, listed: list[str]) -> str:
     if name not in listed:
         raise Refused(f"{name} is not in the build context")
     return ctx.read(name)
 
 
-def _node(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _json(ctx: BuildContext, name: str, listed: list[str]) -> dict:
     try:
-        package = json.loads(_need(ctx, "package.json", listed))
+        data = json.loads(_need(ctx, name, listed))
     except ValueError:
-        raise Refused("package.json is not valid JSON") from None
-    if not isinstance(package, dict):
-        raise Refused("package.json is not an object")
+        raise Refused(f"{name} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Refused(f"{name} is not an object")
+    return data
+
+
+def _node(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
+    package = _json(ctx, "package.json", listed)
     if "workspaces" in package:
         raise Refused("package.json declares workspaces, whose manifests live in subfolders")
     scripts = package.get("scripts") or {}
@@ -465,18 +1028,149 @@ def _node(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
         for name, spec in (package.get(section) or {}).items():
             if isinstance(spec, str) and _LOCAL_SPEC.match(spec):
                 raise Refused(f"the dependency {name} comes from the local path {spec}")
+    _check_tail_scripts(found, scripts)
     frozen = {
         "npm": install.subcommand in ("ci", "clean-install", "ic", "install-clean"),
         "yarn": inv.has_flag("--frozen-lockfile", "--immutable"),
         "pnpm": inv.has_flag("--frozen-lockfile") or install.subcommand == "fetch",
     }[install.ecosystem]
     lock = {"npm": "package-lock.json", "yarn": "yarn.lock", "pnpm": "pnpm-lock.yaml"}[install.ecosystem]
-    if not frozen and (lock in listed or "npm-shrinkwrap.json" in listed):
-        return [], f"`{install.tool} {install.subcommand or 'install'}` may rewrite {lock}"
-    return [], None
+    if install.ecosystem == "npm" and "npm-shrinkwrap.json" in listed:
+        lock = "npm-shrinkwrap.json"
+    if frozen or lock not in listed:
+        return [], None
+    if install.ecosystem == "npm":
+        why = _npm_lock_changes(ctx, package, lock, listed, build, found.run)
+    elif install.ecosystem == "yarn":
+        why = _yarn_lock_changes(ctx, package, listed)
+    else:
+        why = "pnpm's lockfile is not checked"
+    if why is None:
+        return [], None
+    return [], f"`{install.tool} {install.subcommand or 'install'}` may rewrite {lock}: {why}"
 
 
-def _python_requirements(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _check_tail_scripts(found: _Install, scripts: dict) -> None:
+    """A trailing cache clean-up moves to the install: the scripts run after it must not
+    use the package tools (``npx`` in a build script would refill npm's cache)."""
+    if found.cleanup_from is None or found.split_after is None:
+        return
+    commands = shell.parse(shell_form(found.run).text).commands
+    for c in commands[found.split_after + 1 : found.cleanup_from]:
+        inv = shell.invocation(c)
+        if inv is None or not _runs_script(inv):
+            continue
+        name = inv.operands[0] if inv.subcommand in ("run", "run-script") and inv.operands else inv.subcommand
+        text = scripts.get(name)
+        if not isinstance(text, str) or re.search(r"\b(?:npm|npx|yarn|pnpm|pnpx)\b", text):
+            raise Refused(f"the script {name} may fill the cache that the clean-up after the install empties")
+
+
+def _npm_lock_changes(ctx, package, lock_name, listed, build, run) -> str | None:  # noqa: ANN001
+    """Why ``npm install`` may write a lockfile other than the repository's, or None."""
+    base = build.stage_of(run).base
+    major = _node_major(base.name, base.tag)
+    if major is None:
+        return "the base image's npm version is not known"
+    if major < 16:
+        return "npm before 8 (node before 16) converts the lockfile"
+    if ".npmrc" in listed and "lockfile-version" in ctx.read(".npmrc"):
+        return ".npmrc sets lockfile-version"
+    try:
+        lock = json.loads(ctx.read(lock_name))
+    except ValueError:
+        return f"{lock_name} is not valid JSON"
+    if not isinstance(lock, dict) or lock.get("lockfileVersion") not in (2, 3):
+        return "its lockfileVersion is not 2 or 3, and npm converts it"
+    packages = lock.get("packages")
+    root = packages.get("") if isinstance(packages, dict) else None
+    if not isinstance(root, dict):
+        return "it has no entry for the root package"
+    workdir = build.state(run).workdir
+    name = package.get("name") or (posixpath.basename(workdir) if workdir else None)
+    if name is None or lock.get("name") != name or root.get("name", name) != name:
+        return "its name is not package.json's"
+    if lock.get("version") != package.get("version") or root.get("version") != package.get("version"):
+        return "its version is not package.json's"
+    for field in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies",
+                  "peerDependenciesMeta", "bin", "engines", "license", "funding", "os", "cpu"):
+        if (package.get(field) or None) != (root.get(field) or None):
+            return f"its root entry's {field} is not package.json's"
+    for section in ("dependencies", "devDependencies", "optionalDependencies"):
+        for dep in package.get(section) or {}:
+            if not isinstance(packages, dict) or f"node_modules/{dep}" not in packages:
+                return f"it has no entry for {dep}"
+    return None
+
+
+def _node_major(name: str | None, tag: str | None) -> int | None:
+    """The node major version a ``node`` image's tag names; 99 for latest/lts/current."""
+    if name != "node":
+        return None
+    tag = (tag or "latest").lower()
+    match = re.match(r"(\d+)", tag)
+    if match:
+        return int(match.group(1))
+    if tag.startswith(_OLD_NODE_CODENAMES):
+        return 14
+    return 99
+
+
+_YARN_HEADER = re.compile(r'^("?[^\s"][^"]*"?(?:,\s*"?[^"]+"?)*):\s*$')
+
+
+def _yarn_lock_changes(ctx, package, listed) -> str | None:  # noqa: ANN001
+    """Why yarn 1 may write ``yarn.lock``: it does not when the lock holds exactly the
+    entries reachable from package.json's dependencies."""
+    manager = package.get("packageManager")
+    if ".yarnrc.yml" in listed or (manager is not None and not str(manager).startswith("yarn@1.")):
+        return "it is not known to be yarn 1"
+    if package.get("resolutions"):
+        return "package.json has resolutions"
+    text = ctx.read("yarn.lock")
+    if "yarn lockfile v1" not in text[:300]:
+        return "it is not a yarn 1 lockfile"
+    entries: dict[str, list[str]] = {}
+    current: list[str] = []
+    in_deps = False
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            match = _YARN_HEADER.match(line)
+            if match is None:
+                return "its entries cannot be read"
+            keys = [k.strip().strip('"') for k in match.group(1).split(",")]
+            current = keys
+            deps: list[str] = []
+            for k in current:
+                entries[k] = deps
+            in_deps = False
+            continue
+        stripped = line.strip()
+        if line.startswith("  ") and not line.startswith("    "):
+            in_deps = stripped in ("dependencies:", "optionalDependencies:")
+            continue
+        if in_deps and current:
+            dep_name, _, spec = stripped.partition(" ")
+            entries[current[0]].append(f"{dep_name.strip(chr(34))}@{spec.strip().strip(chr(34))}")
+    todo = [f"{n}@{s}" for section in ("dependencies", "devDependencies", "optionalDependencies")
+            for n, s in (package.get(section) or {}).items()]
+    seen: set[str] = set()
+    while todo:
+        pattern = todo.pop()
+        if pattern in seen:
+            continue
+        if pattern not in entries:
+            return f"it has no entry for {pattern}"
+        seen.add(pattern)
+        todo += entries[pattern]
+    if seen != set(entries):
+        return "it holds entries no dependency needs"
+    return None
+
+
+def _python_requirements(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     if inv.has_flag("-t", "--target", "--prefix", "--root", "--src", "-f", "--find-links"):
         raise Refused("the install writes into or reads from folders it names")
     seen: list[str] = []
@@ -510,9 +1204,9 @@ def _requirement_includes(name: str, text: str) -> Iterator[str]:
             raise Refused(f"{name} installs a local path: {line}")
 
 
-def _uv(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _uv(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     if install.subcommand != "sync":
-        return _python_requirements(install, inv, listed, stage, run, ctx)
+        return _python_requirements(install, inv, listed, build, found, ctx)
     text = _need(ctx, "pyproject.toml", listed)
     if "[tool.uv.workspace]" in text or re.search(r"\bpath\s*=", text):
         raise Refused("pyproject.toml has path sources or a uv workspace")
@@ -521,13 +1215,13 @@ def _uv(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
     return [], None
 
 
-def _poetry(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _poetry(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     if re.search(r"\bpath\s*=", _need(ctx, "pyproject.toml", listed)):
         raise Refused("pyproject.toml has path dependencies")
     return [], None
 
 
-def _pipenv(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _pipenv(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     if re.search(r"\bpath\s*=", _need(ctx, "Pipfile", listed)):
         raise Refused("the Pipfile has path dependencies")
     frozen = install.subcommand == "sync" or inv.has_flag("--deploy", "--ignore-pipfile")
@@ -537,7 +1231,7 @@ def _pipenv(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
 _GO_LOCAL_REPLACE = re.compile(r"=>\s*(\.{1,2}/|/)", re.M)
 
 
-def _go(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _go(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     if _GO_LOCAL_REPLACE.search(_need(ctx, "go.mod", listed)):
         raise Refused("go.mod replaces a module with a local folder")
     return [], None
@@ -546,34 +1240,33 @@ def _go(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
 _GEMFILE_LOCAL = re.compile(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
 
 
-def _bundler(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _bundler(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     gemfile = next((m for m in listed if not m.endswith(".lock")), "Gemfile")
     if _GEMFILE_LOCAL.search(_need(ctx, gemfile, listed)):
         raise Refused(f"the {gemfile} uses gemspec, path: or file:, which need the sources")
-    frozen = inv.has_flag("--frozen", "--deployment") or _env_true(stage, run, ("BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"))
+    env = build.state(found.run).env
+    frozen = inv.has_flag("--frozen", "--deployment") or any(
+        env.get(name, "").strip("'\"").lower() in ("true", "1") for name in ("BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"))
     locks = [m for m in listed if m.endswith(".lock")]
     return [], None if frozen or not locks else f"`bundle install` without frozen mode may rewrite {locks[0]}"
 
 
-def _composer(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
-    try:
-        data = json.loads(_need(ctx, "composer.json", listed))
-    except ValueError:
-        raise Refused("composer.json is not valid JSON") from None
-    repositories = data.get("repositories") if isinstance(data, dict) else None
+def _composer(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
+    data = _json(ctx, "composer.json", listed)
+    repositories = data.get("repositories")
     entries = repositories.values() if isinstance(repositories, dict) else repositories or []
     if any(isinstance(r, dict) and r.get("type") == "path" for r in entries):
         raise Refused("composer.json has a path repository")
     return [], None
 
 
-def _maven(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _maven(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     if "<modules>" in _need(ctx, "pom.xml", listed):
         raise Refused("pom.xml has modules, whose poms live in subfolders")
     return [], None
 
 
-def _gradle(install, inv, listed, stage, run, ctx):  # noqa: ANN001, ANN202
+def _gradle(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
     settings = [m for m in listed if m.startswith("settings.gradle")]
     if any(re.search(r"\binclude", ctx.read(s)) for s in settings):
         raise Refused("the gradle settings include other projects")
@@ -585,165 +1278,3 @@ _ECOSYSTEM_CHECKS = {
     "uv": _uv, "poetry": _poetry, "pipenv": _pipenv, "go": _go,
     "bundler": _bundler, "composer": _composer, "maven": _maven, "gradle": _gradle,
 }
-
-
-def _env_true(stage: Stage, run: Run, names: tuple[str, ...]) -> bool:
-    for inst in stage.instructions:
-        if inst is run:
-            break
-        if isinstance(inst, Env):
-            for pair in inst.pairs:
-                if pair.key.text in names and pair.value and pair.value.text.strip("'\"").lower() in ("true", "1"):
-                    return True
-    return False
-
-
-# --- the build context and .dockerignore --------------------------------------------------
-
-
-@record
-class _BuildContext:
-    root: Path
-    ignore: "_Ignore"
-
-    @classmethod
-    def open(cls, context: Context) -> "_BuildContext | None":
-        from pathlib import Path  # here: few runs read the build context
-
-        root = context.folder
-        if root is None or not root.is_dir():
-            return None
-        candidates = [Path(context.path + ".dockerignore")] if context.path != "-" else []
-        candidates.append(root / ".dockerignore")
-        ignore_file = next((p for p in candidates if p.is_file()), None)
-        try:
-            ignore = _Ignore.parse(ignore_file.read_text(encoding="utf-8") if ignore_file else "")
-        except (ValueError, OSError) as exc:
-            return _BuildContext(root, _Ignore.unreadable(str(exc)))
-        return cls(root, ignore)
-
-    def existing(self, pattern: str) -> list[str]:
-        """Regular files matching ``pattern`` (a name or a root-level glob) that are sent."""
-        self.ignore.require()
-        if any(c in pattern for c in "*?["):
-            names = sorted(p.name for p in self.root.iterdir() if re.fullmatch(_pattern_regex(pattern), p.name))
-        else:
-            names = [pattern]
-        out = []
-        for name in names:
-            path = self.root / name
-            if path.is_symlink():
-                raise Refused(f"{name} is a symlink")
-            if path.is_file() and not self.ignore.excludes(name):
-                out.append(name)
-        return out
-
-    def present(self, name: str) -> bool:
-        """True when ``name``, or anything below it, is sent with the context."""
-        self.ignore.require()
-        path = self.root / name
-        if not path.exists() and not path.is_symlink():
-            return False
-        if not self.ignore.excludes(name):
-            return True
-        if path.is_dir() and not path.is_symlink():
-            for folder, dirs, files in os.walk(path):
-                for entry in (*dirs, *files):
-                    rel = os.path.relpath(os.path.join(folder, entry), self.root).replace(os.sep, "/")
-                    if not self.ignore.excludes(rel):
-                        return True
-        return False
-
-    def read(self, name: str) -> str:
-        try:
-            return (self.root / name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise Refused(f"cannot read {name}: {exc}") from None
-
-
-@record
-class _Ignore:
-    """``.dockerignore`` patterns, evaluated as BuildKit does: the last match decides,
-    and a pattern that matches a parent folder matches everything below it."""
-
-    patterns: list[tuple[re.Pattern[str], bool]] = field(default_factory=list)  # regex, exclusion
-    problem: str | None = None
-
-    @classmethod
-    def unreadable(cls, why: str) -> "_Ignore":
-        return cls([], why)
-
-    @classmethod
-    def parse(cls, text: str) -> "_Ignore":
-        patterns = []
-        for raw in text.splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            exclusion = line.startswith("!")
-            line = line[1:].strip() if exclusion else line
-            line = posixpath.normpath(line).lstrip("/")
-            if line in ("", "."):
-                continue
-            if line.startswith(".."):
-                raise ValueError(f"the pattern {line!r} points outside the context")
-            patterns.append((re.compile(_pattern_regex(line)), exclusion))
-        return cls(patterns)
-
-    def require(self) -> None:
-        if self.problem:
-            raise Refused(f".dockerignore cannot be evaluated: {self.problem}")
-
-    def excludes(self, path: str) -> bool:
-        parts = path.split("/")
-        excluded = False
-        for regex, exclusion in self.patterns:
-            if exclusion != excluded:
-                continue
-            match = bool(regex.fullmatch(path)) or any(
-                regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts))
-            )
-            if match:
-                excluded = not exclusion
-        return excluded
-
-
-def _pattern_regex(pattern: str) -> str:
-    """A Go filepath.Match pattern with ``**`` as a regular expression."""
-    out, i, n = [], 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            if pattern.startswith("**", i):
-                i += 2
-                while i < n and pattern[i] == "*":
-                    i += 1
-                if i < n and pattern[i] == "/":
-                    out.append("(?:.*/)?")
-                    i += 1
-                else:
-                    out.append(".*")
-                continue
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "\\":
-            if i + 1 >= n:
-                raise ValueError(f"the pattern {pattern!r} ends with an escape")
-            out.append(re.escape(pattern[i + 1]))
-            i += 1
-        elif c == "[":
-            end = pattern.find("]", i + 2)
-            if end < 0:
-                raise ValueError(f"the pattern {pattern!r} has an unclosed [")
-            body = pattern[i + 1 : end]
-            if "\\" in body or "[" in body:
-                raise ValueError(f"the pattern {pattern!r} has a character class it cannot read")
-            negate = body.startswith("^")
-            body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("^", "\\^") + "]")
-            i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)

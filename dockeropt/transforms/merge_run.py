@@ -70,6 +70,10 @@ Fix safety
       absolute redirections, and it does not read ``$PWD``/``$OLDPWD``;
     - the first text must not change ``/bin/sh`` (``rm``/``ln``/``mv`` of it, a dash
       reconfiguration): the second part would still run in the shell it replaced;
+    - the two RUNs must read the same inputs as DO102 plans the stage (plan first, merge
+      after): a RUN that a manifest COPY or a move above the full-source COPY would
+      separate from its neighbour is not merged with it (``manifests_first.keeps_apart``),
+      so a lockfile change does not re-run an apt install that reads nothing of it;
 
     Wrapping the first text in a subshell, ``( T1 ) && T2``, would contain its state,
     but it is not used: a compound command left of ``&&`` runs with ``set -e``
@@ -257,6 +261,9 @@ def join(
         return None
     if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
         return None
+    apart = planned_apart(tree, first, second)
+    if apart is not None:
+        return Link(apart)
     before = script_of(first)
     if replaces_shell(first):
         return Link("it changes /bin/sh, and the next RUN would still run in the shell it replaced")
@@ -342,6 +349,18 @@ def cwd_independent(tree: Dockerfile, run: Run) -> bool:
         else:
             return False
     return True
+
+
+def planned_apart(tree: Dockerfile, first: Run, second: Run) -> str | None:
+    """Why DO102's plan of the stage keeps these RUNs apart (their inputs differ), or None.
+    Plan first, merge after: see ``manifests_first.keeps_apart``."""
+    from dockeropt import transforms
+
+    if not transforms.may_find(next(e for e in transforms.ENTRIES if e.code == "DO102"), tree):
+        return None  # no COPY to plan around (and DO102's module is not imported)
+    from dockeropt.transforms.manifests_first import keeps_apart
+
+    return keeps_apart(tree, first, second)
 
 
 def is_plain_run(inst: Instruction | None) -> TypeGuard[Run]:

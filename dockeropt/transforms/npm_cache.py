@@ -2,12 +2,15 @@
 
 What it does
     - A RUN that installs with npm (``npm install``, ``npm ci``...) and does not clean
-      npm's cache gets ``&& npm cache clean --force`` appended.
+      npm's cache gets ``&& npm cache clean --force`` right after its last install, on
+      that command's line.
     - A RUN that installs with yarn (``yarn``, ``yarn install``, ``yarn add``) and does
-      not clean yarn's cache gets ``&& yarn cache clean`` appended.
-    - ``npm install`` with no package names, when the build context has a
-      ``package-lock.json`` or ``npm-shrinkwrap.json`` that a COPY of the stage brings
-      in: ``npm ci`` instead.
+      not clean yarn's cache gets ``&& yarn cache clean`` the same way.
+    - A RUN that cleans twice (two merged RUNs each did), or cleans before another
+      install: one cleanup, after the last install.
+    - ``npm install`` with no package names, when the build sends a
+      ``package-lock.json`` or ``npm-shrinkwrap.json`` (in the context and not left out
+      by ``.dockerignore``) that a COPY of the stage brings in: ``npm ci`` instead.
 
 Why
     npm keeps every tarball it fetches in ``~/.npm/_cacache`` and yarn 1 in
@@ -27,10 +30,23 @@ Example
         COPY package.json package-lock.json ./
         RUN npm ci && npm cache clean --force
 
+    and ``RUN npm install && npm run build`` becomes ``RUN npm install && npm cache
+    clean --force && npm run build``.
+
 Fix safety
     ``npm cache clean --force``: safe. It runs after the install succeeded and removes
     only the download cache (``npm cache`` says as much when it asks for ``--force``);
     ``node_modules`` and global packages are untouched. A later install downloads again.
+    It goes right after the last install, not at the end of the RUN: then DO102
+    manifests-first can still split ``npm ci && npm run build`` before the build (a
+    clean-up after its split point makes it refuse), and splitting the fixed RUN gives
+    the file that splitting first and cleaning then gives. What later commands of the
+    RUN download into the cache (``npx``, scripts) may stay: the layer is then bigger
+    than it could be, never broken.
+
+    One cleanup instead of several: safe; an earlier one goes unless an install between
+    reads the cache (``--offline``, ``--prefer-offline``). A ``yarn cache clean`` moved
+    after a later install is as safe as adding one (see above).
 
     ``yarn cache clean``: safe when the build context shows yarn 1 (a ``yarn.lock``
     that says ``yarn lockfile v1`` and no ``.yarnrc.yml``) and no RUN switches yarn's
@@ -58,12 +74,27 @@ When it refuses
     ``--prefer-offline`` (it reads the cache), when the install runs through
     ``sudo``/``doas``, or when the RUN ends in a background job.
 
-    No ``npm ci`` finding without a build context (``-`` without ``--stdin-filename``),
-    for ``npm install <packages>``, ``-g``, ``--no-package-lock`` or
-    ``--package-lock-only``.
+    The ``npm ci`` finding has no fix on a ``node`` image before 10 (``node:8``): its npm
+    may predate ``npm ci`` (``dockeropt.releases``).
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    No ``npm ci`` finding without a build context (``-`` without ``--stdin-filename``),
+    when ``.dockerignore`` (or ``<Dockerfile>.dockerignore``) leaves the lockfile out or
+    cannot be read, for ``npm install <packages>``, ``-g``, ``--no-package-lock`` or
+    ``--package-lock-only``. The context is read through ``Context.files``, the build
+    context as BuildKit sends it.
+
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3060 (``yarn cache clean`` after ``yarn install``); hadolint has no rule
@@ -74,6 +105,8 @@ from __future__ import annotations
 
 import fnmatch
 
+from dockeropt import model
+from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Copy, Dockerfile, Run
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
@@ -81,8 +114,10 @@ from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
+    from collections.abc import Iterator, Sequence
+
+    from dockeropt import shell
+    from dockeropt.buildcontext import BuildContext
 
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 _NPM_INSTALLS = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-install", "ic", "install-clean",
@@ -135,34 +170,70 @@ class NpmCache:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)
+        every = pk.wide(context, self.code)
         for srun in pk.shell_runs(tree):
-            for cache in (NPM, YARN):
-                finding = self._cache(tree, srun, cache, style, context.folder)
-                if finding is not None:
-                    yield finding
-            if (folder := context.folder) is not None:
-                yield from self._ci(tree, srun, folder)
+            if srun.ships or every:  # the caches of a builder stage do not reach the image
+                for cache in (NPM, YARN):
+                    finding = self._cache(tree, srun, cache, style, context.files)
+                    if finding is not None:
+                        yield finding
+            if context.build_context is not None:
+                yield from self._ci(tree, srun, context)
 
     def _cache(
-        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, build_context: Path | None
+        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, files: BuildContext | None
     ) -> Finding | None:
         invocations = srun.invocations(cache.tool)
         installs = [i for i in invocations if i.subcommand in cache.installs]
-        if not installs or cache.cleaned(srun) or cache.served(srun.run, pk.environment(tree, srun)):
+        if not installs or cache.served(srun.run, srun.state.env):
             return None
         if pk.cache_copied(tree, srun.stage, ".npm" if cache is NPM else "yarn"):
             return None
+        if cache.cleaned(srun):
+            return self._placement(tree, srun, cache, style, files)
         fix = None
         # the cache is in the home of the user that installs, who may clean it
         if not pk.elevated(invocations) and not reads_cache_later(tree, srun, cache):
-            edit = pk.append_command(tree, srun, cache.clean, style)
-            fix = Fix(f"Append && {cache.clean}", (edit,), _tier(cache, tree, build_context)) if edit else None
+            # right after the last install and on its line, not at the end: ``npm ci && npm
+            # cache clean --force && npm run build`` is a RUN DO102 can still split before
+            # the build (a clean-up after the split point makes it refuse), and the piece it
+            # keeps reads as DO205 would write it on the split file
+            last = installs[-1].command.index
+            edit = pk.insert_after_command(tree, srun, last, cache.clean, style, inline=True)
+            edit = edit or pk.append_command(tree, srun, cache.clean, style)
+            fix = Fix(f"Clean with {cache.clean}", (edit,), _tier(cache, tree, files)) if edit else None
         first = installs[0]
         verb = f"{cache.tool} {first.subcommand or 'install'}"
         message = f"{verb} leaves its download cache in the layer: {cache.clean} in this RUN"
         return pk.command_finding(self.code, message, tree, srun, first.command, fix)
 
-    def _ci(self, tree: Dockerfile, srun: pk.ShellRun, build_context: Path) -> Iterator[Finding]:
+    def _placement(
+        self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, style: Style, files: BuildContext | None
+    ) -> Finding | None:
+        """The RUN cleans the cache twice, or before another install fills it again."""
+        cleanups = [i for i in srun.invocations(cache.tool) if i.subcommand == "cache" and i.operands[:1] == ("clean",)]
+        if not cleanups:
+            return None
+        tools = {i.command.index: i for i in srun.invocations(cache.tool)}  # by command index
+        cleaning = {i.command.index for i in cleanups}
+        installing = {k for k, i in tools.items() if i.subcommand in cache.installs}
+
+        def offline(between: Sequence[shell.SimpleCommand]) -> bool:
+            return any(c.index in tools and tools[c.index].has_flag("--offline", "--prefer-offline") for c in between)
+
+        placed = pk.misplaced_cleanups(
+            tree, srun, style, lambda c: c.index in cleaning, lambda c: c.index in installing, offline,
+            may_clean_end=not reads_cache_later(tree, srun, cache), keep_first=True,
+        )
+        if placed is None:
+            return None
+        message, fix = placed
+        if fix is not None and cleanups[-1].command.index < max(installing):
+            # a move cleans what the later install fetched: with yarn 2 and later, Plug'n'Play may load it from there
+            fix = Fix(fix.title, fix.edits, _tier(cache, tree, files))
+        return pk.command_finding(self.code, message, tree, srun, cleanups[-1].command, fix)
+
+    def _ci(self, tree: Dockerfile, srun: pk.ShellRun, context: Context) -> Iterator[Finding]:
         installs = [
             inv
             for inv in srun.invocations("npm")
@@ -171,22 +242,37 @@ class NpmCache:
         ]
         if not installs:  # before the build context is read: most RUNs have none
             return
-        lockfile = next((name for name in LOCKFILES if (build_context / name).is_file()), None)
+        lockfile = sent_lockfile(context.files)
         if lockfile is None or not copies_in(srun, lockfile):
             return
+        base = model.build_of(tree).stage_of(srun.run).base
+        old = base.lacks("npm", "ci")
         for inv in installs:
             verb = pk.verb(inv)
             start, end = srun.at(verb.start), srun.at(verb.end, end=True)
-            fix = Fix("Use npm ci", (Edit(start, end, "ci"),), Applicability.UNSAFE)
+            fix: Fix | None = Fix("Use npm ci", (Edit(start, end, "ci"),), Applicability.UNSAFE)
             message = (
                 f"npm {inv.subcommand} with {lockfile} in the build context: npm ci installs exactly the locked versions"
             )
+            if old:
+                fix, message = None, f"{message}; not fixed: {old}"
             yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
 
 
-def _tier(cache: Cache, tree: Dockerfile, build_context: Path | None) -> Applicability:
+def sent_lockfile(files: BuildContext | None) -> str | None:
+    """The lockfile the build gets: on disk and not left out by ``.dockerignore`` (``npm ci``
+    fails without one); None when the ignore file cannot be read."""
+    if files is None:
+        return None
+    try:
+        return next((name for name in LOCKFILES if files.sent_file(name)), None)
+    except ContextError:
+        return None
+
+
+def _tier(cache: Cache, tree: Dockerfile, files: BuildContext | None) -> Applicability:
     """How safe cleaning the cache is (for yarn it depends on its version)."""
-    if cache is YARN and not yarn_classic(tree, build_context):
+    if cache is YARN and not yarn_classic(tree, files):
         return Applicability.UNSAFE
     return Applicability.SAFE
 
@@ -215,12 +301,15 @@ def copies_in(srun: pk.ShellRun, lockfile: str) -> bool:
     return False
 
 
-def yarn_classic(tree: Dockerfile, build_context: Path | None) -> bool:
+def yarn_classic(tree: Dockerfile, files: BuildContext | None) -> bool:
     """The build context shows yarn 1, and no RUN changes yarn's version."""
-    if build_context is None or (build_context / ".yarnrc.yml").exists():
+    if files is None or files.exists(".yarnrc.yml") or not files.is_file("yarn.lock"):
         return False
-    lockfile = build_context / "yarn.lock"
-    if not lockfile.is_file() or "yarn lockfile v1" not in lockfile.read_text(errors="replace")[:500]:
+    try:
+        head = files.read("yarn.lock")[:500]
+    except ContextError:
+        return False
+    if "yarn lockfile v1" not in head:
         return False
     texts = [i.text for i in tree.instructions if isinstance(i, Run)]
     return not any("corepack" in t or "set version" in t for t in texts)

@@ -35,8 +35,25 @@ When it refuses
     - the command picks its own cache with ``--cache-dir``;
     - another stage copies a ``.cache`` folder out of this stage (``COPY --from``).
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    A finding without a fix, saying why, where the pip of the base has no
+    ``--no-cache-dir``: the distribution's own pip on Ubuntu precise/trusty and Debian
+    wheezy/jessie (the OS image itself, ``ubuntu:14.04``; ``dockeropt.releases`` names
+    the versions) predates pip 6.0. Every ``pip install`` of such a stage is left as
+    it is, ``pip install --upgrade pip`` included: that command runs the old pip. A
+    ``python:*`` image brings its own modern pip and gets the fix.
+
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3042 (avoid the cache directory with ``pip install --no-cache-dir``).
@@ -67,21 +84,24 @@ class PipCache:
     summary = "Install Python packages with pip install --no-cache-dir"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        for srun in pk.shell_runs(tree):
+        for srun in pk.hygiene_runs(tree, context, self.code):
             installs = [i for i in srun.invocations("pip") if i.subcommand == "install"]
             if not installs or srun.mentions(SETTING):
                 continue
-            env = pk.environment(tree, srun)
+            env = srun.state.env
             if SETTING in env or pk.served(srun.run, cache_paths(env), ("pip", ".cache")):
                 continue
             if pk.cache_copied(tree, srun.stage, ".cache"):
                 continue
+            old = pk.lacks(tree, srun, "pip", "--no-cache-dir")
             for inv in installs:
                 if inv.has_flag("--no-cache-dir", "--cache-dir"):
                     continue
                 verb = pk.verb(inv)
-                fix = Fix("Add --no-cache-dir", (pk.insert_after(srun, verb, " --no-cache-dir"),), Applicability.SAFE)
+                fix: Fix | None = Fix("Add --no-cache-dir", (pk.insert_after(srun, verb, " --no-cache-dir"),), Applicability.SAFE)
                 message = "pip install without --no-cache-dir keeps every downloaded wheel in ~/.cache/pip"
+                if old:  # an upgraded pip is not known to run instead: the old one may fail first
+                    fix, message = None, f"{message}; not fixed: {old}"
                 yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
 
 

@@ -37,6 +37,13 @@ Fix safety
     makes sure no later RUN of the image reads the cache alone (``-C``,
     ``--cacheonly``, zypper ``--no-refresh``).
 
+    A RUN that cleans twice (two merged RUNs each did), or leaves ``yum clean all`` in
+    the middle of its chain with an install after it and none at the end: one
+    cleanup, after the last download. Safe: the commands between find the metadata
+    the same RUN downloaded moments before instead of downloading it again, and the
+    layer ends as the last cleanup leaves it. Not when a command between reads the
+    cache alone, or the cleanups differ (``clean metadata``, then ``clean all``).
+
 When it refuses
     - ``-y``: the command has ``-y``, ``--assumeyes`` or ``--setopt=assumeyes=...``, or
       a RUN writes ``assumeyes`` into ``/etc``;
@@ -46,10 +53,22 @@ When it refuses
       already cleans (``clean``, or it mentions the cache folder), or keeps the cache
       on purpose (``keepcache``);
     - cleaning gets no fix through ``sudo``/``doas`` or a non-root ``USER``, or when the
-      RUN ends in a background job.
+      RUN ends in a background job;
+    - ``-y`` findings are reported in every stage (a prompt fails any build); cleaning
+      only where the stage ships (see below).
 
-    Exec-form and heredoc RUNs, RUNs under a non-POSIX ``SHELL``, and RUN text the shell
-    reader cannot read are left alone.
+    Exec-form and heredoc RUNs, RUNs whose shell is not POSIX (a ``SHELL`` that is not
+    sh/bash/dash/ash/ksh with ``-c``, or cmd on a Windows base without such a ``SHELL``;
+    ``dockeropt.model`` says which), and RUN text the shell reader cannot read are left
+    alone.
+
+    Cache findings only in stages whose layers reach the final image (the last stage and
+    the stages it is built ``FROM``): a cache left in a builder stage costs nothing that
+    ships. The ``all_stages`` option reports them everywhere.
+
+Options
+    ``all_stages`` (bool, default false): report cache findings in stages that do not
+    ship too.
 
 See also
     hadolint DL3032 (``yum clean all``), DL3038 (``dnf -y``), DL3040 (``dnf clean all``),
@@ -65,7 +84,7 @@ from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Styl
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 _YUM = ("yum", "dnf", "microdnf")
 _ASKS = frozenset({"install", "reinstall", "groupinstall", "localinstall", "update", "upgrade", "downgrade",
@@ -99,6 +118,8 @@ class RpmCache:
                     yield from self._zypper(tree, srun, inv)
                 elif inv.tool != "microdnf" and not assume_yes:
                     yield from self._yes(tree, srun, inv)
+            if not srun.ships and not pk.wide(context, self.code):
+                continue  # the caches of a builder stage do not reach the image
             for family in ("dnf", "zypper"):
                 finding = self._clean(tree, srun, [i for i in tools if _family(i.tool) == family], style)
                 if finding is not None:
@@ -129,12 +150,13 @@ class RpmCache:
     ) -> Finding | None:
         """One tool family's cache (yum, dnf and microdnf share theirs on current systems)."""
         downloads = [i for i in tools if i.subcommand in _DOWNLOADS]
-        if not downloads or any(i.subcommand == "clean" for i in tools):
+        if not downloads or pk.served(srun.run, CACHES, _CACHE_NAMES):
             return None
         if any(c in srun.text for c in CACHES) or "keepcache" in srun.text:
             return None
-        if pk.served(srun.run, CACHES, _CACHE_NAMES):
-            return None
+        cleans = [i for i in tools if i.subcommand == "clean"]
+        if cleans:
+            return self._placement(tree, srun, tools, cleans, style)
         last = downloads[-1]
         clean = f"{last.tool} clean --all" if last.tool == "zypper" else f"{last.tool} clean all"
         fix = None
@@ -143,6 +165,28 @@ class RpmCache:
             fix = Fix(f"Append && {clean}", (edit,), Applicability.SAFE) if edit else None
         message = f"{last.tool} {last.subcommand} leaves its metadata and packages in /var/cache: {clean} in this RUN"
         return pk.command_finding(self.code, message, tree, srun, last.command, fix)
+
+
+    def _placement(
+        self, tree: Dockerfile, srun: pk.ShellRun, tools: list[shell.Invocation], cleans: list[shell.Invocation],
+        style: Style,
+    ) -> Finding | None:
+        """The RUN cleans twice (two merged RUNs did), or before the tool downloads again."""
+        by_index = {i.command.index: i for i in tools}
+        cleaning = {i.command.index for i in cleans}
+        downloading = {k for k, i in by_index.items() if i.subcommand in _DOWNLOADS}
+
+        def offline(between: Sequence[shell.SimpleCommand]) -> bool:
+            return any(c.index in by_index and by_index[c.index].has_flag(*_OFFLINE) for c in between)
+
+        placed = pk.misplaced_cleanups(
+            tree, srun, style, lambda c: c.index in cleaning, lambda c: c.index in downloading, offline,
+            may_clean_end=pk.may_delete(tree, srun, tools) and not reads_cache_later(tree, srun),
+        )
+        if placed is None:
+            return None
+        message, fix = placed
+        return pk.command_finding(self.code, message, tree, srun, cleans[-1].command, fix)
 
 
 def _family(tool: str) -> str:

@@ -1,6 +1,5 @@
 FROM node:20-slim
 WORKDIR /app
 COPY . .
-RUN npm install \
-    && npm run build \
-    && npm cache clean --force
+RUN npm install && npm cache clean --force \
+    && npm run build

@@ -1,0 +1,4 @@
+FROM alpine:3.20
+RUN apk update && apk add --virtual build gcc && rm -rf /var/cache/apk/* \
+    && make \
+    && apk update && apk add musl && rm -rf /var/cache/apk/*

@@ -1,0 +1,4 @@
+FROM alpine:3.20
+# what DO101 makes of RUN apk update && rm -rf /var/cache/apk/* and RUN apk add python3
+RUN apk update && rm -rf /var/cache/apk/* \
+    && apk add python3

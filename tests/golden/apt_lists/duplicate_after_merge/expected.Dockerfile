@@ -1,0 +1,6 @@
+FROM debian:bookworm
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*

@@ -1,0 +1,4 @@
+FROM node:20 AS build
+WORKDIR /app
+FROM node:20
+COPY --from=build . /app

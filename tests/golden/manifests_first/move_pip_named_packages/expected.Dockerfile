@@ -1,0 +1,5 @@
+FROM python:3.12-slim
+WORKDIR /app
+RUN pip install flask gunicorn
+COPY . .
+CMD ["gunicorn", "app:app"]

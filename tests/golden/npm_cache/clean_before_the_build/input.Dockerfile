@@ -1,0 +1,6 @@
+FROM node:20-slim
+WORKDIR /app
+COPY . .
+# the cleanup goes right after the install, where DO102 can still split the RUN
+RUN npm install && \
+    npm run build
