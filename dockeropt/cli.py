@@ -1,6 +1,6 @@
 """The command line: ``dockeropt [PATH...]``, ``dockeropt rule CODE``, ``dockeropt rules``,
 ``dockeropt parse PATH``, ``dockeropt lsp``,
-``dockeropt explain``.
+``dockeropt explain``, ``dockeropt verify [PATH]`` (``verify.py``).
 
 Exit status:
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     import click
 
-SUBCOMMANDS = ("parse", "lsp", "rule", "rules", "explain")  # the names ``commands()`` declares besides the main one
+SUBCOMMANDS = ("parse", "lsp", "rule", "rules", "explain", "verify")  # the names ``commands()`` declares besides the main one
 
 
 def entry() -> None:
@@ -207,7 +207,8 @@ def _declare() -> dict[str, click.Command]:
         Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile), skipping what git
         ignores and what the configuration excludes. Use - for stdin.
         Other commands: dockeropt rule CODE; dockeropt rules; dockeropt parse PATH [--json];
-        dockeropt lsp; dockeropt explain [PATH...] [--changed FILE] [--since REF].
+        dockeropt lsp; dockeropt explain [PATH...] [--changed FILE] [--since REF];
+        dockeropt verify [PATH].
 
         Exit status: 0 clean, 1 findings (or, with --check/--diff, changes), 2 error.
         """
@@ -287,9 +288,26 @@ def _declare() -> dict[str, click.Command]:
             sys.exit(EXIT_ERROR)
         lsp_main()
 
+    @click.command()
+    @click.argument("path", type=click.Path(), default="Dockerfile")
+    @click.option("--builder", type=click.Choice(("docker", "buildah", "podman")), help="Build with this one (default: the first that works here).")
+    @click.option("--changed", metavar="FILE", help="Also rebuild both after FILE of the context changes; report which steps re-ran.")
+    @click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe", default=None, help="Verify the unsafe fixes too.")
+    @click.option("--format", "output_format", type=text_or_json, default="text", show_default=True)
+    def verify_command(path: str, builder: str | None, changed: str | None, unsafe: bool | None, output_format: str) -> None:
+        """Build PATH (a Dockerfile, or a folder holding one) as it is and as --fix writes it,
+        and compare the two images.
+
+        Exit status: 0 the same (but for removed package caches), 1 different, 2 a build failed or no builder.
+        """
+        from dockeropt.verify import main as verify_main
+
+        dockerfile = os.path.join(path, "Dockerfile") if os.path.isdir(path) else path
+        sys.exit(verify_main(dockerfile, builder, changed, unsafe, output_format))
+
     from dockeropt.explain import explain_command
 
     return {
         "": main_command, "parse": parse_command, "lsp": lsp_command, "rule": rule_command, "rules": rules_command,
-        "explain": explain_command,
+        "explain": explain_command, "verify": verify_command,
     }

@@ -42,6 +42,22 @@ def bh(buildah_base):
     return harness
 
 
+@pytest.fixture(scope="session")
+def docker_base():
+    """Skips (under CI=true: fails) when Docker's engine does not answer; else builds/tags
+    the base images in it once and returns verify's Docker builder."""
+    docker = harness.require_docker()
+    harness.ensure_docker_base_images()
+    return docker
+
+
+@pytest.fixture(params=["buildah", "docker"])
+def builder_name(request):
+    """Each builder in turn, its base images ready: ``dockeropt verify`` runs on both."""
+    request.getfixturevalue("buildah_base" if request.param == "buildah" else "docker_base")
+    return request.param
+
+
 @pytest.fixture
 def make_context(tmp_path):
     """make_context({"path": "text" | bytes | (content, mode)}, name="ctx") -> Path of a new build context."""

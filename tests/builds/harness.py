@@ -1,18 +1,22 @@
 """Real-build proof harness for dockeropt.
 
-Builds Dockerfiles with buildah (``bud --layers --isolation chroot``, vfs storage),
-against a home-made base image (static busybox plus stand-in package tools, see
-``standins/``) tagged under the names test Dockerfiles use, and compares the
-results: filesystem, config, layer count, size, and which steps re-ran.
+Builds Dockerfiles with buildah (``bud --layers``, chroot isolation, vfs storage) and
+Docker's engine (BuildKit, the engine .ci/start-docker runs), against a home-made base
+image (static busybox plus stand-in package tools, see ``standins/``) tagged under the
+names test Dockerfiles use, and compares the results: filesystem, config, layer count,
+size, and which steps re-ran. Building, reading and comparing images is
+``dockeropt.verify``'s code, the one ``dockeropt verify`` runs for users.
 
 Public API (see the report in the module's tests for examples)::
 
-    require_buildah()
-    ensure_base_images(names=BASE_IMAGE_NAMES) -> str            # base image id
+    require_buildah(); require_docker() -> verify.Docker      # skip, or fail under CI=true
+    ensure_base_images(names=BASE_IMAGE_NAMES) -> str            # base image id (buildah)
+    ensure_docker_base_images(names=BASE_IMAGE_NAMES) -> str     # the same in Docker's engine
     build(context_dir, dockerfile_text, tag, **kw) -> Image
     rebuild_after_edit(context_dir, dockerfile_text, tag, edit, **kw) -> Rebuild
-    diff_rootfs(a, b, ignore=()) -> list[str]
-    diff_config(a, b) -> list[str]
+    diff_rootfs(a, b, ignore=()) -> list[str]                    # verify's
+    diff_config(a, b) -> list[str]                               # verify's
+    run_verify(dockerfile, builder_name, *args) -> (status, stdout, stderr)
     print_table(rows) -> str
 
 All buildah calls use one dedicated storage root (``STORAGE_ROOT``), so nothing
@@ -21,22 +25,23 @@ here touches other containers or images on the machine.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import tarfile
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable
+
+from dockeropt import verify
+from dockeropt.verify import (CONFIG_KEYS, IGNORED_LABELS, Entry, Step, compare, diff_config,  # noqa: F401
+                              diff_rootfs, parse_steps, removed_caches, walk_tree)
 
 # --------------------------------------------------------------------------
 # Configuration
@@ -46,7 +51,7 @@ from typing import Callable, Iterable, NamedTuple
 #: point at the same single-layer base image.
 BASE_IMAGE_NAMES: list[str] = [
     "node:20", "node:20-alpine", "node:20-slim", "node:18", "node:18-alpine", "node:lts", "node:latest",
-    "python:3.12", "python:3.12-slim", "python:3.12-alpine", "python:3.11", "python:3.11-slim",
+    "node:22", "python:3.12", "python:3.12-slim", "python:3.12-alpine", "python:3.11", "python:3.11-slim",
     "golang:1.22", "golang:1.22-alpine", "golang:1.21",
     "ruby:3.3", "ruby:3.3-slim", "ruby:3.3-alpine",
     "composer:2", "php:8.3-fpm", "php:8.3-cli", "php:8.3-apache",
@@ -330,49 +335,55 @@ def ensure_base_images(names: Iterable[str] | None = None, *, store: Store = DEF
 
 
 # --------------------------------------------------------------------------
+# Docker's engine (started by .ci/start-docker)
+
+DOCKER_SOCKET = "/var/tmp/dockeropt-docker/docker.sock"
+_docker_status: str | None = None
+_docker_tagged: set[tuple[str, str]] = set()
+
+
+def docker_env() -> dict[str, str]:
+    """DOCKER_HOST as given, else the socket of .ci/start-docker's engine."""
+    return {"DOCKER_HOST": os.environ.get("DOCKER_HOST") or f"unix://{DOCKER_SOCKET}"}
+
+
+def docker_builder() -> verify.Docker:
+    return verify.Docker(env=docker_env())
+
+
+def require_docker() -> verify.Docker:
+    """verify's Docker builder; skips (under CI=true: fails) when the engine does not answer."""
+    global _docker_status
+    if _docker_status is None:
+        _docker_status = docker_builder().available() or ""
+        if not _docker_status and not os.path.exists(BUSYBOX):
+            _docker_status = f"{BUSYBOX} missing (apt-get install busybox-static)"
+    if _docker_status:
+        from needs import unavailable
+
+        unavailable(f"{_docker_status} (start one with .ci/start-docker)")
+    return docker_builder()
+
+
+def ensure_docker_base_images(names: Iterable[str] | None = None) -> str:
+    """The base image in Docker's engine, built from the same tarball as buildah's, tagged
+    under every name in ``names`` (default BASE_IMAGE_NAMES). Returns its image id."""
+    docker = docker_builder()
+    ref = f"dockeropt-base:{base_hash()}"
+    if not docker.has_image(ref):
+        with tempfile.TemporaryDirectory(prefix="dockeropt-base-") as ctx:
+            Path(ctx, "base.tar").write_bytes(base_tarball())
+            docker.build(ctx, _base_dockerfile(), ref, side="the base image")
+    image_id = docker.run("image", "inspect", "--format", "{{.Id}}", ref).stdout.strip()
+    for name in BASE_IMAGE_NAMES if names is None else names:
+        if (image_id, name) not in _docker_tagged:
+            docker.run("tag", image_id, name)
+            _docker_tagged.add((image_id, name))
+    return image_id
+
+
+# --------------------------------------------------------------------------
 # Building
-
-
-class Step(NamedTuple):
-    stage: int          # 1-based stage number (1 for single-stage builds)
-    index: int          # 1-based step number inside the stage, as buildah prints it
-    total: int
-    instruction: str    # e.g. "RUN npm ci"
-    cached: bool        # buildah printed "--> Using cache" for it
-
-    @property
-    def keyword(self) -> str:
-        return self.instruction.split(None, 1)[0].upper() if self.instruction else ""
-
-    def __str__(self) -> str:
-        return f"[{self.stage}] {self.index}/{self.total}: {self.instruction}"
-
-
-_STEP_RE = re.compile(r"^(?:\[(\d+)/(\d+)\] )?STEP (\d+)/(\d+): (.*)$")
-_CACHE_RE = re.compile(r"^--> Using cache ([0-9a-f]+)")
-
-
-def parse_steps(log: str) -> list[Step]:
-    """Steps of a ``buildah bud`` log with their cache status."""
-    steps: list[list] = []
-    stage_numbers: dict[str, int] = {}
-    current = None
-    for line in log.splitlines():
-        m = _STEP_RE.match(line)
-        if m:
-            if m.group(1):
-                stage = int(m.group(1))
-            else:
-                # Without "[n/m]" buildah is building a single stage.
-                stage = 1
-            stage_numbers.setdefault(str(stage), stage)
-            current = [stage, int(m.group(3)), int(m.group(4)), m.group(5).strip(), False]
-            steps.append(current)
-            continue
-        if current is not None and _CACHE_RE.match(line.strip()):
-            current[4] = True
-            current = None
-    return [Step(*s) for s in steps]
 
 
 @dataclass
@@ -477,6 +488,11 @@ def _layer_sizes_by_push(image_id: str, store: Store) -> dict[str, int]:
         return out
 
 
+def builder(store: Store = DEFAULT_STORE) -> verify.Buildah:
+    """``dockeropt verify``'s buildah on the harness's store: the suite builds as users do."""
+    return verify.Buildah(options=store.args(), env=_env())
+
+
 def build(context_dir: str | os.PathLike, dockerfile_text: str, tag: str, *,
           build_args: dict[str, str] | None = None, target: str | None = None,
           extra_args: Iterable[str] = (), store: Store = DEFAULT_STORE, ensure_base: bool = True,
@@ -487,46 +503,19 @@ def build(context_dir: str | os.PathLike, dockerfile_text: str, tag: str, *,
     Raises BuildError (with the whole log) when the build fails."""
     if ensure_base:
         ensure_base_images(store=store)
-    context_dir = os.fspath(context_dir)
-    with tempfile.TemporaryDirectory(prefix="dockeropt-df-", dir="/var/tmp") as d:
-        dockerfile = Path(d, "Dockerfile")
-        dockerfile.write_text(dockerfile_text)
-        ignore = Path(context_dir, ".dockerignore")
-        args = ["bud", "--layers", "--isolation", "chroot", "--format", "docker", "--pull=never",
-                "-f", str(dockerfile), "-t", tag]
-        for k, v in (build_args or {}).items():
-            args += ["--build-arg", f"{k}={v}"]
-        if target:
-            args += ["--target", target]
-        if ignore.exists():
-            args += ["--ignorefile", str(ignore)]
-        args += [*extra_args, context_dir]
-        t0 = time.monotonic()
-        proc = buildah(*args, store=store, check=False, timeout=timeout)
-        elapsed = time.monotonic() - t0
-    log = proc.stdout
-    if proc.returncode != 0:
-        raise BuildError(f"build of {tag!r} failed (context {context_dir})", log, proc.returncode)
-    image_id = _image_id(tag, store)
-    if not image_id:
-        raise BuildError(f"build of {tag!r} succeeded but the image is missing", log, proc.returncode)
-    return Image(tag=tag, id=image_id, log=log, steps=parse_steps(log), store=store, build_seconds=elapsed)
+    args = [f"--build-arg={k}={v}" for k, v in (build_args or {}).items()]
+    if target:
+        args += ["--target", target]
+    try:
+        built = builder(store).build(os.fspath(context_dir), dockerfile_text, tag, side=repr(tag),
+                                     extra_args=[*args, *extra_args], timeout=timeout)
+    except verify.VerifyError as exc:
+        raise BuildError(f"{exc.message} (context {context_dir})", exc.log) from None
+    return Image(tag=tag, id=built.id, log=built.log, steps=built.steps, store=store, build_seconds=built.seconds)
 
 
 # --------------------------------------------------------------------------
 # Filesystem
-
-
-class Entry(NamedTuple):
-    mode: int       # permission bits incl. setuid/setgid/sticky (stat.S_IMODE)
-    uid: int
-    gid: int
-    kind: str       # file, dir, symlink, char, block, fifo, socket
-    digest: str | None  # sha256 for files, target for symlinks, "major:minor" for devices, None for dirs
-    size: int = 0
-
-    def describe(self) -> str:
-        return f"{self.kind} {self.mode:04o} {self.uid}:{self.gid}"
 
 
 class mounted:
@@ -547,161 +536,17 @@ class mounted:
             buildah("rm", self.ctr, store=self.store, check=False)
 
 
-def _hash_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def walk_tree(root: str) -> dict[str, Entry]:
-    """path ("/abs") -> Entry for every file below ``root`` (root itself excluded)."""
-    out: dict[str, Entry] = {}
-    root = os.path.abspath(root)
-
-    def visit(dirpath: str) -> None:
-        try:
-            names = sorted(os.listdir(dirpath))
-        except OSError:
-            return
-        for name in names:
-            full = os.path.join(dirpath, name)
-            st = os.lstat(full)
-            rel = "/" + os.path.relpath(full, root)
-            m = st.st_mode
-            size = 0
-            if stat.S_ISDIR(m):
-                kind, digest = "dir", None
-            elif stat.S_ISLNK(m):
-                kind, digest = "symlink", os.readlink(full)
-            elif stat.S_ISREG(m):
-                kind, digest, size = "file", _hash_file(full), st.st_size
-            elif stat.S_ISCHR(m) or stat.S_ISBLK(m):
-                kind = "char" if stat.S_ISCHR(m) else "block"
-                digest = f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"
-            elif stat.S_ISFIFO(m):
-                kind, digest = "fifo", None
-            else:
-                kind, digest = "socket", None
-            out[rel] = Entry(stat.S_IMODE(m), st.st_uid, st.st_gid, kind, digest, size)
-            if kind == "dir":
-                visit(full)
-
-    visit(root)
-    return out
-
-
 def read_rootfs(image: str, store: Store = DEFAULT_STORE) -> dict[str, Entry]:
-    with mounted(image, store) as mnt:
-        return walk_tree(mnt)
-
-
-def _as_tree(x) -> dict[str, Entry]:
-    return x.rootfs() if isinstance(x, Image) else x
-
-
-def _ignored(path: str, patterns: tuple[str, ...]) -> bool:
-    if not patterns:
-        return False
-    parts = path.split("/")
-    for i in range(2, len(parts) + 1):  # the path and each of its ancestors
-        prefix = "/".join(parts[:i])
-        if any(fnmatch.fnmatchcase(prefix, p) for p in patterns):
-            return True
-    return False
-
-
-def diff_rootfs(a, b, ignore: Iterable[str] = ()) -> list[str]:
-    """Differences between two filesystems (Images or rootfs() dicts), one line each.
-    ``ignore``: glob patterns; a matching path and everything below it is skipped."""
-    ta, tb = _as_tree(a), _as_tree(b)
-    pats = tuple(ignore)
-    out: list[str] = []
-    for path in sorted(set(ta) | set(tb)):
-        if _ignored(path, pats):
-            continue
-        ea, eb = ta.get(path), tb.get(path)
-        if ea is None:
-            out.append(f"added: {path} ({eb.describe()})")
-            continue
-        if eb is None:
-            out.append(f"removed: {path} ({ea.describe()})")
-            continue
-        if ea.kind != eb.kind:
-            out.append(f"{path}: kind {ea.kind} -> {eb.kind}")
-            continue
-        if ea.mode != eb.mode:
-            out.append(f"{path}: mode {ea.mode:04o} -> {eb.mode:04o}")
-        if (ea.uid, ea.gid) != (eb.uid, eb.gid):
-            out.append(f"{path}: owner {ea.uid}:{ea.gid} -> {eb.uid}:{eb.gid}")
-        if ea.digest != eb.digest:
-            if ea.kind == "symlink":
-                out.append(f"{path}: link target {ea.digest} -> {eb.digest}")
-            elif ea.kind == "file":
-                out.append(f"{path}: content differs ({ea.size} -> {eb.size} bytes)")
-            else:
-                out.append(f"{path}: device {ea.digest} -> {eb.digest}")
-    return out
+    return builder(store).rootfs(image)
 
 
 # --------------------------------------------------------------------------
 # Config
 
-CONFIG_KEYS = ("Env", "Cmd", "Entrypoint", "User", "WorkingDir", "ExposedPorts", "Labels", "Volumes",
-               "Healthcheck", "Shell", "StopSignal", "OnBuild")
-#: Labels buildah adds by itself (not from the Dockerfile).
-IGNORED_LABELS = ("io.buildah.version",)
-
-
 def normalize_config(inspect_data: dict) -> dict:
-    """The Dockerfile-visible part of an image config, with empty values as None."""
-    cfg = ((inspect_data.get("Docker") or {}).get("config")
-           or (inspect_data.get("OCIv1") or {}).get("config") or {})
-    out = {}
-    for key in CONFIG_KEYS:
-        val = cfg.get(key)
-        if key == "Labels" and val:
-            val = {k: v for k, v in val.items() if k not in IGNORED_LABELS}
-        if val in ([], {}, "", None):
-            val = None
-        out[key] = val
-    return out
-
-
-def _env_dict(env) -> dict[str, str]:
-    d = {}
-    for item in env or []:
-        k, _, v = item.partition("=")
-        d[k] = v
-    return d
-
-
-def diff_config(a, b) -> list[str]:
-    """Differences between two image configs (Images or config() dicts)."""
-    ca = a.config() if isinstance(a, Image) else a
-    cb = b.config() if isinstance(b, Image) else b
-    out: list[str] = []
-    for key in CONFIG_KEYS:
-        va, vb = ca.get(key), cb.get(key)
-        if va == vb:
-            continue
-        if key in ("Env", "Labels"):
-            da = _env_dict(va) if key == "Env" else dict(va or {})
-            db = _env_dict(vb) if key == "Env" else dict(vb or {})
-            for k in sorted(set(da) | set(db)):
-                if k not in da:
-                    out.append(f"{key}: added {k}={db[k]}")
-                elif k not in db:
-                    out.append(f"{key}: removed {k}={da[k]}")
-                elif da[k] != db[k]:
-                    out.append(f"{key}: {k}={da[k]} -> {k}={db[k]}")
-            if not out or not out[-1].startswith(key):
-                if key == "Env" and da == db:  # same variables, different order
-                    out.append(f"Env: order {list(da)} -> {list(db)}")
-        else:
-            out.append(f"{key}: {json.dumps(va)} -> {json.dumps(vb)}")
-    return out
+    """The Dockerfile-visible part of a ``buildah inspect`` image config."""
+    return verify.normalize_config((inspect_data.get("Docker") or {}).get("config")
+                                   or (inspect_data.get("OCIv1") or {}).get("config"))
 
 
 # --------------------------------------------------------------------------
@@ -852,3 +697,62 @@ def cleanup_containers(store: Store = DEFAULT_STORE) -> None:
     """Remove working containers left in the harness's store (e.g. by a killed run)."""
     if os.path.isdir(store.root):
         buildah("rm", "--all", store=store, check=False)
+
+
+# --------------------------------------------------------------------------
+# The ``dockeropt verify`` command, as users run it
+
+
+def _storage_conf(store: Store = DEFAULT_STORE) -> str:
+    """A containers-storage configuration naming the harness's store, so that a buildah run
+    without store flags (as ``dockeropt verify`` runs it) builds there."""
+    Path(ARCHIVE_DIR).mkdir(parents=True, exist_ok=True)
+    path = Path(ARCHIVE_DIR, f"storage-{hashlib.sha256(store.root.encode()).hexdigest()[:12]}.conf")
+    text = f'[storage]\ndriver = "vfs"\ngraphroot = "{store.root}"\nrunroot = "{store.runroot}"\n'
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return str(path)
+
+
+def run_verify(dockerfile: str | os.PathLike, builder_name: str, *args: str) -> tuple[int, str, str]:
+    """``python -m dockeropt verify DOCKERFILE --builder NAME ARGS...`` in a new process, on
+    the harness's buildah store or Docker engine: (exit status, stdout, stderr)."""
+    import sys
+
+    env = {**os.environ, **_env(), **docker_env(), "CONTAINERS_STORAGE_CONF": _storage_conf()}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(verify.__file__).parents[1]), env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([sys.executable, "-m", "dockeropt", "verify", os.fspath(dockerfile), "--builder", builder_name,
+                           *args], capture_output=True, text=True, env=env, timeout=1800)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def verify_json(dockerfile: str | os.PathLike, builder_name: str, *args: str) -> dict:
+    """run_verify with ``--format json``: the report, with ``status`` checked against the exit."""
+    status, out, err = run_verify(dockerfile, builder_name, "--format", "json", *args)
+    assert out, err
+    report = json.loads(out)
+    assert report["status"] == status, (report, err)
+    return report
+
+
+def tag_standin(names: Iterable[str]) -> None:
+    """Tag the stand-in base under ``names`` in buildah's default store and in Docker's engine
+    (DOCKER_HOST, else .ci/start-docker's), where each is here: what the README's verify ran on."""
+    ensure_base_images([])  # makes sure the archive exists
+    names = list(names)
+    if shutil.which("buildah"):
+        archive = Path(ARCHIVE_DIR) / f"base-{base_hash()}.tar"
+        out = subprocess.run(["buildah", "pull", "--quiet", f"oci-archive:{archive}"], capture_output=True,
+                             text=True, check=True).stdout.split()
+        subprocess.run(["buildah", "tag", out[-1], *names], check=True)
+        print(f"buildah: {' '.join(names)} -> {out[-1][:12]}")
+    if not docker_builder().available():
+        print(f"docker: {' '.join(names)} -> {ensure_docker_base_images(names)[7:19]}")
+
+
+if __name__ == "__main__":  # python3 tests/builds/harness.py standin node:22 ...
+    import sys
+
+    if sys.argv[1:2] != ["standin"] or len(sys.argv) < 3:
+        sys.exit("usage: harness.py standin NAME...")
+    tag_standin(sys.argv[2:])

@@ -67,7 +67,7 @@ RUN mkdir -p /app/data
 RUN test -f /app/data/seed || echo seed > /app/data/seed
 RUN echo one > /app/a; echo two >> /app/a;
 RUN (cd /app/data && ls > /app/listing)
-RUN ls /app | wc -l > /app/count
+RUN ls /app/data | wc -l > /app/count
 """,
         {},
     ),
