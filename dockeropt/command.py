@@ -187,7 +187,7 @@ def check_stdin(options: Options) -> int:
     if options.writing:
         sys.stdout.buffer.write(encode(source if outcome.error else outcome.fixed))
         sys.stdout.buffer.flush()
-    reporter = Reporter(options, to_stderr=options.writing)
+    reporter = Reporter(options, to_stderr=options.writing, gain=not options.writing)
     reporter.file(outcome)
     reporter.finish()
     return _status(outcome, options)
@@ -278,6 +278,7 @@ class Reporter:
     options: Options
     to_stderr: bool  # stdout holds the fixed file (``--fix -``)
     many: bool = False  # print a summary at the end
+    gain: bool = True  # say what --fix won (layers, steps a source edit re-runs); not on save
     outcomes: list[Outcome] = field(default_factory=list)
     errors_shown: set[str] = field(default_factory=set)
 
@@ -305,6 +306,7 @@ class Reporter:
                 quiet=self.options.diff,
                 hint=not self.many,  # the summary says it once, at the end
                 color=not self.options.no_color,
+                gain=self.gain,
             )
             return
         if self.options.writing and outcome.applied:

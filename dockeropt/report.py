@@ -108,14 +108,16 @@ def print_findings(
     quiet: bool = False,
     hint: bool = True,
     color: bool = True,
+    gain: bool = True,
 ) -> None:
     """``path:line:col: CODE message``, one a line, then (with ``hint``) what --fix would hold back and why."""
     stream = sys.stderr if to_stderr else sys.stdout
     if fixing and outcome.applied:
         _write(f"{path}: fixed {len(outcome.applied)} finding{'s' if len(outcome.applied) != 1 else ''}\n", True)
-        from dockeropt.cachekeys import gain  # layers, and what a source edit re-runs, before and after
+    if fixing and outcome.applied and gain:
+        from dockeropt.cachekeys import gain as won  # layers, and what a source edit re-runs, before and after
 
-        _write(gain(outcome.source, outcome.fixed, outcome.build_context), True)
+        _write(won(outcome.source, outcome.fixed, outcome.build_context), True)
     if not outcome.findings or quiet:
         return
     tally = Tally()

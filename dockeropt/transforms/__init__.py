@@ -30,6 +30,7 @@ class Entry:
     cls: str
     instructions: frozenset[str]  # it finds nothing in a file without one of these
     words: tuple[str, ...] = ()  # nor (when given) in one that never mentions one of these
+    folder: bool = False  # nor without a build context folder to read
 
 
 _RUN = frozenset({"RUN"})
@@ -38,7 +39,7 @@ _APT = ("apt",)  # apt, apt-get, apt-cache
 ENTRIES: tuple[Entry, ...] = (
     # cache and layers
     Entry("DO102", "manifests_first", "ManifestsFirst", frozenset({"COPY", "ADD"})),
-    Entry("DO110", "dockerignore", "DockerignoreCache", frozenset({"COPY", "ADD"})),
+    Entry("DO110", "dockerignore", "DockerignoreCache", frozenset({"COPY", "ADD"}), folder=True),
     # before merge-run, which would otherwise fold the chown into another RUN
     Entry("DO211", "copy_chown", "CopyChown", frozenset({"COPY"}), ("chown",)),
     Entry("DO101", "merge_run", "MergeRun", _RUN),
@@ -100,7 +101,7 @@ class Registered:
         return self.transform.__doc__
 
     def check(self, tree: Dockerfile, context: Context) -> Iterable[Finding]:
-        if not may_find(self.entry, tree):
+        if not may_find(self.entry, tree) or (self.entry.folder and context.build_context is None):
             return ()
         return self.transform.check(tree, context)
 
