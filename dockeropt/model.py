@@ -456,6 +456,40 @@ def replaces_shell(run: Run) -> bool:
     return arguments > commands
 
 
+_FRONTENDS = frozenset({"docker/dockerfile", "docker/dockerfile-upstream"})
+_FRONTEND_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
+
+
+@record(frozen=True, slots=True)
+class Frontend:
+    """What the ``# syntax=`` directive names, as far as the features a fix needs go."""
+
+    tag: str  # "latest" when none is given
+    version: tuple[int, int] | None  # major, minor of a numbered tag; None for a channel or another image
+    suffix: str | None = None  # "-labs", "-experimental"
+    channel: bool = False  # a moving tag (latest, labs, 1, ...): ask the caller's list of channels
+
+
+def declared_frontend(tree: Dockerfile) -> Frontend | None:
+    """The ``docker/dockerfile`` frontend the file declares; None without a directive. A
+    frontend of another name, a digest without a tag, or a tag that is no version reads as
+    ``Frontend(tag, None)``: nothing is known of its features."""
+    directive = tree.directive("syntax")
+    if directive is None:
+        return None
+    name, _, digest = directive.value.strip().partition("@")
+    last = name.rsplit("/", 1)[-1]
+    name, tag = name.rsplit(":", 1) if ":" in last else (name, "")
+    name = name.removeprefix("docker.io/").removeprefix("index.docker.io/")
+    if name not in _FRONTENDS or (digest and not tag):
+        return Frontend(tag or "latest", None)
+    tag = tag or "latest"
+    version = _FRONTEND_VERSION.fullmatch(tag)
+    if version is None:
+        return Frontend(tag, None, channel=True)
+    return Frontend(tag, (int(version[1]), int(version[2])), version[3])
+
+
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]

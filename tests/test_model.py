@@ -152,3 +152,23 @@ def test_args_end_with_their_stage_env_carries_over() -> None:
 def test_a_windows_path_shell_is_read_by_its_program() -> None:
     assert shell_state(("C:\\Program Files\\Git\\bin\\bash.exe", "-c")).posix
     assert not shell_state(("C:\\Windows\\System32\\cmd.exe", "/S", "/C")).posix
+
+
+@pytest.mark.parametrize(
+    ("directive", "tag", "version", "channel"),
+    [
+        ("docker/dockerfile:1.4", "1.4", (1, 4), False),
+        ("docker.io/docker/dockerfile:1.2.1-labs", "1.2.1-labs", (1, 2), False),
+        ("docker/dockerfile:labs", "labs", None, True),
+        ("docker/dockerfile", "latest", None, True),
+        ("myorg/frontend:2.0", "2.0", None, False),
+        ("docker/dockerfile@sha256:abc", "latest", None, False),
+    ],
+)
+def test_the_declared_frontend(directive: str, tag: str, version: tuple[int, int] | None, channel: bool) -> None:
+    from dockeropt.model import declared_frontend
+
+    frontend = declared_frontend(parse(f"# syntax={directive}\nFROM a\n"))
+    assert frontend is not None
+    assert (frontend.tag, frontend.version, frontend.channel) == (tag, version, channel)
+    assert declared_frontend(parse("FROM a\n")) is None

@@ -29,9 +29,9 @@ from dockeropt.cst import (
     Stopsignal,
     Workdir,
 )
-from dockeropt.model import Build
+from dockeropt.model import Build, declared_frontend
 from dockeropt.record import record
-from dockeropt.transforms._packages import ShellRun
+from dockeropt.transforms._packages import ShellRun, delete_chain_elements
 from dockeropt.transforms.base import Edit, script_of
 
 TYPE_CHECKING = False
@@ -44,9 +44,7 @@ if TYPE_CHECKING:
 # (WORKDIR counts: the model resolves paths on each side of it).
 INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer, Workdir)
 _PLAIN = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand, quote or glob
-_FRONTENDS = frozenset({"docker/dockerfile", "docker/dockerfile-upstream"})
 _CHANNELS = frozenset({"latest", "labs", "master", "1", "1-labs"})
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
 
 
 @record(frozen=True, slots=True)
@@ -170,52 +168,24 @@ def plain_argv(command: shell.SimpleCommand) -> tuple[str, ...] | None:
 def syntax_at_least(tree: Dockerfile, minor: int) -> bool | None:
     """Whether the file's ``# syntax=`` names a ``docker/dockerfile`` frontend of version
     1.``minor`` or later (a channel such as ``1`` or ``labs`` counts); None without one."""
-    directive = tree.directive("syntax")
-    if directive is None:
+    frontend = declared_frontend(tree)
+    if frontend is None:
         return None
-    name, _, digest = directive.value.strip().partition("@")
-    last = name.rsplit("/", 1)[-1]
-    name, tag = name.rsplit(":", 1) if ":" in last else (name, "")
-    name = name.removeprefix("docker.io/").removeprefix("index.docker.io/")
-    if name not in _FRONTENDS or (digest and not tag):
-        return False
-    tag = tag or "latest"
-    if tag in _CHANNELS:
-        return True
-    version = _VERSION.fullmatch(tag)
-    if version is None:
-        return False
-    return (int(version[1]), int(version[2])) >= (1, minor)
+    if frontend.channel:
+        return frontend.tag in _CHANNELS
+    return frontend.version is not None and frontend.version >= (1, minor)
 
 
 def remove_commands(tree: Dockerfile, srun: ShellRun, indices: Sequence[int]) -> list[Edit] | None:
     """Edits taking commands ``indices`` out of a plain ``&&`` chain, with the ``&&`` that
     joins each to the rest; the whole RUN (and its comment lines) when none is left. None
     when the RUN is not a plain chain or a comment lies in what would go."""
-    script = srun.script
-    commands = script.commands
-    if not shell.is_simple_chain(script):
+    if not shell.is_simple_chain(srun.script):
         return None
-    gone = sorted(set(indices))
-    if len(gone) == len(commands):
+    if len(set(indices)) == len(srun.script.commands):
         return [Edit(srun.run.full_start, srun.run.end, "")]
-    edits = []
-    groups: list[list[int]] = []
-    for index in gone:
-        if groups and groups[-1][-1] == index - 1:
-            groups[-1].append(index)
-        else:
-            groups.append([index])
-    for group in groups:
-        first, last = group[0], group[-1]
-        if first == 0:
-            start, end = srun.at(commands[0].start), srun.at(commands[last + 1].start)
-        else:
-            start, end = srun.at(commands[first - 1].end, end=True), srun.at(commands[last].end, end=True)
-        if "#" in tree.source[start:end]:
-            return None
-        edits.append(Edit(start, end, ""))
-    return edits
+    edit = delete_chain_elements(tree, srun, indices)  # one edit a run of neighbours
+    return None if edit is None else list(edit)
 
 
 def insert_flag(inst: Instruction, flag: str) -> Edit:

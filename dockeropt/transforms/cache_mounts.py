@@ -76,12 +76,12 @@ See also
 
 from __future__ import annotations
 
-import re
 
 from dockeropt import shell
 from dockeropt.cst import Dockerfile
 from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
+from dockeropt.model import declared_frontend
 from dockeropt.transforms import npm_cache  # the installs DO205 cleans after are the ones mounted here
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, shell_form
 
@@ -89,9 +89,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-_FRONTENDS = ("docker/dockerfile", "docker/dockerfile-upstream")
 _CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"})
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?(-labs|-experimental)?")
 
 
 @record(frozen=True)
@@ -182,21 +180,12 @@ def undo_edits(
 
 def mounts_supported(tree: Dockerfile) -> bool:
     """The file's frontend reads ``RUN --mount`` (see the docstring)."""
-    directive = tree.directive("syntax")
-    if directive is None:
+    frontend = declared_frontend(tree)
+    if frontend is None:
         return True
-    ref = directive.value.strip()
-    name, _, digest = ref.partition("@")
-    last = name.rsplit("/", 1)[-1]
-    name, tag = (name.rsplit(":", 1) if ":" in last else (name, ""))
-    name = name.removeprefix("docker.io/").removeprefix("index.docker.io/")
-    if name not in _FRONTENDS or (digest and not tag):
+    if frontend.channel:
+        return frontend.tag in _CHANNELS
+    if frontend.version is None:
         return False
-    tag = tag or "latest"
-    if tag in _CHANNELS:
-        return True
-    version = _VERSION.fullmatch(tag)
-    if version is None:
-        return False
-    major, minor, suffix = int(version[1]), int(version[2]), version[3]
-    return major > 1 or (major == 1 and (minor >= 2 or suffix == "-experimental"))
+    major, minor = frontend.version
+    return major > 1 or (major == 1 and (minor >= 2 or frontend.suffix == "-experimental"))
