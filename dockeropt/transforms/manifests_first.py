@@ -711,11 +711,9 @@ def _move_context_refusal(files: BuildContext | None, build: Build, run: Run, de
         inv = shell.invocation(command)
         if inv is None:
             continue
-        names = (".yarnrc", ".yarnrc.yml", ".npmrc") if _global_add(inv) else ("*.gem",) if _gem_by_name(inv) else ()
-        for name in names:
-            present = files.existing(name) if "*" in name else [name] if files.present(name) else []
-            if present:
-                return f"`{command.text}` reads {present[0]} from the working directory, which the COPY writes"
+        present = _local_files_read(files, inv)
+        if present:
+            return f"`{command.text}` reads {present[0]} from the working directory, which the COPY writes"
     return None
 
 
@@ -874,6 +872,16 @@ def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) ->
     return found
 
 
+def _local_files_read(files: BuildContext, inv: shell.Invocation) -> list[str]:
+    """The context files a ``yarn global add`` (its rc files) or a ``gem install NAME`` (a
+    local ``.gem``) would read from the working directory, as the context holds them."""
+    names = (".yarnrc", ".yarnrc.yml", ".npmrc") if _global_add(inv) else ("*.gem",) if _gem_by_name(inv) else ()
+    present: list[str] = []
+    for name in names:
+        present += files.existing(name) if "*" in name else [name] if files.present(name) else []
+    return present
+
+
 def _check_between_reads(tree: Dockerfile, between: Iterable[Instruction], listed: list[str],
                          files: BuildContext) -> None:
     """A RUN left between the manifests and the install reads no file the sources bring."""
@@ -883,11 +891,9 @@ def _check_between_reads(tree: Dockerfile, between: Iterable[Instruction], liste
             inv = shell.invocation(command)
             if inv is None:
                 continue
-            names = (".yarnrc", ".yarnrc.yml", ".npmrc") if _global_add(inv) else ("*.gem",) if _gem_by_name(inv) else ()
-            for name in names:
-                present = files.existing(name) if "*" in name else [name] if files.present(name) else []
-                if [p for p in present if p not in listed]:
-                    raise Refused(f"`{command.text}` reads {present[0]} from the working directory")
+            unlisted = [p for p in _local_files_read(files, inv) if p not in listed]
+            if unlisted:
+                raise Refused(f"`{command.text}` reads {unlisted[0]} from the working directory")
 
 
 def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str], dest: str,
