@@ -67,8 +67,6 @@ See also
 
 from __future__ import annotations
 
-import json
-import os
 from functools import lru_cache
 
 import re
@@ -76,7 +74,7 @@ import re
 from dockeropt.cst import Dockerfile, ImageRef
 from dockeropt.record import record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
-from dockeropt.transforms.smaller_base import official_name
+from dockeropt.transforms.smaller_base import official_name, package_data
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -280,16 +278,9 @@ def supported_tags(image: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _table() -> dict:
-    return _data("end-of-life.json")
+    return package_data("end-of-life.json")
 
 
 @lru_cache(maxsize=1)
 def _supported() -> dict:
-    return _data("supported-tags.json")
-
-
-def _data(name: str) -> dict:
-    # beside the package, as pip installs it (importlib.resources would cost more than the read)
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", name)
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    return package_data("supported-tags.json")

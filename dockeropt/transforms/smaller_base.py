@@ -334,15 +334,16 @@ def human(size: int) -> str:
 
 @lru_cache(maxsize=1)
 def _sizes() -> dict[str, dict[str, list]]:
-    return _data("image-sizes.json")["images"]
+    return package_data("image-sizes.json")["images"]
 
 
 @lru_cache(maxsize=1)
 def _official_tags() -> dict[str, list[str]]:
-    return _data("official-image-tags.json")["images"]
+    return package_data("official-image-tags.json")["images"]
 
 
-def _data(name: str) -> dict:
+def package_data(name: str) -> dict:
+    """A JSON file of ``dockeropt/data``, shared by the rules about base images."""
     # beside the package, as pip installs it (importlib.resources would cost more than the read)
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", name)
     with open(path, encoding="utf-8") as f:
