@@ -25,14 +25,14 @@ from dockeropt.cst import (
     Label,
     Maintainer,
     Run,
-    ShellForm,
     Stopsignal,
     Workdir,
 )
 from dockeropt.model import Build, declared_frontend
 from dockeropt.record import record
 from dockeropt.transforms._packages import ShellRun, delete_chain_elements
-from dockeropt.transforms.base import Edit, script_of
+from dockeropt.transforms._packages import shell_run as shell_run  # one reading of the RUNs for all rules
+from dockeropt.transforms.base import Edit
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,17 +144,6 @@ def next_run(build: Build, inst: Instruction) -> Run | None:
         if not isinstance(other, INERT):
             return None
     return None
-
-
-def shell_run(tree: Dockerfile, build: Build, run: Run) -> ShellRun | None:
-    """The RUN as the shell rules read it: shell form, no heredoc, a POSIX shell, readable."""
-    if not isinstance(run.command, ShellForm) or run.heredocs or not build.state(run).shell.posix:
-        return None
-    script = script_of(run)
-    if not script.ok or not script.items:
-        return None
-    stage = build.stage_of(run)
-    return ShellRun(run, stage.stage, script, build.state(run), stage.ships)
 
 
 def plain_argv(command: shell.SimpleCommand) -> tuple[str, ...] | None:

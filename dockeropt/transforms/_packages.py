@@ -102,6 +102,16 @@ def _shell_runs(tree: Dockerfile) -> tuple[ShellRun, ...]:
     return tuple(_read_runs(tree))
 
 
+@per_tree
+def _by_run(tree: Dockerfile) -> dict[int, ShellRun]:
+    return {id(r.run): r for r in _shell_runs(tree)}
+
+
+def shell_run(tree: Dockerfile, run: Run) -> ShellRun | None:
+    """The RUN as the rules read it (see ``shell_runs``), or None when they cannot."""
+    return _by_run(tree).get(id(run))
+
+
 def _read_runs(tree: Dockerfile) -> Iterator[ShellRun]:
     build = model.build_of(tree)
     for stage in build.stages:

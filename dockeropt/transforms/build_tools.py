@@ -112,7 +112,7 @@ class BuildToolsInFinal:
         for inst in final.stage.instructions:
             if not isinstance(inst, Run):
                 continue
-            srun = ly.shell_run(tree, build, inst)
+            srun = ly.shell_run(tree, inst)
             if srun is None:
                 continue
             changes = ly.package_changes(srun)

@@ -100,7 +100,7 @@ class CopyChmod:
         run = ly.next_run(build, inst)
         if copy is None or run is None or run.flags or len(copy.sources) != 1:
             return None
-        srun = ly.shell_run(tree, build, run)
+        srun = ly.shell_run(tree, run)
         if srun is None or not shell.is_simple_chain(srun.script):
             return None
         command = srun.script.commands[0]

@@ -189,7 +189,7 @@ def _first_removal(
             return None
         if not isinstance(inst, Run):
             continue
-        srun = ly.shell_run(tree, build, inst)
+        srun = ly.shell_run(tree, inst)
         if srun is None:
             if any(p in inst.text for p in paths):
                 return None

@@ -72,7 +72,7 @@ class PackageRemoved:
                 for inst in model.stage.instructions:
                     if not isinstance(inst, Run):
                         continue
-                    srun = ly.shell_run(tree, build, inst)
+                    srun = ly.shell_run(tree, inst)
                     if srun is None:
                         continue
                     here: set[str] = set()
