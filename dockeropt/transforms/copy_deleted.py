@@ -149,7 +149,9 @@ class CopyDeleted:
             if isinstance(copy.inst, Add) and _extracted(files, source, kind):
                 return None  # ADD unpacked it: the archive itself never was in the layer
         kinds = [kind == "dir"] if kind else [False, True]
-        paths = {p for p in (copy.target(source, d) for d in kinds) if p and p != "/"}
+        # as a file first: where the context does not say, the removal is matched against
+        # the file's own path before the folder's (an ordered list: the same answer every run)
+        paths = list(dict.fromkeys(p for p in (copy.target(source, d) for d in kinds) if p and p != "/"))
         hit = _first_removal(tree, build, copy, paths)
         if hit is None:
             return None
@@ -181,7 +183,7 @@ def _extracted(files: BuildContext | None, source: str, kind: str | None) -> boo
 
 
 def _first_removal(
-    tree: Dockerfile, build: Build, copy: ly.Copied, paths: set[str]
+    tree: Dockerfile, build: Build, copy: ly.Copied, paths: list[str]
 ) -> tuple[ShellRun, shell.SimpleCommand, str, str] | None:
     """The first later RUN command of the stage that removes or moves one of ``paths``."""
     for inst in ly.body_after(build, copy.inst):
@@ -214,7 +216,7 @@ def _first_removal(
     return None
 
 
-def _writes_again(build: Build, inst: Copy | Add, paths: set[str]) -> bool:
+def _writes_again(build: Build, inst: Copy | Add, paths: list[str]) -> bool:
     """A later COPY/ADD writes one of ``paths`` again (or may: its paths are not plain)."""
     again = ly.copied(build, inst)
     if again is None or again.dest is None:
