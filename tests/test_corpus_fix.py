@@ -94,3 +94,37 @@ def test_fixing_the_corpus_is_stable_and_parses_and_writes_shell(corpus: Path, u
         summary = ", ".join(f"{code} {count}" for code, count in sorted(changed.items())) or "none"
         print(f"\ncorpus --fix ({label}): files changed per transform over {len(files)} files: {summary}")
     assert problems == []
+
+
+_FINDINGS_OF_EVERY_FILE = """
+import sys
+import dockeropt
+for name in sys.argv[1:]:
+    text = open(name, "rb").read().decode("utf-8", "surrogateescape")
+    try:
+        found = dockeropt.check(text)
+    except (dockeropt.DockerfileError, ValueError) as exc:
+        print(name, "error", exc)
+        continue
+    for f in found:
+        edits = None if f.fix is None else (f.fix.applicability.name, [(e.start, e.end, e.text) for e in f.fix.edits])
+        print(name, f.code, f.line, f.column, repr(f.message), repr(edits))
+"""
+
+
+def test_the_corpus_reads_the_same_whatever_the_hash_seed(corpus: Path) -> None:
+    """Findings and fixes must not depend on the order Python happens to iterate a set in:
+    every corpus file checked (without a build context, where the most is guessed) in two
+    processes with different PYTHONHASHSEED gives the same findings and fixes."""
+    import sys
+
+    files = [str(p) for p in sorted((corpus / "real").iterdir())]
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", _FINDINGS_OF_EVERY_FILE, *files], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(done.stdout.splitlines())
+    assert len(outputs[0]) > 1000, "the corpus gave (almost) no findings"
+    differ = [(a, b) for a, b in zip(*outputs) if a != b]
+    assert not differ and len(outputs[0]) == len(outputs[1]), f"{len(differ)} lines differ between hash seeds; the first: {differ[:1]}"
