@@ -225,8 +225,9 @@ def style_of(tree: Dockerfile) -> Style:
     keywords = Counter(i.keyword.isupper() for i in tree.instructions if i.keyword.isalpha())
     indents: Counter[str] = Counter()
     for inst in tree.instructions:
-        lines = inst.text.split("\n")[1 : inst.end_line - inst.line + 1]
-        for line in lines:
+        if inst.end_line == inst.line:
+            continue  # no continuation line to read an indent from
+        for line in inst.text.split("\n")[1 : inst.end_line - inst.line + 1]:
             m = _INDENT.match(line)
             if m and line.strip() and not line.lstrip().startswith("#"):
                 indents[m.group()] += 1

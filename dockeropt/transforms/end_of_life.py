@@ -174,7 +174,8 @@ def judge_part(image: str, index: int, part: str, today: str) -> Ended | None:
     eol = cycles[cycle]
     if not ended(eol, today):
         return None
-    later = tuple(c for c in sorted(cycles, key=key) if key(c) > key(cycle) and not ended(cycles[c], today))
+    after = key(cycle)
+    later = tuple(c for k, c in _in_order(product) if k > after and not ended(cycles[c], today))
     return Ended(index, product, cycle, eol, alias, later)
 
 
@@ -262,6 +263,12 @@ def ended(eol: str | bool | None, today: str) -> bool:
 
 def key(cycle: str) -> tuple[int, ...]:
     return tuple(int(n) for n in cycle.split("."))
+
+
+@lru_cache(maxsize=None)
+def _in_order(product: str) -> tuple[tuple[tuple[int, ...], str], ...]:
+    """The product's release cycles, oldest first, with their sort keys (read once)."""
+    return tuple(sorted(((key(c), c) for c in _product_of(product)["cycles"]), key=lambda p: p[0]))
 
 
 def _product(image: str) -> dict:

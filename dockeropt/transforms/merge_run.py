@@ -126,7 +126,7 @@ from dockeropt import shell
 from dockeropt.cst import Dockerfile, Instruction, Run, ShellForm
 from dockeropt.model import State, build_of, replaces_shell, shell_state
 from dockeropt.record import record
-from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, script_of, shell_form, style_of
+from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, per_tree, script_of, shell_form, style_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -174,19 +174,15 @@ class MergeRun:
         max_lines = context.option(self.code, "max_lines", MAX_LINES)
         every_stage = context.option(self.code, "all_stages", False)
         build = build_of(tree)
-        style = style_of(tree)
-        leading = operators_lead(tree)
         for stage in build.stages:
             if every_stage or stage.ships:
                 entries = [(inst, info_of(build.state(inst))) for inst in stage.stage.instructions]
-                yield from self._stage(tree, entries, style, leading, max_lines)
+                yield from self._stage(tree, entries, max_lines)
 
     def _stage(
         self,
         tree: Dockerfile,
         entries: list[tuple[Instruction, ShellInfo]],
-        style: Style,
-        leading: bool,
         max_lines: int,
     ) -> Iterator[Finding]:
         """Grow runs of RUNs while each joins the one above; a refusal or the size limit ends one."""
@@ -207,15 +203,16 @@ class MergeRun:
                 moved = moved or changes_directory(tree, inst)
                 continue
             if len(group) > 1:
-                yield self._merge(group, links, style, leading)
+                yield self._merge(tree, group, links)
             if link is not None and link.refusal is not None and before is not None:
                 yield finding(self.code, f"not merged into the RUN on line {before.line}: {link.refusal}", inst)
             group, links, lines = ([inst], [Link()], size) if isinstance(inst, Run) else ([], [], 0)
             moved = changes_directory(tree, inst) if group else None
         if len(group) > 1:
-            yield self._merge(group, links, style, leading)
+            yield self._merge(tree, group, links)
 
-    def _merge(self, group: list[Run], links: list[Link], style: Style, leading: bool) -> Finding:
+    def _merge(self, tree: Dockerfile, group: list[Run], links: list[Link]) -> Finding:
+        style, leading = style_of(tree), operators_lead(tree)  # read only where RUNs merge
         pairs = zip(group, group[1:], links, links[1:])
         edits = [join_edit(a, b, link_a, link_b, style, leading) for a, b, link_a, link_b in pairs]
         if links[-1].wrap:
@@ -435,6 +432,7 @@ def join_edit(first: Run, second: Run, first_link: Link, link: Link, style: Styl
     return Edit(shell_form(first).end, shell_form(second).start, text)
 
 
+@per_tree
 def operators_lead(tree: Dockerfile) -> bool:
     """True unless the file's RUNs mostly end lines with ``&& \\`` rather than start them with ``&&``."""
     lead = trail = 0
