@@ -30,9 +30,9 @@ from dockeropt.cst import (
 )
 from dockeropt.model import Build, declared_frontend
 from dockeropt.record import record
-from dockeropt.transforms._packages import ShellRun, delete_chain_elements
+from dockeropt.transforms._packages import ShellRun, _invocations, delete_chain_elements
 from dockeropt.transforms._packages import shell_run as shell_run  # one reading of the RUNs for all rules
-from dockeropt.transforms.base import Edit
+from dockeropt.transforms.base import Edit, per_script, per_tree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -71,6 +71,19 @@ def copied(build: Build, inst: Instruction) -> Copied | None:
     """The COPY/ADD's paths when all are plain (no variable, quote, glob or heredoc)."""
     if not isinstance(inst, (Copy, Add)) or inst.heredocs:
         return None
+    known = _copies(build.tree)  # the waste rules each ask about every COPY
+    key = id(inst)
+    if key not in known:
+        known[key] = _copied(build, inst)
+    return known[key]
+
+
+@per_tree
+def _copies(tree: Dockerfile) -> dict[int, Copied | None]:
+    return {}
+
+
+def _copied(build: Build, inst: Copy | Add) -> Copied | None:
     if inst.exec_form is not None:
         values = inst.exec_form.values
     else:
@@ -199,6 +212,7 @@ _REMOVALS = {
     "yum": ("remove", "erase"), "dnf": ("remove", "erase"), "microdnf": ("remove",),
     "zypper": ("remove", "rm"),
 }
+_MANAGERS = tuple(_INSTALLS)
 _PACKAGE = re.compile(r"[A-Za-z0-9.][A-Za-z0-9+._-]*")
 
 
@@ -215,13 +229,16 @@ class PackageChange:
 
 def package_changes(srun: ShellRun) -> list[PackageChange]:
     """The package installs and removals of a RUN, in order."""
+    return _package_changes(srun.script)
+
+
+@per_script
+def _package_changes(script: shell.Script) -> list[PackageChange]:
     found = []
-    for command in srun.script.commands:
-        tool = shell.tool_of(command)
-        if tool not in _INSTALLS:
-            continue
-        inv = shell.invocation(command)
-        if inv is None or inv.subcommand is None:
+    for inv in _invocations(script).of(_MANAGERS):
+        command = inv.command
+        tool = inv.tool
+        if inv.subcommand is None:
             continue
         sub = "install" if tool == "zypper" and inv.subcommand == "in" else inv.subcommand
         names = tuple(_name(tool, o) for o in inv.operands if _PACKAGE.fullmatch(_name(tool, o)))
