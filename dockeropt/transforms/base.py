@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
-from collections import Counter
 from functools import lru_cache
 
 from dockeropt import shell
@@ -217,20 +215,27 @@ def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script]
     return cached
 
 
-_INDENT = re.compile(r"[ \t]+")
 
 
 @per_tree
 def style_of(tree: Dockerfile) -> Style:
-    keywords = Counter(i.keyword.isupper() for i in tree.instructions if i.keyword.isalpha())
-    indents: Counter[str] = Counter()
+    upper = lower = 0
+    indents: dict[str, int] = {}  # in the order first seen: a tie goes to the first
     for inst in tree.instructions:
+        keyword = inst.keyword
+        if keyword.isalpha():
+            if keyword.isupper():
+                upper += 1
+            else:
+                lower += 1
         if inst.end_line == inst.line:
             continue  # no continuation line to read an indent from
         for line in inst.text.split("\n")[1 : inst.end_line - inst.line + 1]:
-            m = _INDENT.match(line)
-            if m and line.strip() and not line.lstrip().startswith("#"):
-                indents[m.group()] += 1
-    indent = indents.most_common(1)[0][0] if indents else "    "
-    upper = keywords[True] >= keywords[False]
-    return Style(tree.newline, tree.escape, upper, indent)
+            if line[:1] not in (" ", "\t"):
+                continue
+            body = line.lstrip()
+            if body and body[0] != "#":
+                indent = line[: len(line) - len(line.lstrip(" \t"))]
+                indents[indent] = indents.get(indent, 0) + 1
+    indent = max(indents, key=indents.__getitem__) if indents else "    "
+    return Style(tree.newline, tree.escape, upper >= lower, indent)
