@@ -133,6 +133,28 @@ def has_glob(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
+# The files each context folder sends, by folder and ignore patterns, shared by the
+# Dockerfiles of one run (``share_walks``): a repository's Dockerfiles often share a folder,
+# and each walking it again made a run over N files in one folder take N^2 time. Off (None)
+# where a process lives on while the folders change (the language server).
+_walks: dict[tuple[str, tuple[tuple[bool, str], ...]], tuple[str, ...]] | None = None
+_sizes: dict[str, int | None] | None = None  # and the files' sizes, by path
+
+
+def share_walks(on: bool = True) -> None:
+    """Remember each folder's walk for the rest of this run (on), or forget them (off).
+    The runner turns it on for a batch of files and forgets after it writes a file."""
+    global _walks, _sizes
+    _walks, _sizes = ({}, {}) if on else (None, None)
+
+
+def forget_walks() -> None:
+    """A file was written: walk again where needed (when sharing is on)."""
+    if _walks is not None and _sizes is not None:
+        _walks.clear()
+        _sizes.clear()
+
+
 class BuildContext:
     """A build context folder and its ignore file, read on demand and remembered."""
 
@@ -254,10 +276,16 @@ class BuildContext:
             return None
 
     def size(self, name: str) -> int | None:
+        path = self.path(name)
+        if _sizes is not None and path in _sizes:
+            return _sizes[path]
         try:
-            return os.path.getsize(self.path(name))
+            size: int | None = os.path.getsize(path)
         except OSError:
-            return None
+            size = None
+        if _sizes is not None:
+            _sizes[path] = size
+        return size
 
     def mode(self, name: str) -> int | None:
         try:
@@ -270,6 +298,10 @@ class BuildContext:
         Symlinked folders are not followed, as the build does not follow them."""
         if self._files is None:
             self.ignore.require()
+            key = (self.root, tuple((exception, line) for _, exception, line in self.ignore.patterns))
+            if _walks is not None and key in _walks:
+                self._files = _walks[key]
+                return self._files
             found = []
             for folder, dirs, names in os.walk(self.root):
                 dirs.sort()
@@ -279,7 +311,13 @@ class BuildContext:
                     if not self.ignore.excludes(name):
                         found.append(name)
             self._files = tuple(sorted(found))
+            if _walks is not None:
+                _walks[key] = self._files
         return self._files
+
+    def folder_names(self) -> frozenset[str]:
+        """The names of the folders the sent files lie in, at any depth."""
+        return _folder_names(self.files())
 
     def matching(self, source: str) -> list[str]:
         """The context files a COPY/ADD source brings in: the file itself, everything under
@@ -343,3 +381,16 @@ class BuildContext:
         """The sent files under the folder ``name``."""
         prefix = name.rstrip("/") + "/"
         return (f for f in self.files() if f.startswith(prefix))
+
+
+_folders: tuple[tuple[str, ...], frozenset[str]] | None = None  # the last walk's, by identity
+
+
+def _folder_names(files: tuple[str, ...]) -> frozenset[str]:
+    global _folders
+    last = _folders
+    if last is not None and last[0] is files:
+        return last[1]
+    names = frozenset(part for name in files for part in name.split("/")[:-1])
+    _folders = (files, names)
+    return names

@@ -35,6 +35,9 @@ def encode(text: str) -> bytes:
 def write_atomic(path: str | os.PathLike[str], text: str, *, create: bool = False) -> None:
     """Replace ``path`` with ``text`` via a temporary file and a rename, keeping its mode
     (with ``create``, a missing file is made with the default mode)."""
+    from dockeropt.buildcontext import forget_walks
+
+    forget_walks()  # the folder changes: a walk shared by the run's files is out of date
     data = encode(text)
     mode = os.stat(path).st_mode & 0o7777 if not create or os.path.exists(path) else None
     folder, name = os.path.split(os.fspath(path))
@@ -115,6 +118,9 @@ def keep_for(settings: Settings) -> engine.Keep:
     names = hadolint_map(ALL)
 
     def keep(tree: Dockerfile) -> Callable[[Finding], bool]:
+        lowered = tree.source.lower()
+        if "dockeropt" not in lowered and "hadolint" not in lowered:
+            return lambda f: settings.selects(f.code)  # no comment can suppress anything
         suppressed = suppressions(tree, names).keeps
         return lambda f: settings.selects(f.code) and suppressed(f)
 
@@ -234,7 +240,18 @@ def _outcome(source: str, job: Job) -> Outcome:
 
 
 def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:
-    """The outcomes of ``jobs`` in order; many files go to a process per core."""
+    """The outcomes of ``jobs`` in order; many files go to a process per core. Files of
+    one batch that share a context folder share its walk (``buildcontext.share_walks``)."""
+    from dockeropt.buildcontext import share_walks
+
+    share_walks()
+    try:
+        yield from _run_many(jobs)
+    finally:
+        share_walks(False)
+
+
+def _run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:
     if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         yield from map(check_file, jobs)
         return
@@ -244,12 +261,19 @@ def run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:
     workers = os.cpu_count() or 1
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=collect_less) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
             for outcome in pool.map(check_file, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
                 done += 1
                 yield outcome
     except BrokenProcessPool:  # a worker died (killed, out of memory): finish here, one by one
         yield from map(check_file, jobs[done:])
+
+
+def _worker_start() -> None:
+    from dockeropt.buildcontext import share_walks
+
+    collect_less()
+    share_walks()
 
 
 def collect_less() -> None:

@@ -129,7 +129,7 @@ def _lets_through(files: BuildContext, name: str) -> bool:
     if name == "__pycache__":
         if files.ignore.mentions("a/__pycache__"):
             return False
-        return any(part == "__pycache__" for f in files.files() for part in f.split("/")[:-1])
+        return "__pycache__" in files.folder_names()
     return files.is_dir(name) and not files.ignore.excludes(name) and not files.is_link(name)
 
 
