@@ -70,3 +70,23 @@ def test_files_matching_and_reads_once(tmp_path: Path) -> None:
 def test_no_folder_no_context(tmp_path: Path) -> None:
     assert BuildContext.open(None) is None
     assert BuildContext.open(tmp_path / "nope") is None
+
+
+def test_files_of_one_run_share_a_folders_walk_until_a_file_is_written(tmp_path: Path) -> None:
+    from dockeropt import buildcontext
+    from dockeropt.runner import write_atomic
+
+    (tmp_path / "a.txt").write_text("a")
+    buildcontext.share_walks()
+    try:
+        first = BuildContext(str(tmp_path)).files()
+        (tmp_path / "b.txt").write_text("b")  # not by dockeropt: the run goes on with its walk
+        assert BuildContext(str(tmp_path)).files() is first
+        (tmp_path / ".dockerignore").write_text("a.txt\n")  # other patterns: another walk
+        assert BuildContext(str(tmp_path)).files() == (".dockerignore", "b.txt")
+        write_atomic(tmp_path / "c.txt", "c", create=True)  # dockeropt writes: walk again
+        (tmp_path / ".dockerignore").unlink()
+        assert BuildContext(str(tmp_path)).files() == ("a.txt", "b.txt", "c.txt")
+    finally:
+        buildcontext.share_walks(False)
+    assert buildcontext._walks is None  # off again: the language server never shares
