@@ -86,6 +86,7 @@ import re
 from dockeropt import shell
 from dockeropt.cachekeys import keys_of
 from dockeropt.cst import Add, Copy, Dockerfile, Instruction, Run
+from dockeropt.model import build_of
 from dockeropt.transforms import _layers as ly
 
 # DO102's own reading of a full-context COPY and of installs by name: the two rules must
@@ -98,7 +99,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from dockeropt.buildcontext import BuildContext
-    from dockeropt.cachekeys import Step
+    from dockeropt.cachekeys import Keys, Step
     from dockeropt.model import Build
 
 CODE = "DO111"
@@ -154,38 +155,44 @@ class LayerOrder:
     summary = "Put steps that rarely change above the COPY of the sources: a source edit re-runs them"
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        keys = keys_of(tree, None)  # what each step reads, as the cache sees it (the disk through context.files)
-        build = keys.build
+        build = build_of(tree)
         files = context.files
+        keys: Keys | None = None
         for stage in build.stages:
-            if stage.index not in keys.built or stage.base.windows:
+            body = stage.stage.instructions
+            copies = [ly.copied(build, inst) for inst in body]
+            first = next((k for k, c in enumerate(copies) if c is not None and _copies_sources(c, files)), None)
+            if first is None or stage.base.windows:
+                continue
+            keys = keys or keys_of(tree, None)  # what each step reads, as the cache sees it
+            if stage.index not in keys.built:
                 continue
             steps = keys.stage_steps(stage.index)
-            planned = _planned_by_do102(build, stage.stage.instructions)
-            for k, step in enumerate(steps):
-                if not _copies_sources(build, step, files):
+            system = [c is not None and c.dest is not None and _system_folder(c.dest) for c in copies]
+            planned = _planned_by_do102(build, body)
+            moving: set[int] = set()  # the steps reported so far: they move too, and block no other
+            for j in range(first + 1, len(steps)):
+                later = steps[j]
+                if id(later.instruction) in planned or not isinstance(later.instruction, (Run, Copy, Add)):
                     continue
-                moving: set[int] = set()  # the steps reported so far: they move too, and block no other
-                for later in steps[k + 1 :]:
-                    if id(later.instruction) in planned:
-                        continue
-                    found = _suggest(tree, build, steps, k, later, moving)
-                    if found is not None:
-                        moving.add(id(later.instruction))
-                        yield found
-                break  # the first copy of the sources: the steps after it are judged against it
+                if isinstance(later.instruction, Run) and any(system[first:j]):
+                    continue  # ``COPY sources.list /etc/apt/``: a package tool may read what it writes
+                found = _suggest(tree, build, steps[first:j], copies[first:j], later, moving)
+                if found is not None:
+                    moving.add(id(later.instruction))
+                    yield found
 
 
 # --- the copy that changes often -----------------------------------------------------------------
 
 
-def _copies_sources(build: Build, step: Step, files: BuildContext | None) -> bool:
-    """The step copies sources from the context: the whole of it, a folder, or source files."""
-    inst = step.instruction
-    if not isinstance(inst, (Copy, Add)) or not step.sources:
+def _copies_sources(copy: ly.Copied, files: BuildContext | None) -> bool:
+    """The copy takes sources from the context (the whole of it, a folder, or source files)
+    into a folder of the project."""
+    inst = copy.inst
+    if inst.flag("from") is not None or any("://" in source for source in copy.sources):
         return False
-    copy = ly.copied(build, inst)
-    if copy is None or (copy.dest is not None and _system_folder(copy.dest)):
+    if copy.dest is not None and _system_folder(copy.dest):
         return False
     return any(_is_sources(copy, source, files) for source in copy.sources)
 
@@ -235,19 +242,17 @@ def _planned_by_do102(build: Build, body: tuple[Instruction, ...]) -> set[int]:
 # --- the step that changes rarely ----------------------------------------------------------------
 
 
-def _suggest(tree: Dockerfile, build: Build, steps: list[Step], k: int, later: Step,
+def _suggest(tree: Dockerfile, build: Build, passed: list[Step], copies: list[ly.Copied | None], later: Step,
              moving: set[int]) -> Finding | None:
-    copy_step = steps[k]
-    passed = steps[k : steps.index(later)]
+    """The finding for ``later``, which ``passed`` (the copy of the sources and the steps
+    after it, with what each copy writes) precede, or None when it is not to move."""
+    copy_step = passed[0]
     dests = []
-    for s in passed:  # every copy the step would move above
+    for s, c in zip(passed, copies):  # every copy the step would move above
         if isinstance(s.instruction, (Copy, Add)):
-            c = ly.copied(build, s.instruction)
             if s.reads_context and c is None:
                 return None  # a copy whose paths cannot be read: what it writes is unknown
             if c is not None:
-                if c.dest is not None and _system_folder(c.dest) and isinstance(later.instruction, Run):
-                    return None  # ``COPY sources.list /etc/apt/``: a package tool may read what it writes
                 dests.append(c.dest)
     what = _heavy(build, later, dests)
     if what is None:
