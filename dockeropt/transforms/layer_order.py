@@ -141,6 +141,8 @@ _NAME_TOOLS = frozenset({
 })
 #: The first operand of these is no path: a mode, an owner, a script.
 _FIRST_NOT_PATH = frozenset({"chmod", "chown", "chgrp", "sed", "install"})
+#: Where a program named by its path comes with the system, not from an earlier step.
+_SYSTEM_BINS = frozenset({"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
 _TAR_LETTERS = re.compile(r"[A-Za-z]+\Z")  # ``tar xzf``: the old-style option letters
 #: Instructions that may lie between the copy and the step for the move to be a plain edit.
 _QUIET = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER", "VOLUME"})
@@ -260,14 +262,19 @@ def _suggest(tree: Dockerfile, build: Build, passed: list[Step], copies: list[ly
     copy = copy_step.instruction
     where = f"`{_first_line(copy)}` (line {copy.line})"
     between = [s.instruction for s in passed[1:]]
-    blocker = next((i for i in between if i.name not in _QUIET and not isinstance(i, (Copy, Add))
-                    and id(i) not in moving), None)
+    blockers = [i for i in between if i.name not in _QUIET and not isinstance(i, (Copy, Add)) and id(i) not in moving]
     inst = later.instruction
     message = (f"`{_first_line(inst)}` ({what}) re-runs whenever a file {where} takes changes, though it reads "
                f"none of them: move it above line {copy.line}")
     fix = None
-    if blocker is not None:
-        message += f" (`{_first_line(blocker)}` on line {blocker.line} lies between)"
+    if blockers:
+        first = blockers[0]
+        more = f" and {len(blockers) - 1} more" if len(blockers) > 1 else ""
+        lines = ", ".join(str(i.line) for i in blockers[:8]) + (", ..." if len(blockers) > 8 else "")
+        message += (f" with what it needs of the steps between (line{'s' * (len(blockers) > 1)} {lines}: "
+                    f"`{_first_line(first)}`{more})")
+    elif isinstance(inst, Run) and any(isinstance(i, Run) for i in between):
+        message += " with the RUNs reported before it, in their order"  # an install after its ``apt-get update``
     else:
         moved = tree.source[inst.full_start : inst.end]
         moved = moved if moved.endswith("\n") else moved + tree.newline
@@ -324,6 +331,8 @@ def _command_kind(build: Build, run: Run, command: shell.SimpleCommand, dests: l
     inv = shell.invocation(command)
     if inv is None:
         return None
+    if "/" in inv.program.value and posixpath.dirname(inv.program.value) not in _SYSTEM_BINS:
+        return None  # ``/opt/venv/bin/pip``: a program an earlier step may have made
     tool = inv.tool
     words = [w for w in command.words[1:] if w is not inv.program and not w.value.startswith("-")]
     if inv.wrappers and inv.wrappers != ("sudo",):
