@@ -10,3 +10,4 @@ RUN ./install-deps.sh && apt-get install -y libbar
 RUN npm install -g pm2
 RUN apt-get install -y libbaz > build.log
 RUN curl -fsSL https://example.com/x -o $OUT
+RUN /opt/venv/bin/pip install gunicorn
