@@ -49,8 +49,10 @@ Fix safety
     order of a stage's steps is still the author's: a step may depend on files a
     command writes without naming them (an ``apt`` source list, a package's post-install
     script), and moved, its layer holds what it wrote before the copy, not after.
-    With an ``ENV``, ``ARG``, ``WORKDIR``, ``USER``, ``SHELL`` or another ``RUN`` in
-    between, the finding names it and carries no edit: the step may need it.
+    With an ``ENV``, ``ARG``, ``WORKDIR``, ``USER``, ``SHELL``, ``VOLUME`` or another
+    ``RUN`` in between, the finding names them and carries no edit: the step may need
+    them. A ``RUN`` after other reported ``RUN`` steps carries no edit either: they move
+    together, in their order (an install moved without its ``apt-get update`` fails).
 
 When it refuses
     No finding when:
@@ -65,7 +67,8 @@ When it refuses
       ``-d``) while that is a copy's destination or unknown;
     - the step holds a command that is not a package install, a download or a file or
       system command (``make``, ``./configure``, a script), a nested command, a
-      relative redirection;
+      relative redirection, or a program named by a path outside the system's ``bin``
+      folders (``/opt/venv/bin/pip``: an earlier step may have made it);
     - the copy writes into a folder packages read (``/``, ``/etc``, ``/usr/local``...):
       a root overlay may hold their configuration;
     - the copy holds only manifests, lockfiles or configuration, or its paths have
@@ -145,7 +148,7 @@ _FIRST_NOT_PATH = frozenset({"chmod", "chown", "chgrp", "sed", "install"})
 _SYSTEM_BINS = frozenset({"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
 _TAR_LETTERS = re.compile(r"[A-Za-z]+\Z")  # ``tar xzf``: the old-style option letters
 #: Instructions that may lie between the copy and the step for the move to be a plain edit.
-_QUIET = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER", "VOLUME"})
+_QUIET = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER"})
 
 
 class LayerOrder:
