@@ -39,7 +39,7 @@ CASES = {
         "RUN sh /tmp/payload/install.sh && rm -rf /tmp/payload\n",
         {"payload/install.sh": "#!/bin/sh\ncat /tmp/payload/data.bin | wc -c > /opt/size\n", "payload/data.bin": BLOB},
         True, "DO105", len(BLOB),
-        # BuildKit leaves the mount point behind, empty; the COPY's folder was removed (buildah leaves nothing)
+        # the mount point stays behind, empty, where the rm took the COPY's folder (on buildah too)
         ["added: /tmp/payload (dir 0755 0:0)"],
     ),
     "DO105 COPY to the mv target": (
