@@ -16,7 +16,8 @@ folder upward. In one folder ``.dockeropt.toml`` wins over ``pyproject.toml``, a
     extra-manifests globs of extra dependency manifests for DO102
     contexts        a table of Dockerfile globs to build contexts, both relative to the
                     file's folder: ``"services/*/Dockerfile" = "."`` (see ``contexts.py``)
-    options         a table per code: ``[tool.dockeropt.options.DO103] prefer = "alpine"``
+    options         a table per code: ``[tool.dockeropt.options.DO103] prefer = "alpine"``;
+                    each code's keys and values are checked (``OPTIONS``)
 
 Anything else is an error that names the key, so a typo never passes in silence.
 """
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
 KEYS = ("select", "ignore", "unsafe-fixes", "exclude", "extend-exclude", "extra-manifests", "contexts", "options")
+
+#: The options each transform reads (its docstring says what they do), and what each takes:
+#: checked here, where the file is read, so that a bad value is an error at its line.
+_STAGES = {"all_stages": "bool"}
+OPTIONS: dict[str, dict[str, str]] = {
+    "DO101": {"max_lines": "count", "all_stages": "bool"},
+    "DO103": {"prefer": "slim|alpine"},
+    "DO104": {"date": "date"},
+    **{code: _STAGES for code in ("DO201", "DO203", "DO204", "DO205", "DO206")},
+}
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CODE = re.compile(r"[A-Z]+[0-9]*")
 
 
@@ -212,32 +224,82 @@ class _Reader:
                 self.fail(code, f"unknown code {code!r} in the options of {self.where} ({self.known()})")
             if not isinstance(table, dict):
                 self.fail(code, f"options for {code} in {self.where} must be a table, not {_kind(table)}")
+            for key, option in table.items():
+                self.option(code, key, option)
         return {code: dict(table) for code, table in value.items()}
+
+    def option(self, code: str, key: str, value: object) -> None:
+        """Fail unless ``code`` takes the option ``key`` and ``value`` is one it accepts."""
+        takes = OPTIONS.get(code, {})
+        if key not in takes:
+            known = f"{code} takes: {', '.join(sorted(takes))}" if takes else f"{code} takes no options"
+            hint = _near(key, takes)
+            self.fail(key, f"unknown option {key!r} for {code} in {self.where} ({known})"
+                      + (f"; did you mean {hint!r}?" if hint else ""), after=code)
+        why = _wrong(takes[key], value)
+        if why is not None:
+            self.fail(key, f"option {key!r} for {code} in {self.where} must be {why}, not {_shown(value)}", after=code)
 
     def known(self) -> str:
         return "known: " + ", ".join(sorted(self.codes))
 
-    def fail(self, needle: str, message: str, quoted: bool = False) -> NoReturn:
-        raise ConfigError(self.path, message, self.line_of(needle, quoted))
+    def fail(self, needle: str, message: str, quoted: bool = False, after: str | None = None) -> NoReturn:
+        raise ConfigError(self.path, message, *self.position_of(needle, quoted, after))
 
-    def line_of(self, needle: str, quoted: bool) -> int:
-        """The first line that names ``needle`` as a key (or as a string), after our table's header."""
+    def position_of(self, needle: str, quoted: bool, after: str | None = None) -> tuple[int, int]:
+        """Line and column of the first place that names ``needle`` as a key (or as a string),
+        after our table's header and, with ``after``, after the key ``after`` (an option's code)."""
         start = 0
         header = re.search(r"^\s*\[\s*tool\s*\.\s*dockeropt\b", self.text, re.M)
         if header and self.where.startswith("["):
             start = header.start()
+        if after is not None:
+            start = self._key(after, start) or start
+        end = self._key(needle, start, quoted)
+        if end is None:
+            return 1, 1
+        line_start = self.text.rfind("\n", 0, end) + 1
+        return self.text.count("\n", 0, end) + 1, end - line_start + 1
+
+    def _key(self, needle: str, start: int, quoted: bool = False) -> int | None:
         name = re.escape(needle)
         if quoted:
             pattern = rf"(?P<key>[\"']{name}[\"'])"
         else:  # a bare or quoted key, before ``=`` or as the last part of a table header
             pattern = rf"(?:^|[ \t.\[{{,])(?P<key>[\"']?{name}[\"']?)\s*(?:=|\])"
         found = re.compile(pattern, re.M).search(self.text, start)
-        return self.text.count("\n", 0, found.start("key")) + 1 if found else 1
+        return found.start("key") if found else None
 
 
 def is_known(code: str, codes: Collection[str]) -> bool:
     """A code or a code prefix (``DO1``) that names at least one transform."""
     return bool(_CODE.fullmatch(code)) and any(c.startswith(code) for c in codes)
+
+
+def _wrong(kind: str, value: object) -> str | None:
+    """What an option of ``kind`` must be, when ``value`` is not that; else None."""
+    if kind == "bool":
+        return None if isinstance(value, bool) else "true or false"
+    if kind == "count":
+        return None if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else "a whole number, 1 or more"
+    if kind == "date":  # TOML's unquoted 2027-06-01 is a date; a string must spell one
+        if type(value).__name__ == "date":
+            return None
+        if isinstance(value, str) and _DAY.fullmatch(value):
+            import datetime
+
+            try:
+                datetime.date.fromisoformat(value)
+                return None
+            except ValueError:
+                pass
+        return "a day as YYYY-MM-DD"
+    choices = kind.split("|")
+    return None if value in choices else " or ".join(repr(c) for c in choices)
+
+
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else _kind(value)
 
 
 def _kind(value: object) -> str:

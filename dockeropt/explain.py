@@ -10,7 +10,7 @@ JSON (``--format json``): for one file an object ``{"path", "context", "changed"
 "steps", "fixed"}``, for several a list of them; ``steps`` and ``fixed`` are lists of
 ``{"line", "stage", "instruction", "reads", "reruns", "because"}`` (``reads`` is null
 when there is no context folder to read; ``reruns`` and ``because`` are null when no
-change is given); ``not_fixed`` lists the cache findings (DO101, DO102, DO110) that
+change is given); ``not_fixed`` lists the cache findings (DO101, DO102, DO110, DO111) that
 ``--fix`` leaves, each with its reason, ``ignore_added`` the lines ``--fix`` adds to
 ``.dockerignore`` (DO110; ``fixed`` is the Dockerfile without them), and without a change ``expensive`` the files
 that cost the most to edit.
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from dockeropt.cachekeys import Keys, Step
 
 EXPENSIVE = 5  # how many of the most expensive files to name
-CACHE_CODES = ("DO101", "DO102", "DO110")  # the findings about the layer cache: what --fix leaves of them is said
+CACHE_CODES = ("DO101", "DO102", "DO110", "DO111")  # the findings about the layer cache: what --fix leaves of them is said
 
 
 @record

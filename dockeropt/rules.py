@@ -29,6 +29,7 @@ TIERS = {
     "DO108": "none (a suggestion in the message)",
     "DO109": "suggestion",
     "DO110": "safe when no step reads what it ignores; unsafe for dist, target or when a step may",
+    "DO111": "suggestion",
     "DO201": "safe",
     "DO202": "safe (-y on install), else unsafe",
     "DO203": "safe",

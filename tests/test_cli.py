@@ -227,12 +227,30 @@ def test_format_on_save_with_a_bad_configuration_gives_the_buffer_back(tmp_path:
 
 
 def test_format_on_save_when_a_transform_fails_gives_the_buffer_back(tmp_path: Path) -> None:
-    (tmp_path / ".dockeropt.toml").write_text("[options.DO103]\nprefer = 'tiny'\n")  # DO103 raises on it
+    # a bad option value is a configuration error now (tests/test_config.py): a transform
+    # that fails is made here, by a sitecustomize that breaks DO103 in the new process
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "from dockeropt.transforms import smaller_base\n"
+        "def check(self, tree, context):\n    raise RuntimeError('broken on purpose')\n"
+        "smaller_base.SmallerBase.check = check\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.run([sys.executable, "-m", "dockeropt", "--fix", "-", "--stdin-filename", str(tmp_path / "Dockerfile")],
+                          input=SUGGESTION, capture_output=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stdout == SUGGESTION
+    assert "internal error: RuntimeError: broken on purpose" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+
+
+def test_format_on_save_with_a_bad_option_value_gives_the_buffer_back(tmp_path: Path) -> None:
+    (tmp_path / ".dockeropt.toml").write_text("[options.DO103]\nprefer = 'tiny'\n")
     proc = run("--fix", "-", "--stdin-filename", str(tmp_path / "Dockerfile"), stdin=SUGGESTION)
     assert proc.returncode == 2
     assert proc.stdout == SUGGESTION
-    assert "internal error" in proc.stderr.decode()
-    assert "Traceback" not in proc.stderr.decode()
+    assert proc.stderr.decode().startswith(f"{tmp_path / '.dockeropt.toml'}:2:1: option 'prefer' for DO103")
 
 
 def test_format_on_save_with_an_unknown_code_gives_the_buffer_back() -> None:

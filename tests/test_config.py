@@ -230,3 +230,93 @@ def test_stdin_filename_finds_the_configuration(tmp_path: Path) -> None:
 def _codes(proc: subprocess.CompletedProcess) -> list[str]:
     assert proc.returncode in (0, 1), proc.stderr
     return [line.split()[1] for line in proc.stdout.decode().splitlines() if ":" in line.split()[0]]
+
+
+# --- option values ---------------------------------------------------------------------------
+
+OPTION_CODES = (*CODES, "DO104", "DO110")
+
+BAD_OPTIONS = [
+    pytest.param("[tool.dockeropt.options.DO104]\ndate = 'soon'\n", 2, 1,
+                 "option 'date' for DO104 in [tool.dockeropt] must be a day as YYYY-MM-DD, not 'soon'", id="not a date"),
+    pytest.param("[tool.dockeropt.options.DO104]\ndate = '2027-02-30'\n", 2, 1, "must be a day as YYYY-MM-DD, not '2027-02-30'",
+                 id="a day that does not exist"),
+    pytest.param("[tool.dockeropt.options.DO104]\ndate = 20270601\n", 2, 1, "must be a day as YYYY-MM-DD, not 20270601",
+                 id="a number for a date"),
+    pytest.param("[tool.dockeropt.options.DO103]\nprefer = 'tiny'\n", 2, 1,
+                 "option 'prefer' for DO103 in [tool.dockeropt] must be 'slim' or 'alpine', not 'tiny'", id="not a choice"),
+    pytest.param("[tool.dockeropt.options.DO101]\nmax_lines = 0\n", 2, 1, "must be a whole number, 1 or more, not 0",
+                 id="a count below 1"),
+    pytest.param("[tool.dockeropt.options.DO101]\nmax_lines = true\n", 2, 1, "must be a whole number, 1 or more, not a boolean",
+                 id="a boolean for a count"),
+    pytest.param("[tool.dockeropt.options]\nDO201 = {all_stages = 'yes'}\n", 2, 10,
+                 "option 'all_stages' for DO201 in [tool.dockeropt] must be true or false, not 'yes'", id="inline table"),
+    pytest.param("[tool.dockeropt.options.DO103]\npreffer = 'alpine'\n", 2, 1,
+                 "unknown option 'preffer' for DO103 in [tool.dockeropt] (DO103 takes: prefer); did you mean 'prefer'?",
+                 id="a typo in an option"),
+    pytest.param("[tool.dockeropt.options.DO110]\nprefer = 'alpine'\n", 2, 1, "(DO110 takes no options)", id="a code without options"),
+    pytest.param("[tool.dockeropt.options.DO101]\nmax_lines = 9\n[tool.dockeropt.options.DO103]\nmax_lines = 9\n", 4, 1,
+                 "unknown option 'max_lines' for DO103", id="the line of the code's own table"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "column", "message"), BAD_OPTIONS)
+def test_a_bad_option_value_is_an_error_at_its_key(tmp_path: Path, text: str, line: int, column: int, message: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load(path, OPTION_CODES)
+    assert str(caught.value).startswith(f"{path}:{line}:{column}: ")
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("[tool.dockeropt.options.DO104]\ndate = 2027-06-01\n", id="a TOML date"),
+        pytest.param("[tool.dockeropt.options.DO104]\ndate = '2027-06-01'\n", id="a date as a string"),
+        pytest.param("[tool.dockeropt.options.DO103]\nprefer = 'alpine'\n", id="a choice"),
+        pytest.param("[tool.dockeropt.options.DO101]\nmax_lines = 4\nall_stages = true\n", id="a count and a bool"),
+    ],
+)
+def test_good_option_values_are_kept(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text)
+    assert load(path, OPTION_CODES).options
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        pytest.param("[tool.dockeropt.options.DO104]\ndate = 'soon'\n", "option 'date' for DO104", id="DO104 date"),
+        pytest.param("[tool.dockeropt.options.DO103]\nprefer = 'tiny'\n", "option 'prefer' for DO103", id="DO103 prefer"),
+    ],
+)
+def test_a_bad_option_value_exits_2_with_the_place_not_an_internal_error(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(table)
+    (tmp_path / "Dockerfile").write_text(BIG_BASE)
+    proc = run("Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert err.startswith(f"{tmp_path / 'pyproject.toml'}:2:1: {message}"), err
+    assert "internal error" not in err + proc.stdout.decode()
+
+
+def test_every_option_a_transform_reads_is_checked() -> None:
+    """config.OPTIONS lists what each transform's source reads with ``context.option`` (and
+    the hygiene rules' ``all_stages``), no more and no less."""
+    import inspect
+    import re
+
+    from dockeropt.config import OPTIONS
+    from dockeropt.transforms import ALL
+
+    read: dict[str, set[str]] = {}
+    for registered in ALL:
+        source = inspect.getsource(sys.modules[type(registered.transform).__module__])
+        keys = set(re.findall(r"context\.option\(self\.code, \"(\w+)\"", source))
+        if re.search(r"hygiene_runs\(tree, context, self\.code\)|wide\(context, self\.code\)", source):
+            keys.add("all_stages")
+        if keys:
+            read[registered.code] = keys
+    assert read == {code: set(keys) for code, keys in OPTIONS.items()}

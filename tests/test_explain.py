@@ -236,3 +236,13 @@ def test_the_fixed_file_is_planned_with_the_lines_fix_adds_to_dockerignore(tmp_p
     assert data["ignore_added"] == ["node_modules"]
     assert not (tmp_path / ".dockerignore").exists(), "explain writes nothing"
     assert "COPY package.json package-lock.json ./" in [s["instruction"] for s in data["fixed"]]  # as --fix writes it
+
+
+def test_a_step_below_the_sources_that_reads_none_of_them_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # DO111 never fixes: explain says which step a source edit re-runs for nothing
+    dockerfile = node_project(tmp_path, "FROM node:20\nWORKDIR /app\nCOPY src/ src/\nRUN apt-get install -y ffmpeg\n")
+    _, out, _ = run([str(dockerfile), "--changed", "src/index.js", "--format", "json"], capsys)
+    report = json.loads(out)
+    (held,) = report["not_fixed"]
+    assert held["line"] == 4 and held["code"] == "DO111" and "move it above line 3" in held["message"]
+    assert [row["line"] for row in report["steps"] if row["reruns"]] == [3, 4]

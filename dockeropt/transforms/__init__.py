@@ -40,6 +40,7 @@ ENTRIES: tuple[Entry, ...] = (
     # cache and layers
     Entry("DO102", "manifests_first", "ManifestsFirst", frozenset({"COPY", "ADD"})),
     Entry("DO110", "dockerignore", "DockerignoreCache", frozenset({"COPY", "ADD"}), folder=True),
+    Entry("DO111", "layer_order", "LayerOrder", frozenset({"COPY", "ADD"})),
     # before merge-run, which would otherwise fold the chown into another RUN
     Entry("DO211", "copy_chown", "CopyChown", frozenset({"COPY"}), ("chown",)),
     Entry("DO101", "merge_run", "MergeRun", _RUN),

@@ -3,12 +3,12 @@
 What it does
     Finds a final stage that builds in place with tools it does not need at run time:
 
-    - it installs compilers or headers (``build-essential``, ``gcc``, ``g++``, ``make``,
-      ``cmake``, ``clang``, ``autoconf``, ``libtool``, ``pkg-config``, ``*-dev``,
-      ``*-devel``, ``musl-dev``, ``linux-headers``...) and never removes them in the
-      same ``RUN``, and a ``RUN`` of the stage compiles (``make``, ``gcc``, ``cmake``,
-      ``./configure``, ``go build``, ``cargo build``, or a ``pip``/``npm``/``gem``
-      install that builds native extensions);
+    - it installs a compiler or build system (``build-essential``, ``build-base``,
+      ``gcc``, ``g++``, ``make``, ``cmake``, ``clang``, ``autoconf``, ``libtool``...),
+      often with headers (``*-dev``, ``*-devel``, ``linux-headers``), and does not
+      remove them in the same ``RUN``, and a ``RUN`` of the stage compiles (``make``,
+      ``gcc``, ``cmake``, ``./configure``, ``go build``, ``cargo build``, or a ``pip``/
+      ``npm``/``gem`` install that builds native extensions);
     - or its base is an SDK image (``golang``, ``maven``, ``gradle``, ``rust``,
       ``mcr.microsoft.com/dotnet/sdk``) and a ``RUN`` builds with it.
 
@@ -46,9 +46,24 @@ Fix safety
     the runtime of an interpreted language) is the author's to say.
 
 When it refuses
-    No finding: the stage is not the final one; the tools are removed in the ``RUN``
-    that installed them; no ``RUN`` of the stage builds; the ``RUN`` is in exec form,
-    has a heredoc or a shell that is not POSIX.
+    No finding:
+
+    - the stage is not the final one; no ``RUN`` of the stage builds (``gcc
+      --version``, ``mvn -v`` do not count);
+    - the tools are removed in the ``RUN`` that installed them: by name, by a variable
+      (``apt-get purge -y $buildDeps``, ``apk del $deps``), an ``apk --virtual`` group,
+      or the official images' ``apt-mark auto`` and ``apt-get purge --auto-remove``;
+    - only headers are kept (``libpq-dev``, ``python3-dev``, ``linux-headers``): a
+      runtime may need them (an FFI loader opens the unversioned ``libfoo.so`` that only
+      the ``-dev`` package installs), and the compiler, if any, comes with the base;
+    - the image is one to build or work in, whose tools are the point: its base is a
+      build image (``buildpack-deps``, ``gcc``, a name with ``builder``, ``runner``,
+      ``agent``, ``ci``, ``sdk``, ``toolchain``, ``devcontainer``...; an SDK image as
+      the base is the other finding), its path is a ``.devcontainer``, it installs
+      debuggers, editors or interactive shells (``gdb``, ``valgrind``, ``strace``,
+      ``vim``, ``emacs``, ``tmux``, ``zsh``...), or it takes the host user's ids
+      (``ARG UID``, ``ARG USER_ID``...);
+    - the ``RUN`` is in exec form, has a heredoc or a shell that is not POSIX.
 
 See also
     DO107 package-removed, DO103 smaller-base. hadolint has no rule for this.
@@ -57,8 +72,10 @@ See also
 from __future__ import annotations
 
 import posixpath
+import re
 
-from dockeropt.cst import Dockerfile, Run
+from dockeropt import shell
+from dockeropt.cst import Arg, Dockerfile, Run
 from dockeropt.model import build_of
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms._packages import command_finding
@@ -68,13 +85,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from dockeropt import shell
-
 TOOLS = frozenset({
     "build-essential", "build-base", "gcc", "g++", "gcc-c++", "clang", "make", "cmake", "autoconf",
     "automake", "libtool", "pkg-config", "pkgconf", "pkgconfig", "musl-dev", "linux-headers",
     "alpine-sdk", "golang", "go", "rust", "cargo", "maven", "gradle", "openjdk-17-jdk", "default-jdk",
 })
+#: The tools that compile (not headers alone, which a runtime may need: an FFI loader opens
+#: the unversioned ``libfoo.so`` that only ``libfoo-dev`` installs).
+TOOLCHAINS = TOOLS - {"linux-headers", "musl-dev", "pkg-config", "pkgconf", "pkgconfig"}
 _NAMED = 5  # tools named in a message
 _COMPILERS = frozenset({"make", "gcc", "g++", "cc", "c++", "clang", "cmake", "configure", "ninja", "meson"})
 _NATIVE: dict[str, str | tuple[str, ...]] = {"pip": "install", "npm": ("install", "ci"), "yarn": "install", "gem": "install", "bundle": "install"}
@@ -88,6 +106,22 @@ SDK_IMAGES = {
     "mcr.microsoft.com/dotnet/sdk": "the output on mcr.microsoft.com/dotnet/aspnet or runtime",
     "mcr.microsoft.com/dotnet/core/sdk": "the output on mcr.microsoft.com/dotnet/aspnet or runtime",
 }
+
+
+#: Images that are build environments themselves: what they ship is their compilers.
+BUILD_IMAGES = frozenset({"buildpack-deps", "gcc", "jenkins/jenkins", "jenkins/agent", "jenkins/inbound-agent",
+                          "gitlab/gitlab-runner", "circleci/buildpack-deps", "cimg/base"})
+#: Words in an image's name that say it is one (``myorg/ci-runner``, ``foo-builder``, ``dotnet/sdk``).
+_BUILD_WORDS = frozenset({"builder", "buildenv", "runner", "agent", "ci", "devcontainer", "devcontainers",
+                          "toolchain", "sdk", "buildpack", "buildpacks", "crossbuild"})
+#: Packages only an image people work in installs: with them, the compilers are the point.
+WORKSTATION = frozenset({
+    "gdb", "gdb-multiarch", "valgrind", "strace", "ltrace", "emacs", "emacs-nox", "vim", "vim-nox", "neovim",
+    "tmux", "screen", "zsh", "fish", "man-db", "manpages-dev", "bash-completion",
+})
+#: ARGs that carry the host user's ids into the image (``useradd --uid $UID``).
+_HOST_USER_ARGS = frozenset({"UID", "GID", "USER_ID", "GROUP_ID", "USER_UID", "USER_GID", "HOST_UID", "HOST_GID"})
+_VERSION_FLAGS = frozenset({"-v", "-V", "--version", "-version", "version", "--help", "-h", "help"})
 
 
 def is_tool(package: str) -> bool:
@@ -109,20 +143,28 @@ class BuildToolsInFinal:
             return
         tools: list[tuple[ly.ShellRun, shell.SimpleCommand, list[str]]] = []
         builds: list[str] = []
+        installed: set[str] = set()
         for inst in final.stage.instructions:
+            if isinstance(inst, Arg) and any(p.key.text.upper() in _HOST_USER_ARGS for p in inst.pairs):
+                return  # built for the developer's own user id: a development or CI image
             if not isinstance(inst, Run):
                 continue
             srun = ly.shell_run(tree, inst)
             if srun is None:
                 continue
             changes = ly.package_changes(srun)
+            if _removes_everything(srun, changes):
+                continue  # ``apt-mark auto`` then ``purge --auto-remove``, or ``apk del $buildDeps``: nothing ships
             removed = {n for c in changes if not c.installs for n in c.names}  # in this RUN: nothing ships
+            installed.update(n for c in changes if c.installs for n in c.names if n not in removed)
             for change in changes:
                 if change.installs and change.group not in removed:
                     kept = [n for n in change.names if is_tool(n) and n not in removed]
                     if kept:
                         tools.append((srun, change.command, kept))
             builds += _build_commands(srun, bool(tools))
+        if not installed.isdisjoint(WORKSTATION) or "devcontainer" in context.path.replace("\\", "/").lower():
+            return  # debuggers, editors, interactive shells: an image to work in, whose tools are the point
         if final.base.stage is None and final.base.name in SDK_IMAGES and any(_sdk(b) for b in builds):
             ref = final.stage.from_.image
             if ref is not None:
@@ -134,7 +176,7 @@ class BuildToolsInFinal:
                 yield finding(self.code, message, ref)
                 return
         compiles = [b for b in builds if not _sdk(b) or final.base.name not in SDK_IMAGES]
-        if tools and compiles:
+        if compiles and any(n in TOOLCHAINS for _, _, ns in tools for n in ns) and not _build_image(final.base.name):
             srun, command, _ = tools[0]
             every = sorted({n for _, _, ns in tools for n in ns})
             named = ", ".join(every[:_NAMED]) + (f" and {len(every) - _NAMED} more" if len(every) > _NAMED else "")
@@ -143,6 +185,39 @@ class BuildToolsInFinal:
                 "build in a builder stage and COPY --from it only what runs"
             )
             yield command_finding(self.code, message, tree, srun, command, None)
+
+
+def _removes_everything(srun: ly.ShellRun, changes: list[ly.PackageChange]) -> bool:
+    """The RUN ends by removing every package it installed: apt's ``apt-mark auto`` followed
+    by ``purge --auto-remove``/``autoremove`` (the official images' idiom), or a removal
+    whose packages are a variable (``apt-get purge -y $buildDeps``, ``apk del $deps``)."""
+    installed = [c.command.index for c in changes if c.installs]
+    if not installed:
+        return False
+    marked = None
+    for command in srun.script.commands:
+        if command.index < installed[0]:
+            continue
+        inv = shell.invocation(command)
+        if inv is None:
+            continue
+        if inv.tool == "apt-mark" and inv.subcommand == "auto":
+            marked = command.index
+        removal = next((c for c in changes if c.command is command and not c.installs), None)
+        if removal is not None and any("$" in o for o in inv.operands):
+            return True
+        auto = inv.subcommand == "autoremove" or (removal is not None and inv.has_flag("--auto-remove", "--autoremove"))
+        if marked is not None and inv.tool in ("apt-get", "apt") and auto:
+            return True
+    return False
+
+
+def _build_image(name: str | None) -> bool:
+    """The final image's base is a build image itself (a CI runner, a development container,
+    an image of compilers): the image built on it ships its tools on purpose."""
+    if name is None:
+        return False
+    return name in BUILD_IMAGES or any(part in _BUILD_WORDS for part in re.split(r"[/_.-]", name))
 
 
 def _sdk(text: str) -> bool:
@@ -158,6 +233,8 @@ def _build_commands(srun: ly.ShellRun, tools: bool) -> list[str]:
             continue
         program = posixpath.basename(argv[0])
         sub = argv[1] if len(argv) > 1 else None
+        if len(argv) == 2 and sub in _VERSION_FLAGS:
+            continue  # ``gcc --version``, ``mvn -v``: no build
         if program in _COMPILERS:
             found.append(" ".join(argv[:2]) if program != "configure" else argv[0])
         elif program in _SDK_BUILDS and ((verbs := _SDK_BUILDS[program]) is None or sub in verbs):
