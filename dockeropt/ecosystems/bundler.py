@@ -1,0 +1,41 @@
+"""bundler: the Gemfile and its lockfile, the ``.bundle`` folder."""
+
+from __future__ import annotations
+
+import re
+
+from dockeropt.ecosystems.base import Ecosystem, Refused, Verdict, need
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dockeropt.ecosystems.base import Site
+    from dockeropt.shell.nodes import DependencyInstall, Invocation
+
+
+def read(inv: Invocation) -> Verdict | None:
+    if inv.subcommand not in (None, "install"):
+        return None
+    gemfile = inv.values("--gemfile")
+    manifests = (gemfile[0], gemfile[0] + ".lock") if gemfile else ("Gemfile", "Gemfile.lock")
+    return Verdict("bundler", manifests, (".bundle/config",),
+                   caveats=("'gemspec' and 'path:' gems in the Gemfile need their sources",))
+
+
+_GEMFILE_LOCAL = re.compile(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
+
+
+def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: Site) -> tuple[list[str], str | None]:
+    gemfile = next((m for m in listed if not m.endswith(".lock")), "Gemfile")
+    if _GEMFILE_LOCAL.search(need(site.files, gemfile, listed)):
+        raise Refused(f"the {gemfile} uses gemspec, path: or file:, which need the sources")
+    env = site.build.state(site.run).env
+    frozen = inv.has_flag("--frozen", "--deployment") or any(
+        env.get(name, "").strip("'\"").lower() in ("true", "1") for name in ("BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"))
+    locks = [m for m in listed if m.endswith(".lock")]
+    return [], None if frozen or not locks else f"`bundle install` without frozen mode may rewrite {locks[0]}"
+
+
+BUNDLER = Ecosystem(
+    "bundler", ("bundle", "bundler"), read, outputs=(".bundle", "vendor/bundle"), refuse_present=(".bundle",),
+    guess=("Gemfile", "Gemfile.lock"), check=check,
+)
