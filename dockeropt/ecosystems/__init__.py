@@ -13,7 +13,7 @@ from dockeropt.ecosystems import bundler, cargo, composer, dotnet, go, gradle, m
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from dockeropt.ecosystems.base import Cache, Ecosystem
+    from dockeropt.ecosystems.base import Cache, Ecosystem, NamedInstall
 
 ECOSYSTEMS: tuple[Ecosystem, ...] = (
     npm.NPM, npm.YARN, npm.PNPM,
@@ -26,3 +26,5 @@ BY_TOOL: dict[str, Ecosystem] = {tool: e for e in ECOSYSTEMS for tool in e.tools
 BY_NAME: dict[str, Ecosystem] = {e.name: e for e in ECOSYSTEMS}
 #: The download caches the installs fill, each once.
 CACHES: tuple[Cache, ...] = tuple(dict.fromkeys(e.cache for e in ECOSYSTEMS if e.cache is not None))
+#: The installs by name, by program (``pip``, ``npm``, ``yarn``, ``gem`` ...).
+NAMED: dict[str, NamedInstall] = {n.tool: n for e in ECOSYSTEMS for n in e.named}

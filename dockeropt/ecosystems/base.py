@@ -80,6 +80,7 @@ class Cache:
     cleanups: tuple[tuple[str, str], ...] = ()  # (tool, subcommand) that empty it
     cleanup_verbs: tuple[str, ...] = ()  # the first operand those need (empty: any)
     removed: Pattern[str] | None = None  # a path whose ``rm`` empties it
+    command: tuple[str, str] | None = None  # (tool, subcommand) that reads and writes only the cache
 
     def folders(self, env: dict[str, str]) -> list[str]:
         """Where the cache is for root, as far as the image's variables tell."""
@@ -88,6 +89,17 @@ class Cache:
     def settings(self) -> tuple[str, ...]:
         """The variables that move or turn off the cache."""
         return (*self.disabled_by, *(v for v, _ in self.moved_by))
+
+
+@record(frozen=True, slots=True)
+class NamedInstall:
+    """A program's install of packages by name, outside the project (``pip install NAME``,
+    ``npm install -g NAME``): DO102 may move it above the full-source COPY."""
+
+    tool: str
+    installs: Callable[[Invocation], bool]  # the command installs packages, by name or not
+    by_name: Callable[[Invocation], bool]  # ... by name, reading nothing of the project folder
+    reads: tuple[str, ...] = ()  # files of the working directory it reads when present (globs)
 
 
 @record(frozen=True, slots=True)
@@ -112,6 +124,9 @@ class Ecosystem:
     #: autoloader: DO102 adds them before the sources and runs ``after_sources`` after them.
     split_flags: tuple[str, ...] = ()
     after_sources: Callable[[Invocation, BuildContext | None], str] | None = None
+    subfolder_manifests: bool = False  # its manifests are files the command names, in any folder
+    removing: tuple[tuple[str, str], ...] = ()  # (tool, subcommand) that remove files
+    named: tuple[NamedInstall, ...] = ()  # its programs' installs by name
 
 
 def in_dir(directory: str | None, files: Iterable[str]) -> tuple[str, ...]:

@@ -1,10 +1,10 @@
-"""bundler: the Gemfile and its lockfile, the ``.bundle`` folder."""
+"""bundler and gem: the Gemfile and its lockfile, the ``.bundle`` folder, ``gem install NAME``."""
 
 from __future__ import annotations
 
 import re
 
-from dockeropt.ecosystems.base import Ecosystem, Refused, Verdict, need
+from dockeropt.ecosystems.base import Ecosystem, NamedInstall, Refused, Verdict, is_local_path, need
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,7 +35,19 @@ def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: 
     return [], None if frozen or not locks else f"`bundle install` without frozen mode may rewrite {locks[0]}"
 
 
+def _gem_installs(inv: Invocation) -> bool:
+    return inv.subcommand == "install"
+
+
+def _gem_by_name(inv: Invocation) -> bool:
+    """``gem install NAME...``; it prefers a ``NAME.gem`` in the working directory."""
+    return (inv.subcommand == "install" and bool(inv.operands)
+            and not inv.has_flag("-g", "--file", "--install-dir", "-i")
+            and not any(is_local_path(o) or o.endswith(".gem") for o in inv.operands))
+
+
 BUNDLER = Ecosystem(
     "bundler", ("bundle", "bundler"), read, outputs=(".bundle", "vendor/bundle"), refuse_present=(".bundle",),
-    guess=("Gemfile", "Gemfile.lock"), check=check,
+    guess=("Gemfile", "Gemfile.lock"), check=check, removing=(("bundle", "clean"),),
+    named=(NamedInstall("gem", _gem_installs, _gem_by_name, ("*.gem",)),),
 )

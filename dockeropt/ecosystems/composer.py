@@ -79,5 +79,5 @@ CACHE = Cache(
 
 COMPOSER = Ecosystem(
     "composer", ("composer",), read, outputs=("vendor",), guess=("composer.json", "composer.lock"), check=check,
-    cache=CACHE, split_flags=SPLIT_FLAGS, after_sources=after_sources,
+    cache=CACHE, split_flags=SPLIT_FLAGS, after_sources=after_sources, removing=(("composer", "clear-cache"),),
 )

@@ -28,4 +28,5 @@ def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: 
     return [], None
 
 
-GO = Ecosystem("go", ("go",), read, refuse_present=("go.work",), guess=("go.mod", "go.sum"), check=check)
+GO = Ecosystem("go", ("go",), read, refuse_present=("go.work",), guess=("go.mod", "go.sum"), check=check,
+               removing=(("go", "clean"),))

@@ -8,7 +8,9 @@ import re
 
 from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Run
-from dockeropt.ecosystems.base import Cache, Ecosystem, Refused, Verdict, explicit, in_dir, json_object
+from dockeropt.ecosystems.base import (
+    Cache, Ecosystem, NamedInstall, Refused, Verdict, explicit, in_dir, is_local_path, json_object,
+)
 from dockeropt.shell.tools import invocation
 
 TYPE_CHECKING = False
@@ -89,6 +91,25 @@ def read_pnpm(inv: Invocation) -> Verdict | None:
         return explicit("pnpm", inv.operands)
     caveats = () if inv.has_flag("--ignore-scripts") else (_SCRIPTS_CAVEAT,)
     return Verdict("pnpm", in_dir(base, _PNPM_MANIFESTS), config, caveats=caveats)
+
+
+def _global_install(inv: Invocation) -> bool:
+    """``npm install -g``: installs outside the project."""
+    return inv.subcommand in INSTALL_VERBS and inv.has_flag("-g", "--global")
+
+
+def _global_by_name(inv: Invocation) -> bool:
+    return _global_install(inv) and bool(inv.operands) and not any(is_local_path(o) for o in inv.operands)
+
+
+def _yarn_global(inv: Invocation) -> bool:
+    return inv.subcommand == "global"
+
+
+def _yarn_global_add(inv: Invocation) -> bool:
+    """``yarn global add NAME...``: installs named packages outside the project."""
+    return (inv.subcommand == "global" and inv.operands[:1] == ("add",)
+            and len(inv.operands) > 1 and not any(is_local_path(o) for o in inv.operands[1:]))
 
 
 def runs_script(inv: Invocation) -> bool:
@@ -276,7 +297,7 @@ NPM_CACHE = Cache(
     names=(".npm", "npm", "_cacache"), copied_name=".npm", clean="npm cache clean --force",
     fragments=("/.npm", "_cacache", "npm_config_cache", "NPM_CONFIG_CACHE"), folder_text="/.npm",
     cleanups=(("npm", "cache"),), cleanup_verbs=("clean", "purge"),
-    removed=re.compile(rf"^{_HOME}/\.npm(?:/.*)?$"),
+    removed=re.compile(rf"^{_HOME}/\.npm(?:/.*)?$"), command=("npm", "cache"),
 )
 YARN_CACHE = Cache(
     "yarn", "yarn", frozenset({"yarn"}), ("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn"),
@@ -285,19 +306,24 @@ YARN_CACHE = Cache(
     clean="yarn cache clean", clean_safe=yarn_classic,
     fragments=(".cache/yarn", "YARN_CACHE_FOLDER", "cache-folder"), folder_text=".cache/yarn",
     cleanups=(("yarn", "cache"),), cleanup_verbs=("clean", "purge"),
-    removed=re.compile(rf"^(?:/usr/local/share/\.cache/yarn|{_HOME}/\.cache/yarn)(?:/.*)?$"),
+    removed=re.compile(rf"^(?:/usr/local/share/\.cache/yarn|{_HOME}/\.cache/yarn)(?:/.*)?$"), command=("yarn", "cache"),
 )
 
 NPM = Ecosystem(
     "npm", ("npm",), read_npm, outputs=("node_modules",), refuse_present=("binding.gyp",),
     guess=("package.json", "package-lock.json"), check=check, cache=NPM_CACHE,
+    removing=(("npm", "prune"), ("npm", "cache"), ("npm", "uninstall")),
+    named=(NamedInstall("npm", _global_install, _global_by_name),),
 )
 YARN = Ecosystem(
     "yarn", ("yarn",), read_yarn, outputs=("node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"),
     extra_config=(".yarnclean",), refuse_present=("binding.gyp", "pnpm-workspace.yaml"),
     guess=("package.json", "yarn.lock"), check=check, cache=YARN_CACHE,
+    removing=(("yarn", "cache"), ("yarn", "remove")),
+    named=(NamedInstall("yarn", _yarn_global, _yarn_global_add, (".yarnrc", ".yarnrc.yml", ".npmrc")),),
 )
 PNPM = Ecosystem(
     "pnpm", ("pnpm",), read_pnpm, outputs=("node_modules",), refuse_present=("binding.gyp", "pnpm-workspace.yaml"),
     guess=("package.json", "pnpm-lock.yaml"), check=check,
+    removing=(("pnpm", "prune"), ("pnpm", "store")), named=(NamedInstall("pnpm", _global_install, _global_by_name),),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from dockeropt.ecosystems.base import Cache, Ecosystem, Refused, Verdict, explicit, in_dir, is_local_path, need
+from dockeropt.ecosystems.base import Cache, Ecosystem, NamedInstall, Refused, Verdict, explicit, in_dir, is_local_path, need
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,6 +94,18 @@ def read_pipenv(inv: Invocation) -> Verdict | None:
     return Verdict("pipenv", ("Pipfile", "Pipfile.lock", *requirements))
 
 
+def _installs(inv: Invocation) -> bool:
+    return inv.subcommand == "install"
+
+
+def _by_name(inv: Invocation) -> bool:
+    """``pip install NAME...``: what it reads is named, none of it in the working directory."""
+    return (inv.subcommand == "install" and bool(inv.operands)
+            and not inv.has_flag("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t",
+                                 "--target", "--prefix", "--root", "--src", "-f", "--find-links")
+            and not any(is_local_path(o) for o in inv.operands))
+
+
 # --- what the build context shows ------------------------------------------------------------
 
 
@@ -168,11 +180,13 @@ PIP_CACHE = Cache(
     moved_by=(("PIP_CACHE_DIR", ""), ("XDG_CACHE_HOME", "/pip")), disabled_by=("PIP_NO_CACHE_DIR",),
     own_cache=("--cache-dir",), names=("pip", ".cache"), copied_name=".cache", no_cache_option="--no-cache-dir",
     cleanups=(("pip", "cache"),), cleanup_verbs=("clean", "purge"),
-    removed=re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$"),
+    removed=re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$"), command=("pip", "cache"),
 )
 
-PIP = Ecosystem("pip", ("pip",), read_pip, check=check_requirements, cache=PIP_CACHE)
-UV = Ecosystem("uv", ("uv",), read_uv, outputs=(".venv",), guess=("pyproject.toml", "uv.lock"), check=check_uv)
+PIP = Ecosystem("pip", ("pip",), read_pip, check=check_requirements, cache=PIP_CACHE, subfolder_manifests=True,
+                removing=(("pip", "uninstall"), ("pip", "cache")), named=(NamedInstall("pip", _installs, _by_name),))
+UV = Ecosystem("uv", ("uv",), read_uv, outputs=(".venv",), guess=("pyproject.toml", "uv.lock"), check=check_uv,
+               subfolder_manifests=True)
 POETRY = Ecosystem("poetry", ("poetry",), read_poetry, outputs=(".venv",), guess=("pyproject.toml", "poetry.lock"),
                    check=check_poetry)
 PIPENV = Ecosystem("pipenv", ("pipenv",), read_pipenv, outputs=(".venv",), extra_config=(".env",),

@@ -146,7 +146,7 @@ import re
 from dockeropt import shell
 from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, Workdir
-from dockeropt.ecosystems import BY_NAME, CACHES, npm
+from dockeropt.ecosystems import BY_NAME, CACHES, ECOSYSTEMS, NAMED, npm
 from dockeropt.ecosystems.base import Refused, Site
 from dockeropt.model import build_of
 from dockeropt.record import record
@@ -180,15 +180,15 @@ _FILE_TOOLS = {"rm", "mkdir", "ln"}
 #: Commands that remove files: after a split their files would stay in the install's layer.
 _REMOVERS = {"rm", "rmdir", "unlink"}
 _REMOVING_SUBCOMMANDS = {
-    ("npm", "prune"), ("npm", "cache"), ("npm", "uninstall"), ("yarn", "cache"), ("yarn", "remove"),
-    ("pnpm", "prune"), ("pnpm", "store"), ("pip", "uninstall"), ("pip", "cache"),
-    ("apt-get", "purge"), ("apt-get", "remove"), ("apt-get", "autoremove"), ("apt-get", "clean"),
-    ("apk", "del"), ("go", "clean"), ("composer", "clear-cache"), ("bundle", "clean"),
+    ("apt-get", "purge"), ("apt-get", "remove"), ("apt-get", "autoremove"), ("apt-get", "clean"), ("apk", "del"),
+    *(pair for e in ECOSYSTEMS for pair in e.removing),
 }
 #: Cache clean-ups that belong to the install before them (``npm cache clean``), and the paths
 #: whose ``rm`` empties a cache (``rm -rf ~/.npm``): the cache each empties.
 _CLEANUP_COMMANDS: dict[tuple[str, str], Cache] = {pair: c for c in CACHES for pair in c.cleanups}
 _CACHE_PATHS = tuple((c, c.removed) for c in CACHES if c.removed is not None)
+#: A tool's own cache commands (``npm cache``): they read and write only the cache.
+_CACHE_COMMANDS = {c.command for c in CACHES if c.command is not None}
 #: Folders whose files package tools read or write (a package's own web root in /var/www or
 #: /srv included): a RUN does not move above a COPY into them.
 _SYSTEM_FOLDERS = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bin", "/usr/sbin",
@@ -514,19 +514,14 @@ def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.D
         return not any("location" in o or o.startswith("-L") for o in inv.flags)
     if _named_install(inv):
         return True
-    return (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}
+    return (inv.tool, inv.subcommand) in _CACHE_COMMANDS
 
 
-def _global_add(inv: shell.Invocation) -> bool:
-    """``yarn global add NAME...``: installs named packages outside the project."""
-    return (inv.tool == "yarn" and inv.subcommand == "global" and inv.operands[:1] == ("add",)
-            and len(inv.operands) > 1 and not any(shell.is_local_path(o) for o in inv.operands[1:]))
-
-
-def _gem_by_name(inv: shell.Invocation) -> bool:
-    return (inv.tool == "gem" and inv.subcommand == "install" and bool(inv.operands)
-            and not inv.has_flag("-g", "--file", "--install-dir", "-i")
-            and not any(shell.is_local_path(o) or o.endswith(".gem") for o in inv.operands))
+def _reads_when_present(inv: shell.Invocation) -> tuple[str, ...]:
+    """The files of the working directory an install by name reads when they are there
+    (``yarn global add``: its rc files; ``gem install NAME``: a local ``.gem``)."""
+    named = NAMED.get(inv.tool)
+    return named.reads if named is not None and named.by_name(inv) else ()
 
 
 def _relative_path(command: shell.SimpleCommand) -> str | None:
@@ -588,7 +583,7 @@ def _command_refusal(command: shell.SimpleCommand, dest: str) -> str | None:
     if relative is not None:
         return f"`{command.text}` names the relative path {relative}"
     if not (inv.tool in _SYSTEM_TOOLS or _named_install(inv) or inv.tool in _FILE_TOOLS
-            or (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}):
+            or (inv.tool, inv.subcommand) in _CACHE_COMMANDS):
         return f"`{command.text}` is not a package install by name"
     for word in (*command.words[1:], *(r.target for r in command.redirections if r.target)):
         value = word.value.split("=", 1)[-1]
@@ -604,22 +599,14 @@ def _package_tool(command: shell.SimpleCommand) -> bool:
     inv = shell.invocation(command)
     if inv is None:
         return False
-    return inv.tool in _SYSTEM_TOOLS or (inv.tool, inv.subcommand) in {("pip", "install"), ("gem", "install"),
-                                                                       ("yarn", "global")} or (
-        inv.tool in ("npm", "pnpm") and inv.subcommand in npm.INSTALL_VERBS and inv.has_flag("-g", "--global"))
+    named = NAMED.get(inv.tool)
+    return inv.tool in _SYSTEM_TOOLS or (named is not None and named.installs(inv))
 
 
 def _named_install(inv: shell.Invocation) -> bool:
     """A package install by name that reads nothing of the working directory."""
-    if inv.tool == "pip":
-        return (inv.subcommand == "install" and bool(inv.operands)
-                and not inv.has_flag("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t",
-                                     "--target", "--prefix", "--root", "--src", "-f", "--find-links")
-                and not any(shell.is_local_path(o) for o in inv.operands))
-    if inv.tool in ("npm", "pnpm"):
-        return (inv.subcommand in npm.INSTALL_VERBS and inv.has_flag("-g", "--global") and bool(inv.operands)
-                and not any(shell.is_local_path(o) for o in inv.operands))
-    return _global_add(inv) or _gem_by_name(inv)
+    named = NAMED.get(inv.tool)
+    return named is not None and named.by_name(inv)
 
 
 def _names_path(value: str, dest: str) -> bool:
@@ -676,7 +663,7 @@ def _move_findings(tree: Dockerfile, build: Build, scan: _Scan, context: Context
     moved = "".join(_with_newline(source[r.full_start : r.end], tree.newline) for r in runs)
     edits = [Edit(copy.full_start, copy.full_start, moved)]
     edits += [Edit(r.full_start, r.end, "") for r in runs]
-    needs_context = any(_global_add(inv) or _gem_by_name(inv) for r in runs for c in _commands_of(tree, r)
+    needs_context = any(_reads_when_present(inv) for r in runs for c in _commands_of(tree, r)
                         if (inv := shell.invocation(c)) is not None)
     applicability = Applicability.SUGGESTION if needs_context and files is None else Applicability.SAFE
     it = "it" if len(runs) == 1 else f"these {len(runs)} RUNs"
@@ -815,7 +802,7 @@ def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) ->
 def _local_files_read(files: BuildContext, inv: shell.Invocation) -> list[str]:
     """The context files a ``yarn global add`` (its rc files) or a ``gem install NAME`` (a
     local ``.gem``) would read from the working directory, as the context holds them."""
-    names = (".yarnrc", ".yarnrc.yml", ".npmrc") if _global_add(inv) else ("*.gem",) if _gem_by_name(inv) else ()
+    names = _reads_when_present(inv)
     present: list[str] = []
     for name in names:
         present += files.existing(name) if "*" in name else [name] if files.present(name) else []
@@ -908,7 +895,7 @@ def _manifests(install: shell.DependencyInstall, found: _Install, build: Build,
     eco = install.ecosystem
     ecosystem = BY_NAME[eco]
     primary = install.manifests[0] if install.manifests else ""
-    if eco not in ("pip", "uv") and "/" in primary.rstrip("/"):
+    if not ecosystem.subfolder_manifests and "/" in primary.rstrip("/"):
         raise Refused(f"{install.tool} installs from the subfolder {posixpath.dirname(primary)}")
     for name in ecosystem.refuse_present:
         if ctx.present(name):
