@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from dockeropt.ecosystems.base import Cache, Ecosystem, NamedInstall
 
 ECOSYSTEMS: tuple[Ecosystem, ...] = (
-    npm.NPM, npm.YARN, npm.PNPM,
     pip.PIP, pip.UV, pip.POETRY, pip.PIPENV,
+    npm.NPM, npm.YARN, npm.PNPM,
     go.GO, bundler.BUNDLER, composer.COMPOSER, cargo.CARGO, maven.MAVEN, gradle.GRADLE, dotnet.DOTNET,
 )
 #: The ecosystem each program runs (``bundle`` and ``bundler``, ``mvn`` and ``mvnw`` ...).

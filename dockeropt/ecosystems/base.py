@@ -6,6 +6,8 @@ what DO102 manifests-first needs to copy its manifests before the sources (what 
 writes into the project folder, which files' presence means it reads more, ``check`` against
 the build context). A ``Cache`` is a download cache an install fills: where it is, what moves
 or empties it (DO102's clean-up, DO204, DO205, DO207).
+
+The modules import nothing of ``dockeropt.shell`` at run time: the shell reader imports them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from dockeropt.buildcontext import BuildContext
     from dockeropt.cst import Dockerfile, Run
     from dockeropt.model import Build
-    from dockeropt.shell.nodes import DependencyInstall, Invocation, SimpleCommand
+    from dockeropt.shell.nodes import DependencyInstall, Invocation
 
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 #: Names of package files a tool installs from the working directory (``./x.deb``, ``x.gem``).
@@ -54,8 +56,8 @@ class Site:
     build: Build
     run: Run  # the RUN that installs
     #: The commands DO102's split leaves after the sources, before the cache clean-up it moves
-    #: to the install (empty when none moves): they must not fill that cache again.
-    before_cleanup: tuple[SimpleCommand, ...] = ()
+    #: to the install (empty when none moves), as invocations: they must not fill that cache again.
+    before_cleanup: tuple[Invocation | None, ...] = ()
 
 
 @record(frozen=True, slots=True)
@@ -109,6 +111,7 @@ class Ecosystem:
     name: str  # ``DependencyInstall.ecosystem``
     tools: tuple[str, ...]  # the programs that run it
     read: Callable[[Invocation], Verdict | None]  # which files the command reads, or None: not an install
+    example: str = ""  # a command of it that installs from the manifests alone (tests and docs run it)
     #: What the install writes into the project folder: if the build context has it too, the
     #: full copy after the install would lay the host's copy over the installed one.
     outputs: tuple[str, ...] = ()

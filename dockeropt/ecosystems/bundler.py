@@ -47,7 +47,9 @@ def _gem_by_name(inv: Invocation) -> bool:
 
 
 BUNDLER = Ecosystem(
-    "bundler", ("bundle", "bundler"), read, outputs=(".bundle", "vendor/bundle"), refuse_present=(".bundle",),
-    guess=("Gemfile", "Gemfile.lock"), check=check, removing=(("bundle", "clean"),),
+    "bundler", ("bundle", "bundler"), read, example="bundle install --deployment",
+    outputs=(".bundle", "vendor/bundle"), refuse_present=(".bundle",), guess=("Gemfile", "Gemfile.lock"),
+    check=check,
+    removing=(("bundle", "clean"),),
     named=(NamedInstall("gem", _gem_installs, _gem_by_name, ("*.gem",)),),
 )

@@ -34,5 +34,6 @@ def read(inv: Invocation) -> Verdict | None:
 
 
 CARGO = Ecosystem(
-    "cargo", ("cargo",), read, unsupported="cargo needs the crate's targets (src/main.rs or src/lib.rs) even to fetch",
+    "cargo", ("cargo",), read, example="cargo fetch",
+    unsupported="cargo needs the crate's targets (src/main.rs or src/lib.rs) even to fetch",
 )

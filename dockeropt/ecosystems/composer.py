@@ -78,6 +78,8 @@ CACHE = Cache(
 )
 
 COMPOSER = Ecosystem(
-    "composer", ("composer",), read, outputs=("vendor",), guess=("composer.json", "composer.lock"), check=check,
-    cache=CACHE, split_flags=SPLIT_FLAGS, after_sources=after_sources, removing=(("composer", "clear-cache"),),
+    "composer", ("composer",), read, example="composer install --no-scripts --no-autoloader",
+    outputs=("vendor",), guess=("composer.json", "composer.lock"), check=check, cache=CACHE,
+    split_flags=SPLIT_FLAGS, after_sources=after_sources,
+    removing=(("composer", "clear-cache"),),
 )

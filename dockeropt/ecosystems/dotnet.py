@@ -24,6 +24,6 @@ def read(inv: Invocation) -> Verdict | None:
 
 
 DOTNET = Ecosystem(
-    "dotnet", ("dotnet",), read, outputs=("obj", "bin"),
-    unsupported="dotnet restore follows project references into the source tree",
+    "dotnet", ("dotnet",), read, example="dotnet restore",
+    outputs=("obj", "bin"), unsupported="dotnet restore follows project references into the source tree",
 )

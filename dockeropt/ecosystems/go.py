@@ -28,5 +28,8 @@ def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: 
     return [], None
 
 
-GO = Ecosystem("go", ("go",), read, refuse_present=("go.work",), guess=("go.mod", "go.sum"), check=check,
-               removing=(("go", "clean"),))
+GO = Ecosystem(
+    "go", ("go",), read, example="go mod download",
+    refuse_present=("go.work",), guess=("go.mod", "go.sum"), check=check,
+    removing=(("go", "clean"),),
+)

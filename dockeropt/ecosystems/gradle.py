@@ -40,6 +40,7 @@ def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: 
 
 
 GRADLE = Ecosystem(
-    "gradle", ("gradle", "gradlew"), read, outputs=(".gradle", "build"), refuse_present=("gradle", "buildSrc", "gradlew"),
+    "gradle", ("gradle", "gradlew"), read, example="gradle dependencies",
+    outputs=(".gradle", "build"), refuse_present=("gradle", "buildSrc", "gradlew"),
     guess=("build.gradle", "settings.gradle"), check=check,
 )

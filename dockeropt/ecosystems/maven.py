@@ -33,6 +33,6 @@ def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: 
 
 
 MAVEN = Ecosystem(
-    "maven", ("mvn", "mvnw"), read, outputs=("target",), refuse_present=(".mvn", "mvnw"), guess=("pom.xml",),
-    check=check,
+    "maven", ("mvn", "mvnw"), read, example="mvn dependency:go-offline",
+    outputs=("target",), refuse_present=(".mvn", "mvnw"), guess=("pom.xml",), check=check,
 )

@@ -11,7 +11,6 @@ from dockeropt.cst import Run
 from dockeropt.ecosystems.base import (
     Cache, Ecosystem, NamedInstall, Refused, Verdict, explicit, in_dir, is_local_path, json_object,
 )
-from dockeropt.shell.tools import invocation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -158,8 +157,7 @@ def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: 
 def _check_tail_scripts(site: Site, scripts: dict) -> None:
     """A trailing cache clean-up moves to the install: the scripts run after it must not
     use the package tools (``npx`` in a build script would refill npm's cache)."""
-    for c in site.before_cleanup:
-        inv = invocation(c)
+    for inv in site.before_cleanup:
         if inv is None or not runs_script(inv):
             continue
         name = inv.operands[0] if inv.subcommand in ("run", "run-script") and inv.operands else inv.subcommand
@@ -310,20 +308,24 @@ YARN_CACHE = Cache(
 )
 
 NPM = Ecosystem(
-    "npm", ("npm",), read_npm, outputs=("node_modules",), refuse_present=("binding.gyp",),
-    guess=("package.json", "package-lock.json"), check=check, cache=NPM_CACHE,
+    "npm", ("npm",), read_npm, example="npm ci",
+    outputs=("node_modules",), refuse_present=("binding.gyp",), guess=("package.json", "package-lock.json"),
+    check=check, cache=NPM_CACHE,
     removing=(("npm", "prune"), ("npm", "cache"), ("npm", "uninstall")),
     named=(NamedInstall("npm", _global_install, _global_by_name),),
 )
 YARN = Ecosystem(
-    "yarn", ("yarn",), read_yarn, outputs=("node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"),
-    extra_config=(".yarnclean",), refuse_present=("binding.gyp", "pnpm-workspace.yaml"),
-    guess=("package.json", "yarn.lock"), check=check, cache=YARN_CACHE,
+    "yarn", ("yarn",), read_yarn, example="yarn install --frozen-lockfile",
+    outputs=("node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"), extra_config=(".yarnclean",),
+    refuse_present=("binding.gyp", "pnpm-workspace.yaml"), guess=("package.json", "yarn.lock"),
+    check=check, cache=YARN_CACHE,
     removing=(("yarn", "cache"), ("yarn", "remove")),
     named=(NamedInstall("yarn", _yarn_global, _yarn_global_add, (".yarnrc", ".yarnrc.yml", ".npmrc")),),
 )
 PNPM = Ecosystem(
-    "pnpm", ("pnpm",), read_pnpm, outputs=("node_modules",), refuse_present=("binding.gyp", "pnpm-workspace.yaml"),
+    "pnpm", ("pnpm",), read_pnpm, example="pnpm install --frozen-lockfile",
+    outputs=("node_modules",), refuse_present=("binding.gyp", "pnpm-workspace.yaml"),
     guess=("package.json", "pnpm-lock.yaml"), check=check,
-    removing=(("pnpm", "prune"), ("pnpm", "store")), named=(NamedInstall("pnpm", _global_install, _global_by_name),),
+    removing=(("pnpm", "prune"), ("pnpm", "store")),
+    named=(NamedInstall("pnpm", _global_install, _global_by_name),),
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import posixpath
 import re
 
-from dockeropt.ecosystems.base import Cache, Ecosystem, NamedInstall, Refused, Verdict, explicit, in_dir, is_local_path, need
+from dockeropt.ecosystems.base import (
+    Cache, Ecosystem, NamedInstall, Refused, Verdict, explicit, in_dir, is_local_path, need,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -183,11 +185,21 @@ PIP_CACHE = Cache(
     removed=re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$"), command=("pip", "cache"),
 )
 
-PIP = Ecosystem("pip", ("pip",), read_pip, check=check_requirements, cache=PIP_CACHE, subfolder_manifests=True,
-                removing=(("pip", "uninstall"), ("pip", "cache")), named=(NamedInstall("pip", _installs, _by_name),))
-UV = Ecosystem("uv", ("uv",), read_uv, outputs=(".venv",), guess=("pyproject.toml", "uv.lock"), check=check_uv,
-               subfolder_manifests=True)
-POETRY = Ecosystem("poetry", ("poetry",), read_poetry, outputs=(".venv",), guess=("pyproject.toml", "poetry.lock"),
-                   check=check_poetry)
-PIPENV = Ecosystem("pipenv", ("pipenv",), read_pipenv, outputs=(".venv",), extra_config=(".env",),
-                   guess=("Pipfile", "Pipfile.lock"), check=check_pipenv)
+PIP = Ecosystem(
+    "pip", ("pip",), read_pip, example="pip install -r requirements.txt",
+    check=check_requirements, cache=PIP_CACHE, subfolder_manifests=True,
+    removing=(("pip", "uninstall"), ("pip", "cache")),
+    named=(NamedInstall("pip", _installs, _by_name),),
+)
+UV = Ecosystem(
+    "uv", ("uv",), read_uv, example="uv sync --locked --no-install-project",
+    outputs=(".venv",), guess=("pyproject.toml", "uv.lock"), check=check_uv, subfolder_manifests=True,
+)
+POETRY = Ecosystem(
+    "poetry", ("poetry",), read_poetry, example="poetry install --no-root",
+    outputs=(".venv",), guess=("pyproject.toml", "poetry.lock"), check=check_poetry,
+)
+PIPENV = Ecosystem(
+    "pipenv", ("pipenv",), read_pipenv, example="pipenv install --deploy",
+    outputs=(".venv",), extra_config=(".env",), guess=("Pipfile", "Pipfile.lock"), check=check_pipenv,
+)

@@ -76,10 +76,8 @@ See also
 
 from __future__ import annotations
 
-
-from dockeropt import shell
+from dockeropt import ecosystems, shell
 from dockeropt.cst import Dockerfile
-from dockeropt.ecosystems import npm, pip
 from dockeropt.transforms import _packages as pk
 from dockeropt.model import declared_frontend
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, shell_form
@@ -93,9 +91,8 @@ if TYPE_CHECKING:
 _CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"})
 
 
-#: The caches a mount can hold: pip's, npm's and yarn's (in that order, as findings come).
-PIP, NPM, YARN = pip.PIP_CACHE, npm.NPM_CACHE, npm.YARN_CACHE
-CACHES = (PIP, NPM, YARN)
+#: The caches a mount can hold, those with a folder: pip's, npm's and yarn's.
+CACHES = tuple(c for c in ecosystems.CACHES if c.paths)
 _TOOLS = tuple(c.tool for c in CACHES)
 
 

@@ -915,10 +915,10 @@ def _manifests(install: shell.DependencyInstall, found: _Install, build: Build,
     check = ecosystem.check
     if check is None:
         return listed, None
-    before_cleanup: tuple[shell.SimpleCommand, ...] = ()
+    before_cleanup: tuple[shell.Invocation | None, ...] = ()
     if found.cleanup_from is not None and found.split_after is not None:
         commands = shell.parse(shell_form(found.run).text).commands
-        before_cleanup = commands[found.split_after + 1 : found.cleanup_from]
+        before_cleanup = tuple(shell.invocation(c) for c in commands[found.split_after + 1 : found.cleanup_from])
     assert inv is not None  # an install is read from an invocation
     extra, unsafe = check(install, inv, listed, Site(ctx, build, found.run, before_cleanup))
     return listed + [e for e in extra if e not in listed], unsafe
