@@ -15,7 +15,7 @@ from dockeropt import engine, shell
 from dockeropt.ecosystems import BY_NAME, BY_TOOL, CACHES, ECOSYSTEMS, NAMED
 from dockeropt.ecosystems.base import Cache, Ecosystem
 from dockeropt.transforms import ENTRIES
-from dockeropt.transforms.base import Context
+from dockeropt.transforms.base import Applicability, Context
 from dockeropt.transforms.cache_mounts import CacheMounts
 from dockeropt.transforms.manifests_first import ManifestsFirst
 from dockeropt.transforms.npm_cache import NpmCache
@@ -80,6 +80,17 @@ def test_manifests_first_splits_each_ecosystem(tmp_path: Path, ecosystem: Ecosys
         return
     assert result.output == (f"FROM base\nWORKDIR /app\nCOPY {' '.join(manifests)} ./\nRUN {ecosystem.example}\n"
                              "COPY . .\n")
+
+
+@pytest.mark.parametrize("ecosystem", [e for e in ECOSYSTEMS if not e.unsupported], ids=lambda e: e.name)
+def test_without_a_build_context_the_conventional_manifests_are_a_suggestion(ecosystem: Ecosystem) -> None:
+    [install] = shell.dependency_installs(ecosystem.example)
+    guess = ecosystem.guess if ecosystem.guess is not None else install.manifests
+    assert set(guess) <= set(install.manifests), "the conventional manifests are among those the install reads"
+    dockerfile = f"FROM base\nWORKDIR /app\nCOPY . .\nRUN {ecosystem.example}\n"
+    [finding] = engine.run(dockerfile, Context(), [ManifestsFirst()]).findings
+    assert finding.fix is not None and finding.fix.applicability is Applicability.SUGGESTION
+    assert finding.fix.title == f"Copy {', '.join(guess)} before the install"
 
 
 @pytest.mark.parametrize("ecosystem", [e for e in ECOSYSTEMS if e.cache is not None], ids=lambda e: e.name)

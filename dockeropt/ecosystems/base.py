@@ -7,7 +7,10 @@ writes into the project folder, which files' presence means it reads more, ``che
 the build context). A ``Cache`` is a download cache an install fills: where it is, what moves
 or empties it (DO102's clean-up, DO204, DO205, DO207).
 
-The modules import nothing of ``dockeropt.shell`` at run time: the shell reader imports them.
+Their patterns are strings, which ``re`` compiles the first time a check uses one: most runs
+never do, and compiling them all would cost about as much as loading the modules. They load
+when a rule that reads installs loads (DO102, DO204, DO205, DO207), or at the first
+``dockeropt.shell.dependency_installs``; not on a run that needs none of them.
 """
 
 from __future__ import annotations
@@ -15,20 +18,17 @@ from __future__ import annotations
 import json
 
 from dockeropt.record import record
+from dockeropt.shell.installs import is_local_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
-    from re import Pattern
 
     from dockeropt.buildcontext import BuildContext
     from dockeropt.cst import Dockerfile, Run
     from dockeropt.model import Build
     from dockeropt.shell.nodes import DependencyInstall, Invocation
 
-ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
-#: Names of package files a tool installs from the working directory (``./x.deb``, ``x.gem``).
-PACKAGE_FILE_SUFFIXES = (*ARCHIVE_SUFFIXES, ".gem", ".deb", ".rpm", ".apk")
 
 
 class Refused(Exception):
@@ -81,7 +81,7 @@ class Cache:
     folder_text: str = ""  # text in a RUN that names the cache folder (an ``rm`` of it)
     cleanups: tuple[tuple[str, str], ...] = ()  # (tool, subcommand) that empty it
     cleanup_verbs: tuple[str, ...] = ()  # the first operand those need (empty: any)
-    removed: Pattern[str] | None = None  # a path whose ``rm`` empties it
+    removed: str = ""  # a pattern of the paths whose ``rm`` empties it (``re.match``)
     command: tuple[str, str] | None = None  # (tool, subcommand) that reads and writes only the cache
 
     def folders(self, env: dict[str, str]) -> list[str]:
@@ -137,15 +137,6 @@ def in_dir(directory: str | None, files: Iterable[str]) -> tuple[str, ...]:
     if directory in (None, "", ".", "./"):
         return tuple(files)
     return tuple(directory.rstrip("/") + "/" + f for f in files)
-
-
-def is_local_path(operand: str) -> bool:
-    """An install operand that names a path (``.``, ``./pkg``, ``x.whl``), not a package."""
-    if "://" in operand or operand.startswith("git+"):
-        return False
-    if operand in (".", "..") or operand.startswith(("./", "../", "/", "~", ".[", "file:")):
-        return True
-    return "/" in operand or operand.endswith(ARCHIVE_SUFFIXES)
 
 
 def explicit(ecosystem: str, operands: Sequence[str]) -> Verdict:

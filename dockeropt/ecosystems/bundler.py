@@ -21,12 +21,12 @@ def read(inv: Invocation) -> Verdict | None:
                    caveats=("'gemspec' and 'path:' gems in the Gemfile need their sources",))
 
 
-_GEMFILE_LOCAL = re.compile(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
+_GEMFILE_LOCAL = r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:"
 
 
 def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: Site) -> tuple[list[str], str | None]:
     gemfile = next((m for m in listed if not m.endswith(".lock")), "Gemfile")
-    if _GEMFILE_LOCAL.search(need(site.files, gemfile, listed)):
+    if re.search(_GEMFILE_LOCAL, need(site.files, gemfile, listed), re.M):
         raise Refused(f"the {gemfile} uses gemspec, path: or file:, which need the sources")
     env = site.build.state(site.run).env
     frozen = inv.has_flag("--frozen", "--deployment") or any(

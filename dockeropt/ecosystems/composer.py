@@ -4,7 +4,6 @@ the sources, composer's cache."""
 from __future__ import annotations
 
 import json
-import re
 
 from dockeropt.ecosystems.base import Cache, Ecosystem, Refused, Verdict, in_dir, json_object
 
@@ -74,7 +73,7 @@ def after_sources(inv: Invocation, files: BuildContext | None) -> str:
 CACHE = Cache(
     "composer", "composer", frozenset({"composer"}),
     cleanups=(("composer", "clear-cache"), ("composer", "clearcache")),
-    removed=re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.(?:cache/)?composer/cache(?:/.*)?$"),
+    removed=r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.(?:cache/)?composer/cache(?:/.*)?$",
 )
 
 COMPOSER = Ecosystem(

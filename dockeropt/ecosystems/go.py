@@ -19,11 +19,11 @@ def read(inv: Invocation) -> Verdict | None:
                    caveats=("replace directives pointing at local directories need them",))
 
 
-_LOCAL_REPLACE = re.compile(r"=>\s*(\.{1,2}/|/)", re.M)
+_LOCAL_REPLACE = r"=>\s*(\.{1,2}/|/)"
 
 
 def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: Site) -> tuple[list[str], str | None]:
-    if _LOCAL_REPLACE.search(need(site.files, "go.mod", listed)):
+    if re.search(_LOCAL_REPLACE, need(site.files, "go.mod", listed), re.M):
         raise Refused("go.mod replaces a module with a local folder")
     return [], None
 

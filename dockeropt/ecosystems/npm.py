@@ -34,7 +34,7 @@ _SCRIPTS_CAVEAT = ("lifecycle scripts of the root package (preinstall, install, 
                    "postinstall, prepare) run and may read sources; --ignore-scripts avoids it")
 #: package.json scripts that run during an install.
 _HOOKS = ("preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare", "prepublish")
-_LOCAL_SPEC = re.compile(r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)")
+_LOCAL_SPEC = r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)"
 #: node image tags by codename that ship npm older than 8.
 _OLD_NODE_CODENAMES = ("argon", "boron", "carbon", "dubnium", "erbium", "fermium")
 _HOME = r"(?:~|\$HOME|\$\{HOME\}|/root)"
@@ -130,7 +130,7 @@ def check(install: DependencyInstall, inv: Invocation, listed: list[str], site: 
         raise Refused(f"package.json has a {hooks[0]} script, which runs during the install and may read sources")
     for section in ("dependencies", "devDependencies", "optionalDependencies", "overrides", "resolutions"):
         for name, spec in (package.get(section) or {}).items():
-            if isinstance(spec, str) and _LOCAL_SPEC.match(spec):
+            if isinstance(spec, str) and re.match(_LOCAL_SPEC, spec):
                 raise Refused(f"the dependency {name} comes from the local path {spec}")
     _check_tail_scripts(site, scripts)
     frozen = {
@@ -216,7 +216,7 @@ def _node_major(name: str | None, tag: str | None) -> int | None:
     return 99
 
 
-_YARN_HEADER = re.compile(r'^("?[^\s"][^"]*"?(?:,\s*"?[^"]+"?)*):\s*$')
+_YARN_HEADER = r'^("?[^\s"][^"]*"?(?:,\s*"?[^"]+"?)*):\s*$'
 
 
 def _yarn_lock_changes(ctx, package, listed) -> str | None:  # noqa: ANN001
@@ -237,7 +237,7 @@ def _yarn_lock_changes(ctx, package, listed) -> str | None:  # noqa: ANN001
         if not line.strip() or line.startswith("#"):
             continue
         if not line.startswith(" "):
-            match = _YARN_HEADER.match(line)
+            match = re.match(_YARN_HEADER, line)
             if match is None:
                 return "its entries cannot be read"
             keys = [k.strip().strip('"') for k in match.group(1).split(",")]
@@ -295,7 +295,7 @@ NPM_CACHE = Cache(
     names=(".npm", "npm", "_cacache"), copied_name=".npm", clean="npm cache clean --force",
     fragments=("/.npm", "_cacache", "npm_config_cache", "NPM_CONFIG_CACHE"), folder_text="/.npm",
     cleanups=(("npm", "cache"),), cleanup_verbs=("clean", "purge"),
-    removed=re.compile(rf"^{_HOME}/\.npm(?:/.*)?$"), command=("npm", "cache"),
+    removed=rf"^{_HOME}/\.npm(?:/.*)?$", command=("npm", "cache"),
 )
 YARN_CACHE = Cache(
     "yarn", "yarn", frozenset({"yarn"}), ("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn"),
@@ -304,7 +304,7 @@ YARN_CACHE = Cache(
     clean="yarn cache clean", clean_safe=yarn_classic,
     fragments=(".cache/yarn", "YARN_CACHE_FOLDER", "cache-folder"), folder_text=".cache/yarn",
     cleanups=(("yarn", "cache"),), cleanup_verbs=("clean", "purge"),
-    removed=re.compile(rf"^(?:/usr/local/share/\.cache/yarn|{_HOME}/\.cache/yarn)(?:/.*)?$"), command=("yarn", "cache"),
+    removed=rf"^(?:/usr/local/share/\.cache/yarn|{_HOME}/\.cache/yarn)(?:/.*)?$", command=("yarn", "cache"),
 )
 
 NPM = Ecosystem(

@@ -131,7 +131,7 @@ def check_requirements(install: DependencyInstall, inv: Invocation, listed: list
     return seen, None
 
 
-_REQ_OPTION = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r|-c))(\S+)")
+_REQ_OPTION = r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r|-c))(\S+)"
 
 
 def _requirement_includes(name: str, text: str) -> Iterator[str]:
@@ -139,7 +139,7 @@ def _requirement_includes(name: str, text: str) -> Iterator[str]:
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
-        match = _REQ_OPTION.match(line)
+        match = re.match(_REQ_OPTION, line)
         if match:
             if "://" in match.group(2):
                 continue
@@ -182,7 +182,7 @@ PIP_CACHE = Cache(
     moved_by=(("PIP_CACHE_DIR", ""), ("XDG_CACHE_HOME", "/pip")), disabled_by=("PIP_NO_CACHE_DIR",),
     own_cache=("--cache-dir",), names=("pip", ".cache"), copied_name=".cache", no_cache_option="--no-cache-dir",
     cleanups=(("pip", "cache"),), cleanup_verbs=("clean", "purge"),
-    removed=re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$"), command=("pip", "cache"),
+    removed=r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$", command=("pip", "cache"),
 )
 
 PIP = Ecosystem(

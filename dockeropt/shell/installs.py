@@ -4,30 +4,40 @@ dotnet), as the ecosystem modules of ``dockeropt.ecosystems`` say."""
 
 from __future__ import annotations
 
-from dockeropt.ecosystems import BY_TOOL
-from dockeropt.ecosystems.base import PACKAGE_FILE_SUFFIXES, is_local_path  # noqa: F401  (shell's API)
 from dockeropt.record import replace
 from dockeropt.shell.nodes import DependencyInstall, Script
 from dockeropt.shell.parser import parse
 from dockeropt.shell.tools import invocation
 
+ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
+#: Names of package files a tool installs from the working directory (``./x.deb``, ``x.gem``).
+PACKAGE_FILE_SUFFIXES = (*ARCHIVE_SUFFIXES, ".gem", ".deb", ".rpm", ".apk")
+
+
+def is_local_path(operand: str) -> bool:
+    """An install operand that names a path (``.``, ``./pkg``, ``x.whl``), not a package."""
+    if "://" in operand or operand.startswith("git+"):
+        return False
+    if operand in (".", "..") or operand.startswith(("./", "../", "/", "~", ".[", "file:")):
+        return True
+    return "/" in operand or operand.endswith(ARCHIVE_SUFFIXES)
+
 
 def dependency_installs(script: str | Script) -> list[DependencyInstall]:
     """The commands that install dependencies, with what they read.
 
-    Recognises npm ``install``/``i``/``ci``, yarn (bare or ``install``), pnpm
-    ``install``/``i``/``fetch``, ``pip install -r/-c`` (repeatable), uv
-    ``sync`` and ``pip install``/``pip sync``, poetry ``install`` (``--no-root``
-    decides whether the sources are needed), pipenv ``install``/``sync``, ``go
-    mod download``, ``bundle install``, ``composer install`` (sources needed
-    unless ``--no-scripts --no-autoloader``), ``cargo fetch``/``build``, maven
-    ``dependency:*`` goals, gradle ``dependencies`` and ``dotnet restore``.
+    Each command's program picks its ecosystem (``dockeropt.ecosystems.BY_TOOL``), whose
+    ``read`` decides: npm ``ci``/``install``, ``pip install -r``, ``go mod download``,
+    ``composer install`` (sources needed unless ``--no-scripts --no-autoloader``) ...
     Installs of explicitly named packages (``npm install lodash``) are
     reported with ``from_manifests=False``; local paths (``pip install .``,
     ``-e .``) and commands under ``xargs`` are reported with
     ``needs_sources=True``.  Other commands of a chain (``npm ci && npm run
     build``) are not installs: use ``command_index`` with ``split_chain``.
     """
+    # here, not at the top: the ecosystem modules load only for a file whose rules read installs
+    from dockeropt.ecosystems import BY_TOOL
+
     found = []
     for command in parse(script).commands:
         inv = invocation(command)

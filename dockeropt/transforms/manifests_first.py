@@ -171,7 +171,8 @@ _PASSIVE = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "CMD", "ENTRYPOINT", "HEALT
 #: Instructions that change the environment a RUN runs in: a RUN does not move above them.
 _ENVIRONMENT = {"ENV", "ARG", "WORKDIR", "USER", "SHELL"}
 _COPY_FLAGS = {"chown", "chmod", "link"}
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$")
+# patterns as strings: re compiles them when a plan first needs them, not on every run
+_SAFE_NAME = r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$"
 
 #: Commands that neither read nor write the project folder: they may run before the sources.
 _SYSTEM_TOOLS = {"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "corepack"}
@@ -186,7 +187,7 @@ _REMOVING_SUBCOMMANDS = {
 #: Cache clean-ups that belong to the install before them (``npm cache clean``), and the paths
 #: whose ``rm`` empties a cache (``rm -rf ~/.npm``): the cache each empties.
 _CLEANUP_COMMANDS: dict[tuple[str, str], Cache] = {pair: c for c in CACHES for pair in c.cleanups}
-_CACHE_PATHS = tuple((c, c.removed) for c in CACHES if c.removed is not None)
+_CACHE_PATHS = tuple((c, c.removed) for c in CACHES if c.removed)
 #: A tool's own cache commands (``npm cache``): they read and write only the cache.
 _CACHE_COMMANDS = {c.command for c in CACHES if c.command is not None}
 #: Folders whose files package tools read or write (a package's own web root in /var/www or
@@ -476,7 +477,7 @@ def _cleanup_family(command: shell.SimpleCommand) -> Cache | None:
         return family
     if inv.tool == "rm" and inv.subcommand is not None:
         paths = (inv.subcommand, *inv.operands)
-        kinds = {next((f for f, p in _CACHE_PATHS if p.match(w)), None) for w in paths}
+        kinds = {next((f for f, p in _CACHE_PATHS if re.match(p, w)), None) for w in paths}
         if len(kinds) == 1 and None not in kinds:
             return kinds.pop()
     return None
@@ -709,7 +710,7 @@ def _rewrite(tree: Dockerfile, build: Build, stage: Stage, copy_index: int, foun
     listed = list(dict.fromkeys(listed))
     if files is not None:
         _check_between_reads(tree, between, listed, files)
-    bad = [f for f in listed if not _SAFE_NAME.match(f) or ".." in f.split("/")]
+    bad = [f for f in listed if not re.match(_SAFE_NAME, f) or ".." in f.split("/")]
     if not listed or bad:
         raise Refused(f"cannot write the manifest name {bad[0]!r}" if bad else "no manifest found in the context")
     dump = _after_sources(found.idiom, files) if found.idiom is not None else None
@@ -768,7 +769,7 @@ def _check_between(build: Build, copy: Copy | Add, between: Iterable[Instruction
     return None
 
 
-_PATH_VARIABLE = re.compile(r"(?:FILE|CONFIG|RC|PATH|DIR|HOME)$", re.I)
+_PATH_VARIABLE = r"(?:FILE|CONFIG|RC|PATH|DIR|HOME)$"
 
 
 def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) -> list[str]:
@@ -786,7 +787,7 @@ def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) ->
                 if not _names_path(part, dest) or part == dest:
                     continue
                 rel = posixpath.relpath(posixpath.normpath(part), dest)
-            elif part and _PATH_VARIABLE.search(name) and "://" not in value:
+            elif part and re.search(_PATH_VARIABLE, name, re.I) and "://" not in value:
                 rel = posixpath.normpath(part)
             else:
                 continue
