@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from dockeropt.shell.nodes import DependencyInstall, Invocation
 
 
-
 class Refused(Exception):
     """The rewrite could change the image; the message says why."""
 
