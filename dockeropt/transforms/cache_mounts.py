@@ -76,41 +76,24 @@ See also
 
 from __future__ import annotations
 
-
-from dockeropt import shell
+from dockeropt import ecosystems, shell
 from dockeropt.cst import Dockerfile
-from dockeropt.record import record
 from dockeropt.transforms import _packages as pk
 from dockeropt.model import declared_frontend
-from dockeropt.transforms import npm_cache  # the installs DO205 cleans after are the ones mounted here
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, shell_form
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from dockeropt.ecosystems.base import Cache
+
 _CHANNELS = frozenset({"latest", "labs", "master", "master-labs", "1", "1-labs"})
 
 
-@record(frozen=True)
-class Tool:
-    name: str
-    installs: frozenset
-    target: str
-    settings: tuple[str, ...]  # variables that move or disable the cache
-    own_cache: tuple[str, ...]  # options that pick a cache
-    names: tuple[str, ...]  # targets' last parts that already hold it
-
-
-PIP = Tool("pip", frozenset({"install"}), "/root/.cache/pip",
-           ("PIP_NO_CACHE_DIR", "PIP_CACHE_DIR", "XDG_CACHE_HOME"), ("--cache-dir",), ("pip", ".cache"))
-NPM = Tool("npm", npm_cache.NPM.installs, "/root/.npm", ("npm_config_cache", "NPM_CONFIG_CACHE"), ("--cache",),
-           (".npm", "npm", "_cacache"))
-YARN = Tool("yarn", npm_cache.YARN.installs, "/usr/local/share/.cache/yarn",
-            ("YARN_CACHE_FOLDER",), ("--cache-folder",), ("yarn", ".yarn", ".cache"))
-
-
-_CLEAN = {"npm": "npm cache clean --force", "yarn": "yarn cache clean"}
+#: The caches a mount can hold, those with a folder: pip's, npm's and yarn's.
+CACHES = tuple(c for c in ecosystems.CACHES if c.paths)
+_TOOLS = tuple(c.tool for c in CACHES)
 
 
 class CacheMounts:
@@ -126,32 +109,33 @@ class CacheMounts:
         if not mounts_supported(tree):
             return
         for srun in pk.shell_runs(tree):
-            if not srun.invocations(PIP.name, NPM.name, YARN.name):
+            if not srun.invocations(*_TOOLS):
                 continue  # nothing to suggest: spare the walks over the stages below
             if not srun.state.root:
                 continue
             env = srun.state.env
-            for tool in (PIP, NPM, YARN):
-                finding = self._suggest(tree, srun, tool, env)
+            for cache in CACHES:
+                finding = self._suggest(tree, srun, cache, env)
                 if finding is not None:
                     yield finding
 
-    def _suggest(self, tree: Dockerfile, srun: pk.ShellRun, tool: Tool, env: dict[str, str]) -> Finding | None:
-        invocations = srun.invocations(tool.name)
-        installs = [i for i in invocations if i.subcommand in tool.installs]
-        if not installs or pk.served(srun.run, [tool.target], tool.names):
+    def _suggest(self, tree: Dockerfile, srun: pk.ShellRun, cache: Cache, env: dict[str, str]) -> Finding | None:
+        invocations = srun.invocations(cache.tool)
+        installs = [i for i in invocations if i.subcommand in cache.installs]
+        target = cache.paths[0]
+        if not installs or pk.served(srun.run, [target], cache.names):
             return None
-        if any(s in env or s in srun.text for s in tool.settings):
+        if any(s in env or s in srun.text for s in cache.settings()):
             return None
-        if tool is PIP and pk.lacks(tree, srun, "pip", "--no-cache-dir"):
+        if cache.no_cache_option and pk.lacks(tree, srun, cache.tool, cache.no_cache_option):
             return None  # a pip before 6.0 keeps no cache to mount
-        if pk.elevated(invocations) or any(i.has_flag(*tool.own_cache) for i in invocations):
+        if pk.elevated(invocations) or any(i.has_flag(*cache.own_cache) for i in invocations):
             return None
-        flag = f"--mount=type=cache,target={tool.target}"
+        flag = f"--mount=type=cache,target={target}"
         # the same advice as DO204/DO205 (the cache out of the image), the other way to follow it
-        instead = "--no-cache-dir" if tool is PIP else _CLEAN[tool.name]
-        message = f"{tool.name} could keep its cache between builds, out of the image, instead of {instead}: RUN {flag}"
-        undo = undo_edits(tree, srun, tool, invocations)
+        instead = cache.no_cache_option or cache.clean
+        message = f"{cache.tool} could keep its cache between builds, out of the image, instead of {instead}: RUN {flag}"
+        undo = undo_edits(tree, srun, cache, invocations)
         fix = None
         if undo is not None:
             run = srun.run
@@ -161,18 +145,18 @@ class CacheMounts:
 
 
 def undo_edits(
-    tree: Dockerfile, srun: pk.ShellRun, tool: Tool, invocations: list[shell.Invocation]
+    tree: Dockerfile, srun: pk.ShellRun, cache: Cache, invocations: list[shell.Invocation]
 ) -> list[Edit] | None:
     """Edits that take out what would keep the mount empty, or None when one cannot be made."""
     edits: list[Edit | None] = []
-    if tool is PIP:
+    if cache.no_cache_option:
         for inv in invocations:
-            edits.extend(pk.delete_word(tree, srun, o) for o in inv.options if o.name == "--no-cache-dir")
+            edits.extend(pk.delete_word(tree, srun, o) for o in inv.options if o.name == cache.no_cache_option)
     else:
         for inv in invocations:
             if inv.subcommand == "cache" and inv.operands[:1] == ("clean",):
                 edits.append(pk.delete_chain_element(tree, srun, inv.command.index))
-    if tool is NPM and "/.npm" in srun.text or tool is YARN and ".cache/yarn" in srun.text:
+    if cache.folder_text and cache.folder_text in srun.text:
         return None  # an ``rm`` of the cache folder: not taken out by hand here
     made = [e for e in edits if e is not None]
     return made if len(made) == len(edits) else None

@@ -140,13 +140,14 @@ See also hadolint's DL3045 neighbourhood; ruff-style one rule per file.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 
 from dockeropt import shell
 from dockeropt.buildcontext import ContextError
 from dockeropt.cst import Add, Arg, Copy, Dockerfile, Env, Instruction, Run, ShellForm, Stage, Workdir
+from dockeropt.ecosystems import BY_NAME, CACHES, ECOSYSTEMS, NAMED, npm
+from dockeropt.ecosystems.base import Refused, Site
 from dockeropt.model import build_of
 from dockeropt.record import record
 from dockeropt.transforms.base import (
@@ -159,6 +160,7 @@ if TYPE_CHECKING:
     from typing import TypeGuard
 
     from dockeropt.buildcontext import BuildContext
+    from dockeropt.ecosystems.base import Cache, Ecosystem
     from dockeropt.model import Build
 
 CODE = "DO102"
@@ -169,79 +171,25 @@ _PASSIVE = {"ENV", "ARG", "LABEL", "EXPOSE", "USER", "CMD", "ENTRYPOINT", "HEALT
 #: Instructions that change the environment a RUN runs in: a RUN does not move above them.
 _ENVIRONMENT = {"ENV", "ARG", "WORKDIR", "USER", "SHELL"}
 _COPY_FLAGS = {"chown", "chmod", "link"}
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$")
+# patterns as strings: re compiles them when a plan first needs them, not on every run
+_SAFE_NAME = r"^[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*$"
 
-#: What an install writes into its project folder: if the context has it too, the later
-#: full copy would lay the host's copy over the installed one.
-_OUTPUTS = {
-    "npm": ("node_modules",),
-    "yarn": ("node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"),
-    "pnpm": ("node_modules",),
-    "poetry": (".venv",),
-    "pipenv": (".venv",),
-    "uv": (".venv",),
-    "bundler": (".bundle", "vendor/bundle"),
-    "composer": ("vendor",),
-    "maven": ("target",),
-    "gradle": (".gradle", "build"),
-    "dotnet": ("obj", "bin"),
-}
-#: Further files an install reads when present, beyond what dockeropt.shell.installs lists.
-_EXTRA_CONFIG = {"yarn": (".yarnclean",), "pipenv": (".env",)}
-#: Files whose presence means the install reads more than root-level manifests.
-_REFUSE_PRESENT = {
-    "npm": ("binding.gyp",),
-    "yarn": ("binding.gyp", "pnpm-workspace.yaml"),
-    "pnpm": ("binding.gyp", "pnpm-workspace.yaml"),
-    "go": ("go.work",),
-    "bundler": (".bundle",),
-    "maven": (".mvn", "mvnw"),
-    "gradle": ("gradle", "buildSrc", "gradlew"),
-}
-#: Conventional files, listed when there is no build context to look at.
-_GUESS = {
-    "npm": ("package.json", "package-lock.json"), "yarn": ("package.json", "yarn.lock"),
-    "pnpm": ("package.json", "pnpm-lock.yaml"), "poetry": ("pyproject.toml", "poetry.lock"),
-    "pipenv": ("Pipfile", "Pipfile.lock"), "uv": ("pyproject.toml", "uv.lock"),
-    "go": ("go.mod", "go.sum"), "bundler": ("Gemfile", "Gemfile.lock"),
-    "composer": ("composer.json", "composer.lock"), "maven": ("pom.xml",),
-    "gradle": ("build.gradle", "settings.gradle"),
-}
-_UNSUPPORTED = {
-    "cargo": "cargo needs the crate's targets (src/main.rs or src/lib.rs) even to fetch",
-    "dotnet": "dotnet restore follows project references into the source tree",
-}
-_NPM_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare",
-              "prepublish")
-_LOCAL_SPEC = re.compile(r"^(?:file:|link:|workspace:|portal:|\.{1,2}/|/|~/)")
 #: Commands that neither read nor write the project folder: they may run before the sources.
 _SYSTEM_TOOLS = {"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "corepack"}
 #: File commands a moved RUN may hold (package hygiene), on absolute paths only.
 _FILE_TOOLS = {"rm", "mkdir", "ln"}
-_NPM_INSTALL = {"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal",
-                "isntall", "add"}
 #: Commands that remove files: after a split their files would stay in the install's layer.
 _REMOVERS = {"rm", "rmdir", "unlink"}
 _REMOVING_SUBCOMMANDS = {
-    ("npm", "prune"), ("npm", "cache"), ("npm", "uninstall"), ("yarn", "cache"), ("yarn", "remove"),
-    ("pnpm", "prune"), ("pnpm", "store"), ("pip", "uninstall"), ("pip", "cache"),
-    ("apt-get", "purge"), ("apt-get", "remove"), ("apt-get", "autoremove"), ("apt-get", "clean"),
-    ("apk", "del"), ("go", "clean"), ("composer", "clear-cache"), ("bundle", "clean"),
+    ("apt-get", "purge"), ("apt-get", "remove"), ("apt-get", "autoremove"), ("apt-get", "clean"), ("apk", "del"),
+    *(pair for e in ECOSYSTEMS for pair in e.removing),
 }
-#: Cache clean-ups that belong to the install before them: the cache they empty, by family.
-_CLEANUP_COMMANDS = {("npm", "cache"): "npm", ("yarn", "cache"): "yarn", ("pip", "cache"): "pip",
-                     ("composer", "clear-cache"): "composer", ("composer", "clearcache"): "composer"}
-_CACHE_PATHS = (
-    ("npm", re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.npm(?:/.*)?$")),
-    ("yarn", re.compile(r"^(?:/usr/local/share/\.cache/yarn|(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/yarn)(?:/.*)?$")),
-    ("pip", re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.cache/pip(?:/.*)?$")),
-    ("composer", re.compile(r"^(?:~|\$HOME|\$\{HOME\}|/root)/\.(?:cache/)?composer/cache(?:/.*)?$")),
-)
-#: The cache each ecosystem's install fills.
-_FAMILY = {"npm": "npm", "yarn": "yarn", "pip": "pip", "composer": "composer"}
-#: The tools that fill each cache: a later command of one of them would refill it.
-_CACHE_TOOLS = {"npm": {"npm", "npx", "pnpm"}, "yarn": {"yarn"}, "pip": {"pip", "pipenv", "poetry"},
-                "composer": {"composer"}}
+#: Cache clean-ups that belong to the install before them (``npm cache clean``), and the paths
+#: whose ``rm`` empties a cache (``rm -rf ~/.npm``): the cache each empties.
+_CLEANUP_COMMANDS: dict[tuple[str, str], Cache] = {pair: c for c in CACHES for pair in c.cleanups}
+_CACHE_PATHS = tuple((c, c.removed) for c in CACHES if c.removed)
+#: A tool's own cache commands (``npm cache``): they read and write only the cache.
+_CACHE_COMMANDS = {c.command for c in CACHES if c.command is not None}
 #: Folders whose files package tools read or write (a package's own web root in /var/www or
 #: /srv included): a RUN does not move above a COPY into them.
 _SYSTEM_FOLDERS = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bin", "/usr/sbin",
@@ -249,15 +197,6 @@ _SYSTEM_FOLDERS = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bi
                    "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/local/share",
                    "/usr/local/etc", "/usr/local/include", "/var", "/srv", "/root",
                    "/home", "/tmp", "/run", "/proc", "/sys", "/dev")
-_COMPOSER_DUMP_FLAGS = {"--no-dev": "--no-dev", "-o": "--optimize", "--optimize-autoloader": "--optimize",
-                        "-a": "--classmap-authoritative", "--classmap-authoritative": "--classmap-authoritative",
-                        "--apcu-autoloader": "--apcu"}
-#: node image tags by codename that ship npm older than 8.
-_OLD_NODE_CODENAMES = ("argon", "boron", "carbon", "dubnium", "erbium", "fermium")
-
-
-class Refused(Exception):
-    """The rewrite could change the image; the message says why."""
 
 
 class ManifestsFirst:
@@ -284,7 +223,9 @@ class _Install:
     installs: list[shell.DependencyInstall]
     split_after: int | None  # index of the last command that runs before the sources
     cleanup_from: int | None = None  # first command of a trailing cache clean-up moved to the head
-    composer: shell.SimpleCommand | None = None  # a composer install that gets the idiom
+    #: An install that reads the sources only through its scripts (``composer install``): it
+    #: runs with its ``split_flags`` before the sources, its ``after_sources`` after them.
+    idiom: tuple[shell.SimpleCommand, Ecosystem] | None = None
 
 
 @record
@@ -478,12 +419,12 @@ def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.Dependen
     commands = parsed.commands
 
     def head_ok(c: shell.SimpleCommand) -> bool:
-        return _before_sources_ok(c, installs, dest) or _composer_idiom(installs.get(c.index)) is not None
+        return _before_sources_ok(c, installs, dest) or _idiom(installs.get(c.index)) is not None
 
     boundary = next((k for k, c in enumerate(commands) if not head_ok(c)), len(commands))
     head = [installs[k] for k in range(boundary) if k in installs
-            and (installs[k].from_manifests or _composer_idiom(installs[k]) is not None)]
-    composer = next((commands[d.command_index] for d in head if _composer_idiom(d) is not None), None)
+            and (installs[k].from_manifests or _idiom(installs[k]) is not None)]
+    idiom = next(((commands[d.command_index], e) for d in head if (e := _idiom(d)) is not None), None)
     if not head:
         blocker = installs.get(boundary)
         if blocker is not None and blocker.needs_sources:
@@ -495,7 +436,7 @@ def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.Dependen
             raise Refused("the install mounts the build context")
     cleanup_from = _cleanup_start(commands, boundary)
     if boundary == len(commands) or cleanup_from == boundary:
-        return _Install(run, head, None, composer=composer)
+        return _Install(run, head, None, idiom=idiom)
     if shell.split_chain(parsed, boundary - 1) is None:
         raise Refused(f"`{commands[boundary].text}` needs the sources and the RUN is not a plain && chain")
     if shell.shell_state_changes(parsed.text[: commands[boundary - 1].end]):
@@ -506,14 +447,14 @@ def _plan_run(run: Run, parsed: shell.Script, installs: dict[int, shell.Dependen
             raise Refused(f"`{c.text}` removes files after the install; split, they would stay in a layer")
     if cleanup_from < len(commands):
         families = {_cleanup_family(c) for c in commands[cleanup_from:]}
-        filled = {_FAMILY.get(d.ecosystem) for d in head}
+        filled = {BY_NAME[d.ecosystem].cache for d in head}
         if not families <= filled:
             raise Refused(f"`{commands[cleanup_from].text}` cleans a cache the install before the sources does not fill")
         for c in tail:
             inv = shell.invocation(c)
-            if inv is not None and any(f is not None and inv.tool in _CACHE_TOOLS[f] for f in families) and not _runs_script(inv):
+            if inv is not None and any(f is not None and inv.tool in f.fillers for f in families) and not npm.runs_script(inv):
                 raise Refused(f"`{c.text}` may fill the cache that `{commands[cleanup_from].text}` cleans")
-    return _Install(run, head, boundary - 1, cleanup_from if cleanup_from < len(commands) else None, composer)
+    return _Install(run, head, boundary - 1, cleanup_from if cleanup_from < len(commands) else None, idiom)
 
 
 def _cleanup_start(commands: tuple[shell.SimpleCommand, ...], boundary: int) -> int:
@@ -524,33 +465,31 @@ def _cleanup_start(commands: tuple[shell.SimpleCommand, ...], boundary: int) -> 
     return k
 
 
-def _cleanup_family(command: shell.SimpleCommand) -> str | None:
+def _cleanup_family(command: shell.SimpleCommand) -> Cache | None:
     """The cache a command empties (``npm cache clean``, ``rm -rf ~/.npm``), or None."""
     inv = shell.invocation(command)
     if inv is None or command.nested or command.redirections:
         return None
     family = _CLEANUP_COMMANDS.get((inv.tool, inv.subcommand or ""))
     if family is not None:
-        if inv.operands[:1] not in (("clean",), ("purge",)) and family != "composer":
+        if family.cleanup_verbs and (not inv.operands or inv.operands[0] not in family.cleanup_verbs):
             return None
         return family
     if inv.tool == "rm" and inv.subcommand is not None:
         paths = (inv.subcommand, *inv.operands)
-        kinds = {next((f for f, p in _CACHE_PATHS if p.match(w)), None) for w in paths}
+        kinds = {next((f for f, p in _CACHE_PATHS if re.match(p, w)), None) for w in paths}
         if len(kinds) == 1 and None not in kinds:
             return kinds.pop()
     return None
 
 
-def _runs_script(inv: shell.Invocation) -> bool:
-    """``npm run build``: a package.json script (checked against the cache when one is read)."""
-    return inv.tool in ("npm", "yarn", "pnpm") and inv.subcommand in ("run", "run-script", "test", "start", "build")
-
-
-def _composer_idiom(install: shell.DependencyInstall | None) -> shell.DependencyInstall | None:
-    """A ``composer install`` that reads the sources only through its scripts and autoloader."""
-    if install is not None and install.ecosystem == "composer" and install.needs_sources:
-        return install
+def _idiom(install: shell.DependencyInstall | None) -> Ecosystem | None:
+    """The ecosystem of an install that reads the sources only through its scripts and
+    autoloader (``composer install``), which its ``split_flags`` turn off."""
+    if install is not None and install.needs_sources:
+        ecosystem = BY_NAME[install.ecosystem]
+        if ecosystem.split_flags:
+            return ecosystem
     return None
 
 
@@ -576,19 +515,14 @@ def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.D
         return not any("location" in o or o.startswith("-L") for o in inv.flags)
     if _named_install(inv):
         return True
-    return (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}
+    return (inv.tool, inv.subcommand) in _CACHE_COMMANDS
 
 
-def _global_add(inv: shell.Invocation) -> bool:
-    """``yarn global add NAME...``: installs named packages outside the project."""
-    return (inv.tool == "yarn" and inv.subcommand == "global" and inv.operands[:1] == ("add",)
-            and len(inv.operands) > 1 and not any(shell.is_local_path(o) for o in inv.operands[1:]))
-
-
-def _gem_by_name(inv: shell.Invocation) -> bool:
-    return (inv.tool == "gem" and inv.subcommand == "install" and bool(inv.operands)
-            and not inv.has_flag("-g", "--file", "--install-dir", "-i")
-            and not any(shell.is_local_path(o) or o.endswith(".gem") for o in inv.operands))
+def _reads_when_present(inv: shell.Invocation) -> tuple[str, ...]:
+    """The files of the working directory an install by name reads when they are there
+    (``yarn global add``: its rc files; ``gem install NAME``: a local ``.gem``)."""
+    named = NAMED.get(inv.tool)
+    return named.reads if named is not None and named.by_name(inv) else ()
 
 
 def _relative_path(command: shell.SimpleCommand) -> str | None:
@@ -650,7 +584,7 @@ def _command_refusal(command: shell.SimpleCommand, dest: str) -> str | None:
     if relative is not None:
         return f"`{command.text}` names the relative path {relative}"
     if not (inv.tool in _SYSTEM_TOOLS or _named_install(inv) or inv.tool in _FILE_TOOLS
-            or (inv.tool, inv.subcommand) in {("npm", "cache"), ("yarn", "cache"), ("pip", "cache")}):
+            or (inv.tool, inv.subcommand) in _CACHE_COMMANDS):
         return f"`{command.text}` is not a package install by name"
     for word in (*command.words[1:], *(r.target for r in command.redirections if r.target)):
         value = word.value.split("=", 1)[-1]
@@ -666,22 +600,14 @@ def _package_tool(command: shell.SimpleCommand) -> bool:
     inv = shell.invocation(command)
     if inv is None:
         return False
-    return inv.tool in _SYSTEM_TOOLS or (inv.tool, inv.subcommand) in {("pip", "install"), ("gem", "install"),
-                                                                       ("yarn", "global")} or (
-        inv.tool in ("npm", "pnpm") and inv.subcommand in _NPM_INSTALL and inv.has_flag("-g", "--global"))
+    named = NAMED.get(inv.tool)
+    return inv.tool in _SYSTEM_TOOLS or (named is not None and named.installs(inv))
 
 
 def _named_install(inv: shell.Invocation) -> bool:
     """A package install by name that reads nothing of the working directory."""
-    if inv.tool == "pip":
-        return (inv.subcommand == "install" and bool(inv.operands)
-                and not inv.has_flag("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t",
-                                     "--target", "--prefix", "--root", "--src", "-f", "--find-links")
-                and not any(shell.is_local_path(o) for o in inv.operands))
-    if inv.tool in ("npm", "pnpm"):
-        return (inv.subcommand in _NPM_INSTALL and inv.has_flag("-g", "--global") and bool(inv.operands)
-                and not any(shell.is_local_path(o) for o in inv.operands))
-    return _global_add(inv) or _gem_by_name(inv)
+    named = NAMED.get(inv.tool)
+    return named is not None and named.by_name(inv)
 
 
 def _names_path(value: str, dest: str) -> bool:
@@ -738,7 +664,7 @@ def _move_findings(tree: Dockerfile, build: Build, scan: _Scan, context: Context
     moved = "".join(_with_newline(source[r.full_start : r.end], tree.newline) for r in runs)
     edits = [Edit(copy.full_start, copy.full_start, moved)]
     edits += [Edit(r.full_start, r.end, "") for r in runs]
-    needs_context = any(_global_add(inv) or _gem_by_name(inv) for r in runs for c in _commands_of(tree, r)
+    needs_context = any(_reads_when_present(inv) for r in runs for c in _commands_of(tree, r)
                         if (inv := shell.invocation(c)) is not None)
     applicability = Applicability.SUGGESTION if needs_context and files is None else Applicability.SAFE
     it = "it" if len(runs) == 1 else f"these {len(runs)} RUNs"
@@ -769,10 +695,11 @@ def _rewrite(tree: Dockerfile, build: Build, stage: Stage, copy_index: int, foun
         unsafe.append(f"the install runs as USER {state.user}")
     listed: list[str] = []
     for install in found.installs:
-        if install.ecosystem in _UNSUPPORTED:
-            raise Refused(_UNSUPPORTED[install.ecosystem])
+        ecosystem = BY_NAME[install.ecosystem]
+        if ecosystem.unsupported:
+            raise Refused(ecosystem.unsupported)
         if files is None:
-            listed += _GUESS.get(install.ecosystem, install.manifests)
+            listed += ecosystem.guess if ecosystem.guess is not None else install.manifests
             continue
         these, reason = _manifests(install, found, build, files)
         listed += these
@@ -783,12 +710,13 @@ def _rewrite(tree: Dockerfile, build: Build, stage: Stage, copy_index: int, foun
     listed = list(dict.fromkeys(listed))
     if files is not None:
         _check_between_reads(tree, between, listed, files)
-    bad = [f for f in listed if not _SAFE_NAME.match(f) or ".." in f.split("/")]
+    bad = [f for f in listed if not re.match(_SAFE_NAME, f) or ".." in f.split("/")]
     if not listed or bad:
         raise Refused(f"cannot write the manifest name {bad[0]!r}" if bad else "no manifest found in the context")
-    dump = _composer_after(found, files) if found.composer is not None else None
+    dump = _after_sources(found.idiom, files) if found.idiom is not None else None
     if dump is not None:
-        unsafe.append("composer's plugins and install scripts no longer see the sources; "
+        assert found.idiom is not None
+        unsafe.append(f"{found.idiom[1].name}'s plugins and install scripts no longer see the sources; "
                       f"`{dump}` runs after them")
     if files is None:
         applicability = Applicability.SUGGESTION
@@ -841,7 +769,7 @@ def _check_between(build: Build, copy: Copy | Add, between: Iterable[Instruction
     return None
 
 
-_PATH_VARIABLE = re.compile(r"(?:FILE|CONFIG|RC|PATH|DIR|HOME)$", re.I)
+_PATH_VARIABLE = r"(?:FILE|CONFIG|RC|PATH|DIR|HOME)$"
 
 
 def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) -> list[str]:
@@ -859,7 +787,7 @@ def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) ->
                 if not _names_path(part, dest) or part == dest:
                     continue
                 rel = posixpath.relpath(posixpath.normpath(part), dest)
-            elif part and _PATH_VARIABLE.search(name) and "://" not in value:
+            elif part and re.search(_PATH_VARIABLE, name, re.I) and "://" not in value:
                 rel = posixpath.normpath(part)
             else:
                 continue
@@ -875,7 +803,7 @@ def _env_files(build: Build, copy: Copy | Add, run: Run, files: BuildContext) ->
 def _local_files_read(files: BuildContext, inv: shell.Invocation) -> list[str]:
     """The context files a ``yarn global add`` (its rc files) or a ``gem install NAME`` (a
     local ``.gem``) would read from the working directory, as the context holds them."""
-    names = (".yarnrc", ".yarnrc.yml", ".npmrc") if _global_add(inv) else ("*.gem",) if _gem_by_name(inv) else ()
+    names = _reads_when_present(inv)
     present: list[str] = []
     for name in names:
         present += files.existing(name) if "*" in name else [name] if files.present(name) else []
@@ -918,9 +846,10 @@ def _edits(tree: Dockerfile, copy: Copy | Add, found: _Install, flags: list[str]
         moved = moved[: cut[0]] + moved_dest + moved[cut[1] :]
     run = found.run
     edits = [Edit(copy.start, copy.end, "".join(lines))]
-    if found.composer is not None:
-        missing = [f for f in ("--no-scripts", "--no-autoloader") if not shell.has_flag(found.composer, f)]
-        at = run.at(found.composer.end, end=True)
+    if found.idiom is not None:
+        command, ecosystem = found.idiom
+        missing = [f for f in ecosystem.split_flags if not shell.has_flag(command, f)]
+        at = run.at(command.end, end=True)
         edits.append(Edit(at, at, " " + " ".join(missing)))
     keyword_part = source[run.start : shell_form(run).start]
     if found.split_after is None:
@@ -950,30 +879,12 @@ def _no_comment(gap: str) -> None:
         raise Refused("a comment sits where the RUN would be split")
 
 
-def _composer_after(found: _Install, files: BuildContext | None) -> str:
-    """``composer dump-autoload`` with the install's autoloader options, and the install's
-    post-install script when composer.json has one."""
-    assert found.composer is not None
-    inv = shell.invocation(found.composer)
-    assert inv is not None  # the composer install was read as one
-    flags: list[str] = []
-    for option in inv.options:
-        for spelling in (option.name, *option.shorts):
-            mapped = _COMPOSER_DUMP_FLAGS.get(spelling)
-            if mapped is not None and mapped not in flags:
-                flags.append(mapped)
-    text = " ".join(["composer", "dump-autoload", *flags])
-    if files is not None and files.sent_file("composer.json"):
-        try:
-            data = json.loads(files.read("composer.json"))
-        except ValueError:
-            data = None
-        scripts = data.get("scripts") if isinstance(data, dict) else None
-        if isinstance(scripts, dict) and "post-install-cmd" in scripts:
-            text += " && composer run-script post-install-cmd"
-        if isinstance(scripts, dict) and "pre-install-cmd" in scripts:
-            raise Refused("composer.json has a pre-install-cmd script, which would run before the sources")
-    return text
+def _after_sources(idiom: tuple[shell.SimpleCommand, Ecosystem], files: BuildContext | None) -> str:
+    """What runs after the sources in place of what the idiom's flags turned off."""
+    command, ecosystem = idiom
+    inv = shell.invocation(command)
+    assert inv is not None and ecosystem.after_sources is not None  # the install was read as one
+    return ecosystem.after_sources(inv, files)
 
 
 # --- what the install reads, checked against the build context ---------------------------
@@ -983,17 +894,18 @@ def _manifests(install: shell.DependencyInstall, found: _Install, build: Build,
                ctx: BuildContext) -> tuple[list[str], str | None]:
     """The files to copy first, and why the fix is only unsafe (None: safe)."""
     eco = install.ecosystem
+    ecosystem = BY_NAME[eco]
     primary = install.manifests[0] if install.manifests else ""
-    if eco not in ("pip", "uv") and "/" in primary.rstrip("/"):
+    if not ecosystem.subfolder_manifests and "/" in primary.rstrip("/"):
         raise Refused(f"{install.tool} installs from the subfolder {posixpath.dirname(primary)}")
-    for name in _REFUSE_PRESENT.get(eco, ()):
+    for name in ecosystem.refuse_present:
         if ctx.present(name):
             raise Refused(f"{name} is in the context and the install may read it")
-    for name in _OUTPUTS.get(eco, ()):
+    for name in ecosystem.outputs:
         if ctx.present(name):
             raise Refused(f"{name} is in the context: the later COPY would lay it over the installed one")
     listed: list[str] = []
-    for pattern in (*install.manifests, *install.config_files, *_EXTRA_CONFIG.get(eco, ())):
+    for pattern in (*install.manifests, *install.config_files, *ecosystem.extra_config):
         if pattern.endswith("/"):
             if ctx.present(pattern.rstrip("/")):
                 raise Refused(f"the install reads the folder {pattern}")
@@ -1001,286 +913,15 @@ def _manifests(install: shell.DependencyInstall, found: _Install, build: Build,
         listed += ctx.existing(pattern)
     command = script_of(found.run).commands[install.command_index]
     inv = shell.invocation(command)
-    check = _ECOSYSTEM_CHECKS.get(eco)
-    extra, unsafe = check(install, inv, listed, build, found, ctx) if check else ([], None)
+    check = ecosystem.check
+    if check is None:
+        return listed, None
+    before_cleanup: tuple[shell.Invocation | None, ...] = ()
+    if found.cleanup_from is not None and found.split_after is not None:
+        commands = shell.parse(shell_form(found.run).text).commands
+        before_cleanup = tuple(shell.invocation(c) for c in commands[found.split_after + 1 : found.cleanup_from])
+    assert inv is not None  # an install is read from an invocation
+    extra, unsafe = check(install, inv, listed, Site(ctx, build, found.run, before_cleanup))
     return listed + [e for e in extra if e not in listed], unsafe
 
 
-def _need(ctx: BuildContext, name: str, listed: list[str]) -> str:
-    if name not in listed:
-        raise Refused(f"{name} is not in the build context")
-    return ctx.read(name)
-
-
-def _json(ctx: BuildContext, name: str, listed: list[str]) -> dict:
-    try:
-        data = json.loads(_need(ctx, name, listed))
-    except ValueError:
-        raise Refused(f"{name} is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise Refused(f"{name} is not an object")
-    return data
-
-
-def _node(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    package = _json(ctx, "package.json", listed)
-    if "workspaces" in package:
-        raise Refused("package.json declares workspaces, whose manifests live in subfolders")
-    scripts = package.get("scripts") or {}
-    hooks = [h for h in _NPM_HOOKS if h in scripts]
-    if hooks and not inv.has_flag("--ignore-scripts"):
-        raise Refused(f"package.json has a {hooks[0]} script, which runs during the install and may read sources")
-    for section in ("dependencies", "devDependencies", "optionalDependencies", "overrides", "resolutions"):
-        for name, spec in (package.get(section) or {}).items():
-            if isinstance(spec, str) and _LOCAL_SPEC.match(spec):
-                raise Refused(f"the dependency {name} comes from the local path {spec}")
-    _check_tail_scripts(found, scripts)
-    frozen = {
-        "npm": install.subcommand in ("ci", "clean-install", "ic", "install-clean"),
-        "yarn": inv.has_flag("--frozen-lockfile", "--immutable"),
-        "pnpm": inv.has_flag("--frozen-lockfile") or install.subcommand == "fetch",
-    }[install.ecosystem]
-    lock = {"npm": "package-lock.json", "yarn": "yarn.lock", "pnpm": "pnpm-lock.yaml"}[install.ecosystem]
-    if install.ecosystem == "npm" and "npm-shrinkwrap.json" in listed:
-        lock = "npm-shrinkwrap.json"
-    if frozen or lock not in listed:
-        return [], None
-    if install.ecosystem == "npm":
-        why = _npm_lock_changes(ctx, package, lock, listed, build, found.run)
-    elif install.ecosystem == "yarn":
-        why = _yarn_lock_changes(ctx, package, listed)
-    else:
-        why = "pnpm's lockfile is not checked"
-    if why is None:
-        return [], None
-    return [], f"`{install.tool} {install.subcommand or 'install'}` may rewrite {lock}: {why}"
-
-
-def _check_tail_scripts(found: _Install, scripts: dict) -> None:
-    """A trailing cache clean-up moves to the install: the scripts run after it must not
-    use the package tools (``npx`` in a build script would refill npm's cache)."""
-    if found.cleanup_from is None or found.split_after is None:
-        return
-    commands = shell.parse(shell_form(found.run).text).commands
-    for c in commands[found.split_after + 1 : found.cleanup_from]:
-        inv = shell.invocation(c)
-        if inv is None or not _runs_script(inv):
-            continue
-        name = inv.operands[0] if inv.subcommand in ("run", "run-script") and inv.operands else inv.subcommand
-        text = scripts.get(name)
-        if not isinstance(text, str) or re.search(r"\b(?:npm|npx|yarn|pnpm|pnpx)\b", text):
-            raise Refused(f"the script {name} may fill the cache that the clean-up after the install empties")
-
-
-def _npm_lock_changes(ctx, package, lock_name, listed, build, run) -> str | None:  # noqa: ANN001
-    """Why ``npm install`` may write a lockfile other than the repository's, or None."""
-    base = build.stage_of(run).base
-    major = _node_major(base.name, base.tag)
-    if major is None:
-        return "the base image's npm version is not known"
-    if major < 16:
-        return "npm before 8 (node before 16) converts the lockfile"
-    if ".npmrc" in listed and "lockfile-version" in ctx.read(".npmrc"):
-        return ".npmrc sets lockfile-version"
-    try:
-        lock = json.loads(ctx.read(lock_name))
-    except ValueError:
-        return f"{lock_name} is not valid JSON"
-    if not isinstance(lock, dict) or lock.get("lockfileVersion") not in (2, 3):
-        return "its lockfileVersion is not 2 or 3, and npm converts it"
-    packages = lock.get("packages")
-    root = packages.get("") if isinstance(packages, dict) else None
-    if not isinstance(root, dict):
-        return "it has no entry for the root package"
-    workdir = build.state(run).workdir
-    name = package.get("name") or (posixpath.basename(workdir) if workdir else None)
-    if name is None or lock.get("name") != name or root.get("name", name) != name:
-        return "its name is not package.json's"
-    if lock.get("version") != package.get("version") or root.get("version") != package.get("version"):
-        return "its version is not package.json's"
-    for field in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies",
-                  "peerDependenciesMeta", "bin", "engines", "license", "funding", "os", "cpu"):
-        if (package.get(field) or None) != (root.get(field) or None):
-            return f"its root entry's {field} is not package.json's"
-    for section in ("dependencies", "devDependencies", "optionalDependencies"):
-        for dep in package.get(section) or {}:
-            if not isinstance(packages, dict) or f"node_modules/{dep}" not in packages:
-                return f"it has no entry for {dep}"
-    return None
-
-
-def _node_major(name: str | None, tag: str | None) -> int | None:
-    """The node major version a ``node`` image's tag names; 99 for latest/lts/current."""
-    if name != "node":
-        return None
-    tag = (tag or "latest").lower()
-    match = re.match(r"(\d+)", tag)
-    if match:
-        return int(match.group(1))
-    if tag.startswith(_OLD_NODE_CODENAMES):
-        return 14
-    return 99
-
-
-_YARN_HEADER = re.compile(r'^("?[^\s"][^"]*"?(?:,\s*"?[^"]+"?)*):\s*$')
-
-
-def _yarn_lock_changes(ctx, package, listed) -> str | None:  # noqa: ANN001
-    """Why yarn 1 may write ``yarn.lock``: it does not when the lock holds exactly the
-    entries reachable from package.json's dependencies."""
-    manager = package.get("packageManager")
-    if ".yarnrc.yml" in listed or (manager is not None and not str(manager).startswith("yarn@1.")):
-        return "it is not known to be yarn 1"
-    if package.get("resolutions"):
-        return "package.json has resolutions"
-    text = ctx.read("yarn.lock")
-    if "yarn lockfile v1" not in text[:300]:
-        return "it is not a yarn 1 lockfile"
-    entries: dict[str, list[str]] = {}
-    current: list[str] = []
-    in_deps = False
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        if not line.startswith(" "):
-            match = _YARN_HEADER.match(line)
-            if match is None:
-                return "its entries cannot be read"
-            keys = [k.strip().strip('"') for k in match.group(1).split(",")]
-            current = keys
-            deps: list[str] = []
-            for k in current:
-                entries[k] = deps
-            in_deps = False
-            continue
-        stripped = line.strip()
-        if line.startswith("  ") and not line.startswith("    "):
-            in_deps = stripped in ("dependencies:", "optionalDependencies:")
-            continue
-        if in_deps and current:
-            dep_name, _, spec = stripped.partition(" ")
-            entries[current[0]].append(f"{dep_name.strip(chr(34))}@{spec.strip().strip(chr(34))}")
-    todo = [f"{n}@{s}" for section in ("dependencies", "devDependencies", "optionalDependencies")
-            for n, s in (package.get(section) or {}).items()]
-    seen: set[str] = set()
-    while todo:
-        pattern = todo.pop()
-        if pattern in seen:
-            continue
-        if pattern not in entries:
-            return f"it has no entry for {pattern}"
-        seen.add(pattern)
-        todo += entries[pattern]
-    if seen != set(entries):
-        return "it holds entries no dependency needs"
-    return None
-
-
-def _python_requirements(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    if inv.has_flag("-t", "--target", "--prefix", "--root", "--src", "-f", "--find-links"):
-        raise Refused("the install writes into or reads from folders it names")
-    seen: list[str] = []
-    todo = [posixpath.normpath(m) for m in install.manifests]
-    while todo:
-        name = todo.pop(0)
-        if name in seen:
-            continue
-        if name.startswith("../") or name.startswith("/") or not ctx.existing(name):
-            raise Refused(f"the requirement file {name} is not in the build context")
-        seen.append(name)
-        for include in _requirement_includes(name, ctx.read(name)):
-            todo.append(posixpath.normpath(posixpath.join(posixpath.dirname(name), include)))
-    return seen, None
-
-
-_REQ_OPTION = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r|-c))(\S+)")
-
-
-def _requirement_includes(name: str, text: str) -> Iterator[str]:
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        match = _REQ_OPTION.match(line)
-        if match:
-            if "://" in match.group(2):
-                continue
-            yield match.group(2)
-        elif line.startswith(("-e", "--editable", "-f", "--find-links", ".", "/", "file:")) or "@ file:" in line:
-            raise Refused(f"{name} installs a local path: {line}")
-
-
-def _uv(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    if install.subcommand != "sync":
-        return _python_requirements(install, inv, listed, build, found, ctx)
-    text = _need(ctx, "pyproject.toml", listed)
-    if "[tool.uv.workspace]" in text or re.search(r"\bpath\s*=", text):
-        raise Refused("pyproject.toml has path sources or a uv workspace")
-    if not inv.has_flag("--locked", "--frozen") and "uv.lock" in listed:
-        return [], "`uv sync` without --locked may rewrite uv.lock"
-    return [], None
-
-
-def _poetry(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    if re.search(r"\bpath\s*=", _need(ctx, "pyproject.toml", listed)):
-        raise Refused("pyproject.toml has path dependencies")
-    return [], None
-
-
-def _pipenv(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    if re.search(r"\bpath\s*=", _need(ctx, "Pipfile", listed)):
-        raise Refused("the Pipfile has path dependencies")
-    frozen = install.subcommand == "sync" or inv.has_flag("--deploy", "--ignore-pipfile")
-    return [], None if frozen or "Pipfile.lock" not in listed else "`pipenv install` may rewrite Pipfile.lock"
-
-
-_GO_LOCAL_REPLACE = re.compile(r"=>\s*(\.{1,2}/|/)", re.M)
-
-
-def _go(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    if _GO_LOCAL_REPLACE.search(_need(ctx, "go.mod", listed)):
-        raise Refused("go.mod replaces a module with a local folder")
-    return [], None
-
-
-_GEMFILE_LOCAL = re.compile(r"^\s*(gemspec|eval_gemfile)\b|\bpath\s*:|:path\s*=>|\bfile\s*:", re.M)
-
-
-def _bundler(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    gemfile = next((m for m in listed if not m.endswith(".lock")), "Gemfile")
-    if _GEMFILE_LOCAL.search(_need(ctx, gemfile, listed)):
-        raise Refused(f"the {gemfile} uses gemspec, path: or file:, which need the sources")
-    env = build.state(found.run).env
-    frozen = inv.has_flag("--frozen", "--deployment") or any(
-        env.get(name, "").strip("'\"").lower() in ("true", "1") for name in ("BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"))
-    locks = [m for m in listed if m.endswith(".lock")]
-    return [], None if frozen or not locks else f"`bundle install` without frozen mode may rewrite {locks[0]}"
-
-
-def _composer(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    data = _json(ctx, "composer.json", listed)
-    repositories = data.get("repositories")
-    entries = repositories.values() if isinstance(repositories, dict) else repositories or []
-    if any(isinstance(r, dict) and r.get("type") == "path" for r in entries):
-        raise Refused("composer.json has a path repository")
-    return [], None
-
-
-def _maven(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    if "<modules>" in _need(ctx, "pom.xml", listed):
-        raise Refused("pom.xml has modules, whose poms live in subfolders")
-    return [], None
-
-
-def _gradle(install, inv, listed, build, found, ctx):  # noqa: ANN001, ANN202
-    settings = [m for m in listed if m.startswith("settings.gradle")]
-    if any(re.search(r"\binclude", ctx.read(s)) for s in settings):
-        raise Refused("the gradle settings include other projects")
-    return [], None
-
-
-_ECOSYSTEM_CHECKS = {
-    "npm": _node, "yarn": _node, "pnpm": _node, "pip": _python_requirements,
-    "uv": _uv, "poetry": _poetry, "pipenv": _pipenv, "go": _go,
-    "bundler": _bundler, "composer": _composer, "maven": _maven, "gradle": _gradle,
-}

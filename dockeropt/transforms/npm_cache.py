@@ -105,10 +105,10 @@ from __future__ import annotations
 
 import fnmatch
 
-from dockeropt import model
+from dockeropt import ecosystems, model
 from dockeropt.buildcontext import ContextError
-from dockeropt.cst import Copy, Dockerfile, Run
-from dockeropt.record import record
+from dockeropt.cst import Copy, Dockerfile
+from dockeropt.ecosystems.npm import LOCKFILES
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, style_of
 
@@ -118,45 +118,24 @@ if TYPE_CHECKING:
 
     from dockeropt import shell
     from dockeropt.buildcontext import BuildContext
+    from dockeropt.cst import Run
+    from dockeropt.ecosystems.base import Cache
 
-LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
-_NPM_INSTALLS = frozenset({"install", "i", "in", "isntall", "add", "ci", "clean-install", "ic", "install-clean",
-                           "install-test", "it", "install-ci-test", "cit", "update", "up", "upgrade"})
-_YARN_INSTALLS = frozenset({None, "install", "add", "global"})
-
-
-@record(frozen=True)
-class Cache:
-    """One tool's download cache: where it is and how it is cleaned."""
-
-    tool: str
-    installs: frozenset
-    clean: str
-    paths: tuple[str, ...]
-    settings: tuple[str, ...]  # variables that move it
-    names: tuple[str, ...]  # what a cache mount holding it is likely called
-    fragments: tuple[str, ...]  # text in a RUN that means it handles the cache itself
-
-    def served(self, run: Run, env: dict[str, str]) -> bool:
-        paths = self.paths + tuple(env[s].rstrip("/") for s in self.settings if env.get(s))
-        return pk.served(run, paths, self.names)
-
-    def cleaned(self, srun: pk.ShellRun) -> bool:
-        invocations = srun.invocations(self.tool)
-        if any(i.subcommand == "cache" for i in invocations):
-            return True
-        return any(f in srun.text for f in self.fragments)
+#: The caches DO205 cleans after the install: those with a cleaning command (npm's, yarn's).
+CACHES = tuple(c for c in ecosystems.CACHES if c.clean)
 
 
-NPM = Cache(
-    "npm", _NPM_INSTALLS, "npm cache clean --force", ("/root/.npm",), ("npm_config_cache", "NPM_CONFIG_CACHE"),
-    (".npm", "npm", "_cacache"), ("/.npm", "_cacache", "npm_config_cache", "NPM_CONFIG_CACHE"),
-)
-YARN = Cache(
-    "yarn", _YARN_INSTALLS, "yarn cache clean",
-    ("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn"), ("YARN_CACHE_FOLDER",),
-    ("yarn", ".yarn", ".cache"), (".cache/yarn", "YARN_CACHE_FOLDER", "cache-folder"),
-)
+def served(cache: Cache, run: Run, env: dict[str, str]) -> bool:
+    """A cache mount of the RUN holds the cache, where it is or where a variable moves it."""
+    return pk.served(run, cache.folders(env), cache.names)
+
+
+def cleaned(cache: Cache, srun: pk.ShellRun) -> bool:
+    """The RUN handles the cache itself (``npm cache ...``, or it names the cache folder)."""
+    invocations = srun.invocations(cache.tool)
+    if any(i.subcommand == "cache" for i in invocations):
+        return True
+    return any(f in srun.text for f in cache.fragments)
 
 
 class NpmCache:
@@ -173,7 +152,7 @@ class NpmCache:
         every = pk.wide(context, self.code)
         for srun in pk.shell_runs(tree):
             if srun.ships or every:  # the caches of a builder stage do not reach the image
-                for cache in (NPM, YARN):
+                for cache in CACHES:
                     finding = self._cache(tree, srun, cache, style, context.files)
                     if finding is not None:
                         yield finding
@@ -185,11 +164,11 @@ class NpmCache:
     ) -> Finding | None:
         invocations = srun.invocations(cache.tool)
         installs = [i for i in invocations if i.subcommand in cache.installs]
-        if not installs or cache.served(srun.run, srun.state.env):
+        if not installs or served(cache, srun.run, srun.state.env):
             return None
-        if pk.cache_copied(tree, srun.stage, ".npm" if cache is NPM else "yarn"):
+        if pk.cache_copied(tree, srun.stage, cache.copied_name):
             return None
-        if cache.cleaned(srun):
+        if cleaned(cache, srun):
             return self._placement(tree, srun, cache, style, files)
         fix = None
         # the cache is in the home of the user that installs, who may clean it
@@ -271,8 +250,8 @@ def sent_lockfile(files: BuildContext | None) -> str | None:
 
 
 def _tier(cache: Cache, tree: Dockerfile, files: BuildContext | None) -> Applicability:
-    """How safe cleaning the cache is (for yarn it depends on its version)."""
-    if cache is YARN and not yarn_classic(tree, files):
+    """How safe cleaning the cache is (for yarn it depends on its version: ``clean_safe``)."""
+    if cache.clean_safe is not None and not cache.clean_safe(tree, files):
         return Applicability.UNSAFE
     return Applicability.SAFE
 
@@ -299,17 +278,3 @@ def copies_in(srun: pk.ShellRun, lockfile: str) -> bool:
                 if name in (".", "", "*") or fnmatch.fnmatchcase(lockfile, name):
                     return True
     return False
-
-
-def yarn_classic(tree: Dockerfile, files: BuildContext | None) -> bool:
-    """The build context shows yarn 1, and no RUN changes yarn's version."""
-    if files is None or files.exists(".yarnrc.yml") or not files.is_file("yarn.lock"):
-        return False
-    try:
-        head = files.read("yarn.lock")[:500]
-    except ContextError:
-        return False
-    if "yarn lockfile v1" not in head:
-        return False
-    texts = [i.text for i in tree.instructions if isinstance(i, Run)]
-    return not any("corepack" in t or "set version" in t for t in texts)

@@ -63,6 +63,7 @@ See also
 from __future__ import annotations
 
 from dockeropt.cst import Dockerfile
+from dockeropt.ecosystems.pip import PIP_CACHE as CACHE
 from dockeropt.transforms import _packages as pk
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix
 
@@ -70,8 +71,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-CACHE = "/root/.cache/pip"
-SETTING = "PIP_NO_CACHE_DIR"
+SETTING = CACHE.disabled_by[0]  # PIP_NO_CACHE_DIR: pip reads any value of it as "no cache"
+OPTION = CACHE.no_cache_option  # --no-cache-dir
 
 
 class PipCache:
@@ -85,31 +86,21 @@ class PipCache:
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         for srun in pk.hygiene_runs(tree, context, self.code):
-            installs = [i for i in srun.invocations("pip") if i.subcommand == "install"]
+            installs = [i for i in srun.invocations(CACHE.tool) if i.subcommand in CACHE.installs]
             if not installs or srun.mentions(SETTING):
                 continue
             env = srun.state.env
-            if SETTING in env or pk.served(srun.run, cache_paths(env), ("pip", ".cache")):
+            if SETTING in env or pk.served(srun.run, CACHE.folders(env), CACHE.names):
                 continue
-            if pk.cache_copied(tree, srun.stage, ".cache"):
+            if pk.cache_copied(tree, srun.stage, CACHE.copied_name):
                 continue
-            old = pk.lacks(tree, srun, "pip", "--no-cache-dir")
+            old = pk.lacks(tree, srun, CACHE.tool, OPTION)
             for inv in installs:
-                if inv.has_flag("--no-cache-dir", "--cache-dir"):
+                if inv.has_flag(OPTION, *CACHE.own_cache):
                     continue
                 verb = pk.verb(inv)
-                fix: Fix | None = Fix("Add --no-cache-dir", (pk.insert_after(srun, verb, " --no-cache-dir"),), Applicability.SAFE)
+                fix: Fix | None = Fix(f"Add {OPTION}", (pk.insert_after(srun, verb, " " + OPTION),), Applicability.SAFE)
                 message = "pip install without --no-cache-dir keeps every downloaded wheel in ~/.cache/pip"
                 if old:  # an upgraded pip is not known to run instead: the old one may fail first
                     fix, message = None, f"{message}; not fixed: {old}"
                 yield pk.command_finding(self.code, message, tree, srun, inv.command, fix)
-
-
-def cache_paths(env: dict[str, str]) -> list[str]:
-    """Where pip's cache is for root, as far as the image's variables tell."""
-    paths = [CACHE]
-    if env.get("PIP_CACHE_DIR"):
-        paths.append(env["PIP_CACHE_DIR"].rstrip("/"))
-    if env.get("XDG_CACHE_HOME"):
-        paths.append(env["XDG_CACHE_HOME"].rstrip("/") + "/pip")
-    return paths
