@@ -83,6 +83,8 @@ class CdToWorkdir:
     hadolint = ("DL3003",)  # the hadolint rules this corresponds to
     name = "cd-to-workdir"
     summary = "Use WORKDIR instead of cd at the start of a RUN"
+    instructions = frozenset({"RUN"})
+    words = ("cd",)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

@@ -86,6 +86,8 @@ class CopyChmod:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "copy-chmod"
     summary = "Set the mode with COPY --chmod instead of a RUN chmod of the copied file"
+    instructions = frozenset({"COPY"})
+    words = ("chmod",)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

@@ -128,6 +128,8 @@ class CopyChown:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "copy-chown"
     summary = "Set the owner with COPY --chown instead of a RUN chown of the copied files"
+    instructions = frozenset({"COPY"})
+    words = ("chown",)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

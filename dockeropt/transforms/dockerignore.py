@@ -87,6 +87,8 @@ class DockerignoreCache:
     hadolint = ()
     name = "dockerignore-cache"
     summary = "Keep .git, node_modules and other host folders out of COPY . with .dockerignore"
+    instructions = frozenset({"COPY", "ADD"})
+    needs_folder = True
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         files = context.files

@@ -95,6 +95,11 @@ class EndOfLifeBase:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "end-of-life-base"
     summary = "Move a base image off a release that has reached its end of life"
+    instructions = frozenset({"FROM"})
+    words = (
+        "python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "fedora", "centos",
+        "buildpack-deps",
+    )
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         today: object = context.option(self.code, "date", None)

@@ -83,6 +83,7 @@ class CmdExecForm:
     hadolint = ("DL3025",)  # the hadolint rules this corresponds to
     name = "exec-form"
     summary = "Write CMD and ENTRYPOINT in exec (JSON) form so that signals reach the program"
+    instructions = frozenset({"CMD", "ENTRYPOINT"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)
