@@ -86,7 +86,8 @@ IMAGES = frozenset({
 })
 _VERSION = re.compile(r"\d+(\.\d+)*")
 _ALPINE_PART = re.compile(r"alpine(\d+\.\d+)")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# a pattern, not compiled: re compiles (and caches) it on first use, which most runs never reach
+_DATE = r"\d{4}-\d{2}-\d{2}"
 _DISTROS = ("debian", "ubuntu")  # whose codenames a tag's later parts may name
 
 
@@ -105,7 +106,7 @@ class EndOfLifeBase:
         today: object = context.option(self.code, "date", None)
         if today is not None and hasattr(today, "isoformat"):  # TOML's unquoted date = 2027-06-01
             today = str(today.isoformat())[:10]
-        if today is not None and not (isinstance(today, str) and _DATE.fullmatch(today)):
+        if today is not None and not (isinstance(today, str) and re.fullmatch(_DATE, today)):
             raise ValueError(f"{self.code} date must be a day as YYYY-MM-DD, not {today!r}")
         for stage in tree.stages:
             ref = stage.from_.image
