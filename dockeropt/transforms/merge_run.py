@@ -356,7 +356,7 @@ def cwd_independent(tree: Dockerfile, run: Run) -> bool:
 def planned_apart(tree: Dockerfile, first: Run, second: Run) -> str | None:
     """Why DO102's plan of the stage keeps these RUNs apart (their inputs differ), or None.
     Plan first, merge after: see ``manifests_first.keeps_apart``."""
-    from dockeropt import transforms  # not above: the registry imports this module
+    from dockeropt import transforms  # not above: the registry imports this module before it defines may_find
 
     if not transforms.may_find(ManifestsFirst, tree):
         return None  # no COPY to plan around
