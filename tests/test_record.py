@@ -8,7 +8,14 @@ import pickle
 
 import pytest
 
-from dockeropt.record import COMPILE_AFTER, FrozenInstanceError, field, fields, record, replace
+from dockeropt.record import (
+    COMPILE_AFTER,
+    FrozenInstanceError,
+    field,
+    fields,
+    record,
+    replace,
+)
 
 
 @record(frozen=True, slots=True)

@@ -22,7 +22,7 @@ INSTRUCTIONS = {
 
 
 @pytest.mark.parametrize("transform", ALL, ids=lambda t: t.code)
-def test_each_transform_declares_its_triggers(transform) -> None:  # noqa: ANN001
+def test_each_transform_declares_its_triggers(transform) -> None:
     cls = type(transform)
     assert isinstance(cls.instructions, frozenset) and cls.instructions and cls.instructions <= INSTRUCTIONS
     words = getattr(cls, "words", ())
