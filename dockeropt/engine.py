@@ -17,6 +17,7 @@ from bisect import bisect_right
 from dockeropt.cst import Dockerfile, Run, ShellForm, parse
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
+from dockeropt.transforms import may_find
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Transform, read_script
 
 TYPE_CHECKING = False
@@ -63,7 +64,8 @@ def collect(tree: Dockerfile, context: Context, transforms: Sequence[Transform],
     keeps = keep(tree)
     findings: list[Finding] = []
     for transform in transforms:
-        findings.extend(f for f in transform.check(tree, context) if keeps(f))
+        if may_find(transform, tree, context):  # its triggers rule out most tool rules on most files
+            findings.extend(f for f in transform.check(tree, context) if keeps(f))
     findings.sort(key=lambda f: (f.start, f.code))
     return findings
 

@@ -51,8 +51,7 @@ def documentation(transform: Transform) -> str:
 
     doc = transform.__doc__
     if not doc:
-        own = getattr(transform, "transform", transform)  # the registry's entry stands for its class
-        doc = sys.modules[type(own).__module__].__doc__
+        doc = sys.modules[type(transform).__module__].__doc__
     return inspect.cleandoc(doc or "")
 
 

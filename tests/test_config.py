@@ -313,7 +313,7 @@ def test_every_option_a_transform_reads_is_checked() -> None:
 
     read: dict[str, set[str]] = {}
     for registered in ALL:
-        source = inspect.getsource(sys.modules[type(registered.transform).__module__])
+        source = inspect.getsource(sys.modules[type(registered).__module__])
         keys = set(re.findall(r"context\.option\(self\.code, \"(\w+)\"", source))
         if re.search(r"hygiene_runs\(tree, context, self\.code\)|wide\(context, self\.code\)", source):
             keys.add("all_stages")

@@ -14,7 +14,7 @@ import dockeropt.ecosystems as package
 from dockeropt import engine, shell
 from dockeropt.ecosystems import BY_NAME, BY_TOOL, CACHES, ECOSYSTEMS, NAMED
 from dockeropt.ecosystems.base import Cache, Ecosystem
-from dockeropt.transforms import ENTRIES
+from dockeropt.transforms import by_code
 from dockeropt.transforms.base import Applicability, Context
 from dockeropt.transforms.cache_mounts import CacheMounts
 from dockeropt.transforms.manifests_first import ManifestsFirst
@@ -113,7 +113,7 @@ def test_manifests_first_keeps_the_cache_clean_up_with_the_install(tmp_path: Pat
 
 
 def _entry(code: str):  # noqa: ANN202
-    return next(e for e in ENTRIES if e.code == code)
+    return by_code()[code]
 
 
 @pytest.mark.parametrize("cache", [c for c in CACHES if c.clean], ids=lambda c: c.name)

@@ -401,7 +401,7 @@ def test_composer_idiom_is_unsafe(tmp_path: Path) -> None:
 def _all_transforms():
     from dockeropt.transforms import ALL
 
-    return [t.transform for t in ALL]
+    return list(ALL)
 
 
 def _context(tmp_path: Path, files: dict[str, str]) -> Context:

@@ -8,7 +8,14 @@ import pickle
 
 import pytest
 
-from dockeropt.record import FrozenInstanceError, field, fields, record, replace
+from dockeropt.record import (
+    COMPILE_AFTER,
+    FrozenInstanceError,
+    field,
+    fields,
+    record,
+    replace,
+)
 
 
 @record(frozen=True, slots=True)
@@ -105,13 +112,46 @@ def test_a_field_cannot_have_two_defaults() -> None:
 
 
 def test_a_field_without_default_after_one_with_is_refused() -> None:
-    @record(frozen=True, slots=True)
-    class Bad:
-        a: int = 0
-        b: int  # type: ignore[misc]
-
     with pytest.raises(TypeError, match="without a default follows"):
-        Bad(1, 2)
+
+        @record(frozen=True, slots=True)
+        class Bad:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+
+CALLS = [
+    pytest.param((1,), {}, id="positional, defaults"),
+    pytest.param((1, 2, "n"), {}, id="all positional"),
+    pytest.param((), {"note": "n", "x": 1}, id="keywords in any order"),
+    pytest.param((1,), {"y": 5}, id="both"),
+    pytest.param((), {}, id="missing x"),
+    pytest.param((1, 2, "n", 4), {}, id="too many"),
+    pytest.param((1,), {"x": 2}, id="x twice"),
+    pytest.param((1,), {"z": 2}, id="unknown keyword"),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs"), CALLS)
+def test_the_first_records_bind_their_arguments_as_the_compiled_init_does(args: tuple, kwargs: dict) -> None:
+    @record(frozen=True, slots=True)
+    class Fresh:
+        x: int
+        y: int = 0
+        note: str = field(default_factory=str)
+
+    def made() -> object:
+        try:
+            value = Fresh(*args, **kwargs)
+        except TypeError:
+            return TypeError
+        return (value.x, value.y, value.note)
+
+    first = made()
+    for _ in range(COMPILE_AFTER):
+        Fresh(0)
+    assert Fresh.__init__.__code__.co_varnames[:4] == ("self", "x", "y", "note"), "compiled by now"
+    assert made() == first
 
 
 def test_each_record_class_has_its_own_parameter_names() -> None:
@@ -125,8 +165,11 @@ def test_each_record_class_has_its_own_parameter_names() -> None:
         first: int
         second: list[int] = field(default_factory=list)
 
-    assert (Pair("l").left, Pair("l").right, Pair(right="x", left="y").left) == ("l", "r", "y")
-    assert Other(1).second == [] and Other(first=2, second=[3]).second == [3]
+    for _ in range(COMPILE_AFTER):  # the generic __init__ first, then the compiled one
+        assert (Pair("l").left, Pair("l").right, Pair(right="x", left="y").left) == ("l", "r", "y")
+        assert Other(1).second == [] and Other(first=2, second=[3]).second == [3]
+        with pytest.raises(TypeError):
+            Pair(lef="typo")  # type: ignore[call-arg]
     assert Pair.__init__.__code__.co_varnames[:3] == ("self", "left", "right")
     assert Other.__init__.__code__.co_varnames[:3] == ("self", "first", "second")
     with pytest.raises(TypeError):

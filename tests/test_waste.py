@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dockeropt import engine, parse
-from dockeropt.transforms import ENTRIES, may_find
+from dockeropt.transforms import by_code, may_find
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms.base import Context
 from dockeropt.transforms.build_tools import BuildToolsInFinal
@@ -227,8 +227,7 @@ def test_copy_link_fix_is_a_suggestion_with_the_flag() -> None:
     ],
 )
 def test_triggers(code: str, text: str, expected: bool) -> None:
-    entry = next(e for e in ENTRIES if e.code == code)
-    assert may_find(entry, parse(text)) is expected
+    assert may_find(by_code()[code], parse(text)) is expected
 
 
 @pytest.mark.parametrize("transform", [CopyDeleted, CopyChmod, PackageRemoved, BuildToolsInFinal, CopyLink], ids=lambda t: t.code)

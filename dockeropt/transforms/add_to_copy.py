@@ -77,6 +77,7 @@ class AddToCopy:
     hadolint = ("DL3020",)  # the hadolint rules this corresponds to
     name = "add-to-copy"
     summary = "Use COPY instead of ADD for local files and folders"
+    instructions = frozenset({"ADD"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = None

@@ -104,6 +104,8 @@ class ApkCache:
     hadolint = ("DL3019",)  # the hadolint rules this corresponds to
     name = "apk-cache"
     summary = "Install Alpine packages with apk add --no-cache"
+    instructions = frozenset({"RUN"})
+    words = ("apk",)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)

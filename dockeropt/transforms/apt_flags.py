@@ -92,6 +92,8 @@ class AptFlags:
     hadolint = ("DL3014", "DL3015", "DL3027")  # the hadolint rules this corresponds to
     name = "apt-flags"
     summary = "Run apt-get non-interactively, without recommended packages"
+    instructions = frozenset({"RUN"})
+    words = ("apt",)  # apt, apt-get, apt-cache
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         # apt configuration a RUN writes to /etc/apt applies to every later apt-get

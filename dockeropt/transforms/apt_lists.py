@@ -129,6 +129,8 @@ class AptLists:
     hadolint = ("DL3009",)  # the hadolint rules this corresponds to
     name = "apt-lists"
     summary = "Remove apt's package lists in the RUN that downloads them"
+    instructions = frozenset({"RUN"})
+    words = ("apt",)  # apt, apt-get, apt-cache
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)

@@ -135,6 +135,7 @@ class BuildToolsInFinal:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "build-tools-in-final"
     summary = "Build in a builder stage: compilers in the final stage ship with the image"
+    instructions = frozenset({"RUN"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

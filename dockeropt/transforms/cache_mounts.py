@@ -104,6 +104,8 @@ class CacheMounts:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "cache-mounts"
     summary = "Keep pip's, npm's and yarn's caches in a BuildKit cache mount"
+    instructions = frozenset({"RUN"})
+    words = ("pip", "npm", "yarn")
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         if not mounts_supported(tree):

@@ -74,8 +74,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-_PLAIN_DIR = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")
-_RELATIVE_MOUNT = re.compile(r"(?:^|,)(?:target|dst|destination)=(?!/)")
+# patterns, not compiled: re compiles (and caches) each on first use, which most runs never reach
+_PLAIN_DIR = r"[A-Za-z0-9_./@+,:=-]+\Z"
+_RELATIVE_MOUNT = r"(?:^|,)(?:target|dst|destination)=(?!/)"
 
 
 class CdToWorkdir:
@@ -83,6 +84,8 @@ class CdToWorkdir:
     hadolint = ("DL3003",)  # the hadolint rules this corresponds to
     name = "cd-to-workdir"
     summary = "Use WORKDIR instead of cd at the start of a RUN"
+    instructions = frozenset({"RUN"})
+    words = ("cd",)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)
@@ -103,7 +106,7 @@ class CdToWorkdir:
     ) -> Finding | None:
         if not isinstance(run.command, ShellForm) or run.heredocs:
             return None
-        if any(f.name == "mount" and _RELATIVE_MOUNT.search(f.value or "") for f in run.flags):
+        if any(f.name == "mount" and re.search(_RELATIVE_MOUNT, f.value or "") for f in run.flags):
             return None
         script = script_of(run)
         if not shell.is_simple_chain(script) or len(script.commands) < 2:
@@ -113,7 +116,7 @@ class CdToWorkdir:
             return None
         word = cd.words[1]
         directory = word.value
-        if word.quoted or word.expansion or not _PLAIN_DIR.match(directory) or directory.startswith("-"):
+        if word.quoted or word.expansion or not re.match(_PLAIN_DIR, directory) or directory.startswith("-"):
             return None
         if cdpath and not directory.startswith("/"):
             return None

@@ -73,8 +73,9 @@ if TYPE_CHECKING:
     from dockeropt.buildcontext import BuildContext
 
 UMASK = 0o022  # what a RUN's shell starts with under BuildKit and buildah
-_CLAUSE = re.compile(r"([ugoa]*)([-+=][rwxXst]*)+\Z")
-_ACTION = re.compile(r"([-+=])([rwxXst]*)")
+# patterns, not compiled: re compiles (and caches) each on first use, which most runs never reach
+_CLAUSE = r"([ugoa]*)([-+=][rwxXst]*)+\Z"
+_ACTION = r"([-+=])([rwxXst]*)"
 _WHO = {"u": 0o4700, "g": 0o2070, "o": 0o1007}
 _PERM = {"r": 0o444, "w": 0o222, "x": 0o111, "s": 0o6000, "t": 0o1000}
 
@@ -86,6 +87,8 @@ class CopyChmod:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "copy-chmod"
     summary = "Set the mode with COPY --chmod instead of a RUN chmod of the copied file"
+    instructions = frozenset({"COPY"})
+    words = ("chmod",)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)
@@ -110,7 +113,7 @@ class CopyChmod:
         words = [w for w in argv[1:] if w != "--"]
         recursive = bool(words) and words[0] in ("-R", "--recursive")
         words = words[1:] if recursive else words
-        if len(words) != 2 or words[0].startswith("-") and not _CLAUSE.match(words[0]):
+        if len(words) != 2 or words[0].startswith("-") and not re.match(_CLAUSE, words[0]):
             return None
         expression, operand = words
         target = build.state(run).resolve(operand)
@@ -153,7 +156,7 @@ def _octal(expression: str) -> int | None:
 
 
 def _readable(expression: str) -> bool:
-    return all(_CLAUSE.match(c) for c in expression.split(","))
+    return all(re.match(_CLAUSE, c) for c in expression.split(","))
 
 
 def apply_mode(expression: str, mode: int, *, directory: bool, umask: int = UMASK) -> int | None:
@@ -164,13 +167,13 @@ def apply_mode(expression: str, mode: int, *, directory: bool, umask: int = UMAS
         return octal
     mode &= 0o7777
     for clause in expression.split(","):
-        m = _CLAUSE.match(clause)
+        m = re.match(_CLAUSE, clause)
         if m is None:
             return None
         who = m.group(1)
         mask = 0o7777 if not who or "a" in who else sum(_WHO[w] for w in set(who))
         limit = ~umask & 0o7777 if not who else 0o7777  # no who: the umask's bits are left alone
-        for op, perms in _ACTION.findall(clause[len(who) :]):
+        for op, perms in re.findall(_ACTION, clause[len(who) :]):
             bits = 0
             for p in perms:
                 if p == "X":

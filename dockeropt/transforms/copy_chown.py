@@ -118,7 +118,8 @@ if TYPE_CHECKING:
 _INERT = (Env, Arg, Label, Expose, Cmd, Entrypoint, Healthcheck, Stopsignal, Maintainer)
 _CHOWN = frozenset({"chown", "/bin/chown", "/usr/bin/chown"})
 _RECURSIVE = frozenset({"-R", "--recursive"})
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+# a pattern, not compiled: re compiles (and caches) it on first use, which most runs never reach
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z"
 _PLAIN = re.compile(r"[A-Za-z0-9_./@+,:=-]+\Z")  # a path with nothing to expand or quote
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 
@@ -128,6 +129,8 @@ class CopyChown:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "copy-chown"
     summary = "Set the owner with COPY --chown instead of a RUN chown of the copied files"
+    instructions = frozenset({"COPY"})
+    words = ("chown",)
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)
@@ -243,10 +246,10 @@ def _owner(text: str, from_stage: bool) -> str | None:
     """``--chown``'s value for what ``chown text`` does to files a COPY made, or None."""
     user, colon, group = text.partition(":")
     if not colon:
-        if "." in user or not _NAME.match(user) or from_stage:
+        if "." in user or not re.match(_NAME, user) or from_stage:
             return None  # user.group is ambiguous; after --from the kept group is unknown
         return f"{user}:0"
-    if not group or (user and not _NAME.match(user)) or not _NAME.match(group):
+    if not group or (user and not re.match(_NAME, user)) or not re.match(_NAME, group):
         return None  # ``user:`` means the login group, which --chown cannot say
     if not user:
         return None if from_stage else f"0:{group}"

@@ -129,6 +129,8 @@ class CopyDeleted:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "copy-deleted"
     summary = "Do not COPY what a later RUN deletes or moves: the bytes stay in the COPY's layer"
+    instructions = frozenset({"COPY", "ADD"})
+    words = ("rm", "mv")
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

@@ -93,6 +93,7 @@ class CopyLink:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "copy-link"
     summary = "Use COPY --link where the copy does not depend on the layers below"
+    instructions = frozenset({"COPY"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         if not ly.syntax_at_least(tree, 4):

@@ -76,9 +76,10 @@ VCS = (".git", ".hg", ".svn")
 JUNK = (*VCS, "node_modules", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox", "target", "dist")
 BUILD_OUTPUT = ("target", "dist")
 _WHOLE = (".", "./", "/")
-_VCS_USERS = re.compile(r"(?<![\w-])(?:git|hg|svn|go\s+(?:build|install|generate))(?![\w-])")
-_INSTALLS = re.compile(r"(?<![\w-])(?:npm|yarn|pnpm)\s+(?:[^;&|]*\s)?(?:install|ci|i)(?![\w-])|(?<![\w-])yarn\s*(?:$|[;&|])")
-_SCM_VERSION = re.compile(r"setuptools[_-]scm|versioneer|hatch-vcs|dunamai|pbr", re.IGNORECASE)
+# patterns, not compiled: re compiles (and caches) each on first use, which most runs never reach
+_VCS_USERS = r"(?<![\w-])(?:git|hg|svn|go\s+(?:build|install|generate))(?![\w-])"
+_INSTALLS = r"(?<![\w-])(?:npm|yarn|pnpm)\s+(?:[^;&|]*\s)?(?:install|ci|i)(?![\w-])|(?<![\w-])yarn\s*(?:$|[;&|])"
+_SCM_VERSION = r"(?i)setuptools[_-]scm|versioneer|hatch-vcs|dunamai|pbr"
 _PYTHON_BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
@@ -87,6 +88,8 @@ class DockerignoreCache:
     hadolint = ()
     name = "dockerignore-cache"
     summary = "Keep .git, node_modules and other host folders out of COPY . with .dockerignore"
+    instructions = frozenset({"COPY", "ADD"})
+    needs_folder = True
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         files = context.files
@@ -150,16 +153,16 @@ def _unsafe(tree: Dockerfile, stage: Stage, index: int, files: BuildContext, nam
         return f"the image may ship a {name} built on the host"
     if name in VCS:
         for inst in tree.instructions:
-            if isinstance(inst, Run) and _VCS_USERS.search(inst.logical.text):
+            if isinstance(inst, Run) and re.search(_VCS_USERS, inst.logical.text):
                 return f"line {inst.line} may read {name} (a version control tool, go build)"
         for build_file in _PYTHON_BUILD_FILES:
             try:
-                if files.sent_file(build_file) and _SCM_VERSION.search(files.read(build_file)):
+                if files.sent_file(build_file) and re.search(_SCM_VERSION, files.read(build_file)):
                     return f"{build_file} takes its version from {name}"
             except ContextError:
                 return f"{build_file} cannot be read"
     if name == "node_modules":
         later = stage.instructions[index + 1 :]
-        if not any(isinstance(i, Run) and _INSTALLS.search(i.logical.text) for i in later):
+        if not any(isinstance(i, Run) and re.search(_INSTALLS, i.logical.text) for i in later):
             return "no install after the copy: the image may run the copied packages"
     return None

@@ -86,7 +86,8 @@ IMAGES = frozenset({
 })
 _VERSION = re.compile(r"\d+(\.\d+)*")
 _ALPINE_PART = re.compile(r"alpine(\d+\.\d+)")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# a pattern, not compiled: re compiles (and caches) it on first use, which most runs never reach
+_DATE = r"\d{4}-\d{2}-\d{2}"
 _DISTROS = ("debian", "ubuntu")  # whose codenames a tag's later parts may name
 
 
@@ -95,12 +96,17 @@ class EndOfLifeBase:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "end-of-life-base"
     summary = "Move a base image off a release that has reached its end of life"
+    instructions = frozenset({"FROM"})
+    words = (
+        "python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "fedora", "centos",
+        "buildpack-deps",
+    )
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         today: object = context.option(self.code, "date", None)
         if today is not None and hasattr(today, "isoformat"):  # TOML's unquoted date = 2027-06-01
             today = str(today.isoformat())[:10]
-        if today is not None and not (isinstance(today, str) and _DATE.fullmatch(today)):
+        if today is not None and not (isinstance(today, str) and re.fullmatch(_DATE, today)):
             raise ValueError(f"{self.code} date must be a day as YYYY-MM-DD, not {today!r}")
         for stage in tree.stages:
             ref = stage.from_.image

@@ -69,7 +69,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 # Characters that make the shell do more than split words.
-_SHELL_SYNTAX = re.compile(r"[$`~*?\[\]\\;&|<>(){}#\n]")
+# a pattern, not compiled: re compiles (and caches) it on first use, which most runs never reach
+_SHELL_SYNTAX = r"[$`~*?\[\]\\;&|<>(){}#\n]"
 _BUILTINS = frozenset({
     "exec", "cd", "export", "source", ".", "set", "unset", "trap", "ulimit", "umask",
     "eval", "alias", "read", "wait", "shift", "exit", "return", "readonly", "local",
@@ -83,6 +84,7 @@ class CmdExecForm:
     hadolint = ("DL3025",)  # the hadolint rules this corresponds to
     name = "exec-form"
     summary = "Write CMD and ENTRYPOINT in exec (JSON) form so that signals reach the program"
+    instructions = frozenset({"CMD", "ENTRYPOINT"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)
@@ -121,7 +123,7 @@ class CmdExecForm:
 
 def _words(text: str) -> tuple[str, ...] | None:
     """The words ``sh -c text`` would run, when it only splits and unquotes them."""
-    if _SHELL_SYNTAX.search(text):
+    if re.search(_SHELL_SYNTAX, text):
         return None
     script = shell.parse(text)
     if not script.ok or len(script.commands) != 1 or script.compounds:

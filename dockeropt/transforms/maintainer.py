@@ -61,6 +61,7 @@ class MaintainerLabel:
     hadolint = ("DL4000",)  # the hadolint rules this corresponds to
     name = "maintainer"
     summary = "Replace MAINTAINER with the org.opencontainers.image.authors label"
+    instructions = frozenset({"MAINTAINER"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         for stage in tree.stages:

@@ -204,6 +204,7 @@ class ManifestsFirst:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "manifests-first"
     summary = "Copy dependency manifests before the install and the sources after it"
+    instructions = frozenset({"COPY", "ADD"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)

@@ -127,6 +127,7 @@ from dockeropt.cst import Dockerfile, Instruction, Run, ShellForm
 from dockeropt.model import State, build_of, replaces_shell, shell_state
 from dockeropt.record import record
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, per_tree, script_of, shell_form, style_of
+from dockeropt.transforms.manifests_first import ManifestsFirst, keeps_apart
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -169,6 +170,7 @@ class MergeRun:
     hadolint = ("DL3059",)  # the hadolint rules this corresponds to
     name = "merge-run"
     summary = "Merge adjacent RUN instructions into one RUN"
+    instructions = frozenset({"RUN"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         max_lines = context.option(self.code, "max_lines", MAX_LINES)
@@ -351,12 +353,10 @@ def cwd_independent(tree: Dockerfile, run: Run) -> bool:
 def planned_apart(tree: Dockerfile, first: Run, second: Run) -> str | None:
     """Why DO102's plan of the stage keeps these RUNs apart (their inputs differ), or None.
     Plan first, merge after: see ``manifests_first.keeps_apart``."""
-    from dockeropt import transforms
+    from dockeropt import transforms  # not above: the registry imports this module before it defines may_find
 
-    if not transforms.may_find(next(e for e in transforms.ENTRIES if e.code == "DO102"), tree):
-        return None  # no COPY to plan around (and DO102's module is not imported)
-    from dockeropt.transforms.manifests_first import keeps_apart
-
+    if not transforms.may_find(ManifestsFirst, tree):
+        return None  # no COPY to plan around
     return keeps_apart(tree, first, second)
 
 

@@ -146,6 +146,8 @@ class NpmCache:
     hadolint = ("DL3060",)  # the hadolint rules this corresponds to
     name = "npm-cache"
     summary = "Clean the npm and yarn caches in the RUN that fills them; npm ci with a lockfile"
+    instructions = frozenset({"RUN"})
+    words = ("npm", "yarn")
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)

@@ -61,6 +61,8 @@ class PackageRemoved:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "package-removed"
     summary = "Install, use and remove a package in one RUN: removed later, it still ships"
+    instructions = frozenset({"RUN"})
+    words = ("purge", "remove", "del", "erase", " rm")
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

@@ -83,6 +83,8 @@ class PipCache:
     hadolint = ("DL3042",)  # the hadolint rules this corresponds to
     name = "pip-cache"
     summary = "Install Python packages with pip install --no-cache-dir"
+    instructions = frozenset({"RUN"})
+    words = ("pip",)  # pip3, python -m pip
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         for srun in pk.hygiene_runs(tree, context, self.code):

@@ -106,6 +106,8 @@ class RpmCache:
     hadolint = ("DL3030", "DL3032", "DL3034", "DL3036", "DL3038", "DL3040")  # the hadolint rules this corresponds to
     name = "rpm-cache"
     summary = "Run yum, dnf and zypper non-interactively and clean their caches"
+    instructions = frozenset({"RUN"})
+    words = ("yum", "dnf", "zypper")
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         style = style_of(tree)

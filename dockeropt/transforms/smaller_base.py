@@ -154,6 +154,7 @@ class SmallerBase:
     hadolint = ()  # the hadolint rules this corresponds to
     name = "smaller-base"
     summary = "Build the final image on the -slim or -alpine variant of its official base"
+    instructions = frozenset({"FROM"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         prefer = context.option(self.code, "prefer", "slim")
