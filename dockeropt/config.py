@@ -117,12 +117,19 @@ def discover(folder: str | os.PathLike[str]) -> str | None:
         candidate = parent
 
 
+# Where a [tool.dockeropt] table can be written: a table header or a dotted key naming
+# tool.dockeropt (quoted or not, spaced or not), a [tool] table, or an inline table for tool.
+_MAY_HOLD_TABLE = re.compile(r"""\btool["']?\s*(?:\.\s*["']?dockeropt|=\s*\{|\])""")
+
+
 def _has_table(pyproject: str) -> bool:
     try:
         text = _read(pyproject)
     except (OSError, UnicodeDecodeError):
         return False
     if "dockeropt" not in text:  # skip parsing the many pyproject files that never mention us
+        return False
+    if not _MAY_HOLD_TABLE.search(text):  # named (a project called dockeropt) but no tool table
         return False
     try:
         data = _toml().loads(text)

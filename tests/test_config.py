@@ -45,6 +45,33 @@ def test_a_pyproject_without_our_table_is_passed_over(tmp_path: Path) -> None:
     assert discover(tmp_path / "pkg") == str(tmp_path / "pyproject.toml")
 
 
+@pytest.mark.parametrize(
+    "table",
+    [
+        "[tool.dockeropt]\nignore = ['DO103']\n",
+        "[ tool . \"dockeropt\" ]\nignore = ['DO103']\n",
+        "[tool]\ndockeropt = { ignore = ['DO103'] }\n",
+        "tool = { dockeropt = { ignore = ['DO103'] } }\n",
+        "tool.dockeropt.ignore = ['DO103']\n",
+    ],
+    ids=["header", "spaced and quoted header", "inline under [tool]", "inline tool", "dotted key"],
+)
+def test_every_spelling_of_our_table_is_found(tmp_path: Path, table: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(table)
+    assert discover(tmp_path) == str(tmp_path / "pyproject.toml")
+
+
+def test_a_project_named_dockeropt_is_not_parsed_for_a_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockeropt import config
+
+    def no_parsing() -> None:
+        raise AssertionError("parsed a pyproject that cannot hold our table")
+
+    monkeypatch.setattr(config, "_toml", no_parsing)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'dockeropt'\n[project.scripts]\ndockeropt = 'dockeropt.cli:entry'\n")
+    assert discover(tmp_path) != str(tmp_path / "pyproject.toml")
+
+
 def test_no_file_means_none(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     assert discover(tmp_path) in (None, *[str(p / n) for p in tmp_path.parents for n in (".dockeropt.toml", "pyproject.toml")])
