@@ -139,6 +139,9 @@ def tool(name: str, hint: str) -> str:
     found = str(beside) if beside.exists() else shutil.which(name)
     if found is None:
         sys.exit(f"{name} is not installed: {hint}")
+    if "/.pyenv/shims/" in found:  # a shell script that starts pyenv first: time the tool itself
+        real = subprocess.run(["pyenv", "which", name], capture_output=True, text=True).stdout.strip()
+        found = real or found
     return found
 
 
