@@ -20,8 +20,8 @@ from functools import lru_cache
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
-from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
-from dockeropt.record import field, record, replace
+from dockeropt.grammar.lexer import BOM, Logical, Token, directive_parts, line_body, split_lines, tokenize
+from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -457,13 +457,15 @@ class _Builder:
         instructions: list[Instruction] = []
         trailer: tuple[Trivia, ...] = ()
         for child in children:
-            if isinstance(child, Token):
-                bom = str(child)
-            elif isinstance(child, Instruction):
+            if isinstance(child, Instruction):
                 instructions.append(child)
-            elif child and isinstance(child[0], Directive):
+            elif not child:
+                continue
+            elif isinstance(child[0], str):  # the BOM token
+                bom = BOM
+            elif isinstance(child[0], Directive):
                 directives = child
-            elif child and isinstance(child[0], Trivia):
+            else:
                 trailer = child
         escape = next((d.value for d in directives if d.name == "escape"), "\\")
         current = self.current
@@ -473,18 +475,20 @@ class _Builder:
 
     def directives(self, tokens: list[Token]) -> tuple[Directive, ...]:
         out = []
-        for tok in tokens:
-            name, value = directive_parts(line_body(str(tok)))
+        source = self.current.source
+        for _kind, start, end, line in tokens:
+            text = source[start:end]
+            name, value = directive_parts(line_body(text))
             assert name is not None
-            out.append(Directive(tok.start_pos, tok.end_pos, tok.line, tok.column, name, value, str(tok)))
+            out.append(Directive(start, end, line, 1, name, value, text))
         return tuple(out)
 
     def trivia(self, tokens: list[Token]) -> tuple[Trivia, ...]:
         out = []
-        for token in tokens:
-            kind = "comment" if token.type == "COMMENT" else "blank"
-            start, line = token.start_pos, token.line
-            for text in split_lines(str(token)):
+        source = self.current.source
+        for kind, start, end, line in tokens:
+            kind = "comment" if kind == "COMMENT" else "blank"
+            for text in split_lines(source[start:end]):
                 out.append(Trivia(start, start + len(text), line, 1, kind, text))
                 start += len(text)
                 line += 1
@@ -496,34 +500,41 @@ class _Builder:
         return tokens[0], tokens[1]
 
     def instruction(self, children: list) -> Instruction:
+        # [leading trivia] first line token, the tokens of its other lines, heredoc pairs
         leading: tuple[Trivia, ...] = ()
-        lines: list[Token] = []
+        at = 0
+        if isinstance(children[0][0], Trivia):
+            leading = children[0]
+            at = 1
+        first = children[at]
+        end = first[2]
         heredocs: list[tuple[Token | None, Token]] = []
-        for child in children:
-            if isinstance(child, Token):
-                lines.append(child)
-            elif isinstance(child, tuple) and child and isinstance(child[0], Trivia):
-                leading = child
+        for child in children[at + 1 :]:
+            if isinstance(child[0], str):  # a line token
+                end = child[2]
             else:
                 heredocs.append(child)
-        first = lines[0]
-        assert isinstance(first, InstructionToken)
-        return build_instruction(self.current, first.logical, leading, lines, heredocs)
+        _kind, start, _end, line, column, logical = first
+        return build_instruction(self.current, logical, leading, start, end, line, column, heredocs)
 
 
 def build_instruction(
     ctx: _Source,
     logical: Logical,
     leading: tuple[Trivia, ...],
-    lines: list[Token],
+    start: int,
+    end: int,
+    line: int,
+    column: int,
     heredoc_parts: list[tuple[Token | None, Token]],
 ) -> Instruction:
-    first = lines[0]
-    end = heredoc_parts[-1][1].end_pos if heredoc_parts else lines[-1].end_pos
-    line, column = first.line, first.column
+    """The instruction whose lines span ``start:end`` of the source, its keyword at ``line``
+    and ``column``, followed by its heredocs (each an optional body token and an end token)."""
+    if heredoc_parts:
+        end = heredoc_parts[-1][1][2]
     parse = logical.parse
 
-    place = _placer(ctx, logical, first)
+    place = _placer(ctx, logical, line)
 
     def word(span: tuple[int, int] | None, text: str) -> Word | None:
         if span is None:
@@ -535,13 +546,13 @@ def build_instruction(
     arguments = word(parse.args_span, parse.args) if parse.args else None
     words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
     common: dict[str, Any] = dict(
-        start=first.start_pos,  # its own text starts at its line start: indentation is part of it
+        start=start,  # its own text starts at its line start: indentation is part of it
         end=end,
         line=line,
         column=column,
         keyword=parse.cmd,
         leading=leading,
-        text=ctx.source[first.start_pos : end],
+        text=ctx.source[start:end],
         end_line=logical.end_line,
         flags=flags,
         arguments=arguments,
@@ -555,7 +566,7 @@ def build_instruction(
     return cls(**common, **extra)
 
 
-def _placer(ctx: _Source, logical: Logical, first: Token) -> Callable[[tuple[int, int]], tuple[int, int, int, int]]:
+def _placer(ctx: _Source, logical: Logical, line: int) -> Callable[[tuple[int, int]], tuple[int, int, int, int]]:
     """What turns a span of the logical line into source (start, end, line, column)."""
     if len(logical.segments) > 1:  # continued: look the pieces and lines up
 
@@ -565,7 +576,7 @@ def _placer(ctx: _Source, logical: Logical, first: Token) -> Callable[[tuple[int
 
         return place
     # one line, the most common case: the logical line is a slice of it
-    base, line = logical.segments[0][1], first.line
+    base = logical.segments[0][1]
     line_start = ctx.line_starts[line - 1]
 
     def place_on_line(span: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -685,9 +696,7 @@ def _inner(ctx: _Source, parse: LineParse, logical: Logical) -> Instruction | No
     a, _ = logical.span_to_source(*inner.cmd_span)
     ln, col = ctx._pos(a)
     end = logical.to_source(len(logical.text), end=True)
-    line_token = Token("FIRST_LINE", "", a, ln, col, ln, col, end)
-    node = build_instruction(ctx, inner_logical, (), [line_token], [])
-    return replace(node, text=ctx.source[a:end])
+    return build_instruction(ctx, inner_logical, (), a, end, ln, col, [])
 
 
 _MARKER = re.compile(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
@@ -698,14 +707,15 @@ def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, To
         return ()
     out = []
     markers = _markers(logical.text)
+    source = ctx.source
     for i, (doc, (body, end)) in enumerate(zip(logical.heredocs, parts)):
-        start = body.start_pos if body is not None else end.start_pos
+        start = body[1] if body is not None else end[1]
         ln, col = ctx._pos(start)
         marker = markers[i] if i < len(markers) else f"<<{'-' if doc.chomp else ''}{doc.name}"
         out.append(
             Heredoc(
                 start,
-                end.end_pos,
+                end[2],
                 ln,
                 col,
                 doc.name,
@@ -713,8 +723,8 @@ def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, To
                 doc.file_descriptor,
                 doc.chomp,
                 not doc.expand,
-                str(body) if body is not None else "",
-                str(end),
+                source[body[1] : body[2]] if body is not None else "",
+                source[end[1] : end[2]],
             )
         )
     return tuple(out)

@@ -108,19 +108,22 @@ class _Inline(list):
 def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], object]]) -> object:
     """Run the LALR table over ``tokens``, reducing with ``callbacks`` per rule name.
 
+    A token is a tuple whose first item is its kind and fourth its line (for errors); the
+    last token is of kind ``END``.
+
     Rules without a callback are inlined into their parent (Lark's ``_rule`` convention,
     which also covers the helper rules Lark makes for ``*``, ``+`` and ``?``).
     """
     actions, rules = table.actions, table.rules
     states = [table.start]
     values: list = []
-    for token in _with_end(tokens):
-        kind = token.type
+    for token in tokens:
+        kind = token[0]
         while True:
             try:
                 shift, arg = actions[states[-1]][kind]
             except KeyError:
-                raise DockerfileError(f"unexpected {kind} (internal grammar error)", token.line, 1) from None
+                raise DockerfileError(f"unexpected {kind} (internal grammar error)", token[3], 1) from None
             if shift:
                 states.append(arg)
                 values.append(token)
@@ -145,21 +148,7 @@ def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], ob
             states.append(actions[states[-1]][name][1])
             if kind == END and states[-1] == table.accept:
                 return values[-1]
-    raise AssertionError("not reached: the table accepts at $END or rejects the token before")
-
-
-class _End:
-    type = END
-    line = 0
-
-
-def _with_end(tokens: Iterable) -> Iterable:
-    last = None
-    for last in tokens:
-        yield last
-    end = _End()
-    end.line = (last.end_line if last is not None else 1) or 1
-    yield end
+    raise AssertionError("not reached: the lexer ends its tokens with END, where the table accepts or rejects")
 
 
 def write(path: Path | None = None) -> Path:
