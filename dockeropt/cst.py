@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
     from dockeropt.grammar.semantics import LineParse
 
-    WordAt = Callable[[tuple[int, int] | None, str], "Word | None"]  # a span of the logical line as a Word
-
 # --- nodes ---------------------------------------------------------------------------------
 
 
@@ -530,40 +528,32 @@ def build_instruction(
 ) -> Instruction:
     """The instruction whose lines span ``start:end`` of the source, its keyword at ``line``
     and ``column``, followed by its heredocs (each an optional body token and an end token)."""
+    parse = logical.parse
+    heredocs: tuple[Heredoc, ...] = ()
     if heredoc_parts:
         end = heredoc_parts[-1][1][2]
-    parse = logical.parse
-
+        heredocs = _heredocs(ctx, logical, heredoc_parts)
     place = _placer(ctx, logical, line)
-
-    def word(span: tuple[int, int] | None, text: str) -> Word | None:
-        if span is None:
-            return None
-        return Word(*place(span), text)
-
-    heredocs = _heredocs(ctx, logical, heredoc_parts)
-    flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans))
-    arguments = word(parse.args_span, parse.args) if parse.args else None
-    words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
-    common: dict[str, Any] = dict(
-        start=start,  # its own text starts at its line start: indentation is part of it
-        end=end,
-        line=line,
-        column=column,
-        keyword=parse.cmd,
-        leading=leading,
-        text=ctx.source[start:end],
-        end_line=logical.end_line,
-        flags=flags,
-        arguments=arguments,
-        words=words,
-        heredocs=heredocs,
-        logical=logical,
+    flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans)) if parse.flags else ()
+    arguments = Word(*place(parse.args_span), parse.args) if parse.args else None
+    words = tuple([Word(*place(span), value) for value, span in zip(parse.value, parse.spans) if span is not None])
+    cls = _CLASSES.get(parse.cmd.upper(), Unknown)
+    return cls(
+        start,  # its own text starts at its line start: indentation is part of it
+        end,
+        line,
+        column,
+        parse.cmd,
+        leading,
+        ctx.source[start:end],
+        logical.end_line,
+        flags,
+        arguments,
+        words,
+        heredocs,
+        logical,
+        *_payload(ctx, cls, parse, logical, words, arguments, place),
     )
-    name = parse.cmd.upper()
-    cls = _CLASSES.get(name, Unknown)
-    extra = _payload(ctx, cls, parse, logical, words, arguments, word)
-    return cls(**common, **extra)
 
 
 def _placer(ctx: _Source, logical: Logical, line: int) -> Callable[[tuple[int, int]], tuple[int, int, int, int]]:
@@ -599,23 +589,24 @@ def _payload(
     logical: Logical,
     words: tuple[Word, ...],
     arguments: Word | None,
-    word: WordAt,
-) -> dict:
+    place: Callable[[tuple[int, int]], tuple[int, int, int, int]],
+) -> tuple:
+    """The fields a kind of instruction adds, in their order (those left out keep their defaults)."""
     if issubclass(cls, _CommandInstruction):
-        return {"command": _command(parse, arguments)}
+        return (_command(parse, arguments),)
     if cls is From:
         return _from(parse, words)
     if issubclass(cls, _FileInstruction):
         if parse.json:
-            return {"exec_form": _command(parse, arguments)}
-        return {"sources": words[:-1], "destination": words[-1] if words else None}
+            return (_command(parse, arguments),)
+        return (None, words[:-1], words[-1] if words else None)
     if issubclass(cls, _PairsInstruction):
-        return {"pairs": _pairs(cls, parse, logical, word)}
+        return (_pairs(cls, parse, logical, place),)
     if cls is Onbuild:
-        return {"inner": _inner(ctx, parse, logical)}
+        return (_inner(ctx, parse, logical),)
     if cls is Healthcheck:
         if not parse.value:
-            return {}
+            return ()
         kind = parse.value[0]
         if parse.json or len(parse.value) > 1:
             rest_start = parse.spans[0][1] if parse.spans[0] else parse.args_span[0]
@@ -624,12 +615,12 @@ def _payload(
             if parse.json:
                 a, b = logical.span_to_source(offset, parse.args_span[1])
                 ln, col = ctx._pos(a)
-                return {"kind": kind, "command": ExecForm(a, b, ln, col, rest, parse.value[1:])}
+                return (kind, ExecForm(a, b, ln, col, rest, parse.value[1:]))
             a, b = logical.span_to_source(offset, parse.args_span[1])
             ln, col = ctx._pos(a)
-            return {"kind": kind, "command": ShellForm(a, b, ln, col, rest)}
-        return {"kind": kind}
-    return {}
+            return (kind, ShellForm(a, b, ln, col, rest))
+        return (kind,)
+    return ()
 
 
 def _command(parse: LineParse, arguments: Word | None) -> ShellForm | ExecForm | None:
@@ -640,13 +631,13 @@ def _command(parse: LineParse, arguments: Word | None) -> ShellForm | ExecForm |
     return ShellForm(arguments.start, arguments.end, arguments.line, arguments.column, arguments.text)
 
 
-def _from(parse: LineParse, words: tuple[Word, ...]) -> dict:
+def _from(parse: LineParse, words: tuple[Word, ...]) -> tuple[ImageRef | None, str | None, Word | None]:
     platform = next((f[len("--platform=") :] for f in parse.flags if f.startswith("--platform=")), None)
     if not words:
-        return {"platform": platform}
+        return None, platform, None
     image = words[0]
     stage = words[2] if len(words) >= 3 and words[1].text.lower() == "as" else None
-    return {"image": _image_ref(image), "platform": platform, "stage": stage}
+    return _image_ref(image), platform, stage
 
 
 def _image_ref(word: Word) -> ImageRef:
@@ -661,11 +652,12 @@ def _image_ref(word: Word) -> ImageRef:
     return ImageRef(word.start, word.end, word.line, word.column, text, name, tag, digest if at else None)
 
 
-def _pairs(cls: type[Instruction], parse: LineParse, logical: Logical, word: WordAt) -> tuple[KeyValue, ...]:
+def _pairs(
+    cls: type[Instruction], parse: LineParse, logical: Logical, place: Callable[[tuple[int, int]], tuple[int, int, int, int]]
+) -> tuple[KeyValue, ...]:
     def at(span: tuple[int, int] | None, text: str) -> Word:
-        found = word(span, text)
-        assert found is not None, "the keys and values of ARG, ENV and LABEL are slices of the line"
-        return found
+        assert span is not None, "the keys and values of ARG, ENV and LABEL are slices of the line"
+        return Word(*place(span), text)
 
     values, spans = parse.value, parse.spans
     pairs: list[KeyValue] = []
