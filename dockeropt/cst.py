@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
@@ -397,13 +398,8 @@ _CLASSES: dict[str, type[Instruction]] = {
 
 
 def _line_starts(text: str) -> tuple[int, ...]:
-    starts = [0]
-    find = text.find
-    i = find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = find("\n", i + 1)
-    return tuple(starts)
+    # each line starts one past the end of the one before: its length and its LF
+    return tuple(accumulate([len(line) + 1 for line in text.split("\n")[:-1]], initial=0))
 
 
 def _stages(instructions: list[Instruction]) -> tuple[Stage, ...]:

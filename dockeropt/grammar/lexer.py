@@ -169,10 +169,13 @@ def tokenize(text: str) -> Iterator[Token]:
         start_index = index
         first_start = pos
         indent = len(body) - len(stripped)
-        cut = _continuation(stripped, escape)
+        last = stripped[-1]
+        cut = -1 if last != escape and last != " " and last != "\t" else _continuation(stripped, escape)
         first_kind = "FIRST_LINE" if cut < 0 else "FIRST_LINE_CONT"
         first_text = stripped if cut < 0 else stripped[:cut]
-        first_end = pos = min(pos + len(line) + 1, size)
+        first_end = pos = pos + len(line) + 1
+        if pos > size:  # the last line, without a line ending
+            first_end = pos = size
         index += 1
         tokens: list[Token] = []
         if cut < 0:
@@ -205,8 +208,10 @@ def tokenize(text: str) -> Iterator[Token]:
                     if run_kind:
                         tokens.append((run_kind, run_start, pos, run_index + 1))
                     run_kind, run_start, run_index = kind, pos, index
-                pos = min(pos + len(line) + 1, size)
+                pos += len(line) + 1
                 index += 1
+            if pos > size:
+                pos = size
             if run_kind:
                 tokens.append((run_kind, run_start, pos, run_index + 1))
             logical_text = "".join(pieces)
