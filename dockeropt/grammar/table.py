@@ -124,7 +124,13 @@ def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], ob
             steps, config = plans.plan(config, token)
         for name, size in steps:
             children: list = _Inline()
-            if size:
+            if size == 1:  # the most common reduction: one child, taken over or wrapped
+                child = values.pop()
+                if type(child) is _Inline:
+                    children = child
+                else:
+                    children.append(child)
+            elif size:
                 popped = values[-size:]
                 del values[-size:]
                 if type(popped[0]) is _Inline:
