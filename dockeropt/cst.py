@@ -17,11 +17,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
-from dockeropt.grammar.lexer import InstructionToken, Logical, Token, directive_parts, line_body, split_lines, tokenize
-from dockeropt.record import field, record, replace
+from dockeropt.grammar.lexer import BOM, Logical, Token, directive_parts, line_body, split_lines, tokenize
+from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from dockeropt.grammar.semantics import LineParse
-
-    WordAt = Callable[[tuple[int, int] | None, str], "Word | None"]  # a span of the logical line as a Word
 
 # --- nodes ---------------------------------------------------------------------------------
 
@@ -399,13 +398,8 @@ _CLASSES: dict[str, type[Instruction]] = {
 
 
 def _line_starts(text: str) -> tuple[int, ...]:
-    starts = [0]
-    find = text.find
-    i = find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = find("\n", i + 1)
-    return tuple(starts)
+    # each line starts one past the end of the one before: its length and its LF
+    return tuple(accumulate([len(line) + 1 for line in text.split("\n")[:-1]], initial=0))
 
 
 def _stages(instructions: list[Instruction]) -> tuple[Stage, ...]:
@@ -457,13 +451,15 @@ class _Builder:
         instructions: list[Instruction] = []
         trailer: tuple[Trivia, ...] = ()
         for child in children:
-            if isinstance(child, Token):
-                bom = str(child)
-            elif isinstance(child, Instruction):
+            if isinstance(child, Instruction):
                 instructions.append(child)
-            elif child and isinstance(child[0], Directive):
+            elif not child:
+                continue
+            elif isinstance(child[0], str):  # the BOM token
+                bom = BOM
+            elif isinstance(child[0], Directive):
                 directives = child
-            elif child and isinstance(child[0], Trivia):
+            else:
                 trailer = child
         escape = next((d.value for d in directives if d.name == "escape"), "\\")
         current = self.current
@@ -473,18 +469,20 @@ class _Builder:
 
     def directives(self, tokens: list[Token]) -> tuple[Directive, ...]:
         out = []
-        for tok in tokens:
-            name, value = directive_parts(line_body(str(tok)))
+        source = self.current.source
+        for _kind, start, end, line in tokens:
+            text = source[start:end]
+            name, value = directive_parts(line_body(text))
             assert name is not None
-            out.append(Directive(tok.start_pos, tok.end_pos, tok.line, tok.column, name, value, str(tok)))
+            out.append(Directive(start, end, line, 1, name, value, text))
         return tuple(out)
 
     def trivia(self, tokens: list[Token]) -> tuple[Trivia, ...]:
         out = []
-        for token in tokens:
-            kind = "comment" if token.type == "COMMENT" else "blank"
-            start, line = token.start_pos, token.line
-            for text in split_lines(str(token)):
+        source = self.current.source
+        for kind, start, end, line in tokens:
+            kind = "comment" if kind == "COMMENT" else "blank"
+            for text in split_lines(source[start:end]):
                 out.append(Trivia(start, start + len(text), line, 1, kind, text))
                 start += len(text)
                 line += 1
@@ -496,66 +494,65 @@ class _Builder:
         return tokens[0], tokens[1]
 
     def instruction(self, children: list) -> Instruction:
+        # [leading trivia] first line token, the tokens of its other lines, heredoc pairs
         leading: tuple[Trivia, ...] = ()
-        lines: list[Token] = []
+        at = 0
+        if isinstance(children[0][0], Trivia):
+            leading = children[0]
+            at = 1
+        first = children[at]
+        end = first[2]
         heredocs: list[tuple[Token | None, Token]] = []
-        for child in children:
-            if isinstance(child, Token):
-                lines.append(child)
-            elif isinstance(child, tuple) and child and isinstance(child[0], Trivia):
-                leading = child
+        for child in children[at + 1 :]:
+            if isinstance(child[0], str):  # a line token
+                end = child[2]
             else:
                 heredocs.append(child)
-        first = lines[0]
-        assert isinstance(first, InstructionToken)
-        return build_instruction(self.current, first.logical, leading, lines, heredocs)
+        _kind, start, _end, line, column, logical = first
+        return build_instruction(self.current, logical, leading, start, end, line, column, heredocs)
 
 
 def build_instruction(
     ctx: _Source,
     logical: Logical,
     leading: tuple[Trivia, ...],
-    lines: list[Token],
+    start: int,
+    end: int,
+    line: int,
+    column: int,
     heredoc_parts: list[tuple[Token | None, Token]],
 ) -> Instruction:
-    first = lines[0]
-    end = heredoc_parts[-1][1].end_pos if heredoc_parts else lines[-1].end_pos
-    line, column = first.line, first.column
+    """The instruction whose lines span ``start:end`` of the source, its keyword at ``line``
+    and ``column``, followed by its heredocs (each an optional body token and an end token)."""
     parse = logical.parse
-
-    place = _placer(ctx, logical, first)
-
-    def word(span: tuple[int, int] | None, text: str) -> Word | None:
-        if span is None:
-            return None
-        return Word(*place(span), text)
-
-    heredocs = _heredocs(ctx, logical, heredoc_parts)
-    flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans))
-    arguments = word(parse.args_span, parse.args) if parse.args else None
-    words = tuple(w for w in (word(s, v) for v, s in zip(parse.value, parse.spans)) if w is not None)
-    common: dict[str, Any] = dict(
-        start=first.start_pos,  # its own text starts at its line start: indentation is part of it
-        end=end,
-        line=line,
-        column=column,
-        keyword=parse.cmd,
-        leading=leading,
-        text=ctx.source[first.start_pos : end],
-        end_line=logical.end_line,
-        flags=flags,
-        arguments=arguments,
-        words=words,
-        heredocs=heredocs,
-        logical=logical,
+    heredocs: tuple[Heredoc, ...] = ()
+    if heredoc_parts:
+        end = heredoc_parts[-1][1][2]
+        heredocs = _heredocs(ctx, logical, heredoc_parts)
+    place = _placer(ctx, logical, line)
+    flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans)) if parse.flags else ()
+    arguments = Word(*place(parse.args_span), parse.args) if parse.args else None
+    words = tuple([Word(*place(span), value) for value, span in zip(parse.value, parse.spans) if span is not None])
+    cls = _CLASSES.get(parse.cmd.upper(), Unknown)
+    return cls(
+        start,  # its own text starts at its line start: indentation is part of it
+        end,
+        line,
+        column,
+        parse.cmd,
+        leading,
+        ctx.source[start:end],
+        logical.end_line,
+        flags,
+        arguments,
+        words,
+        heredocs,
+        logical,
+        *_payload(ctx, cls, parse, logical, words, arguments, place),
     )
-    name = parse.cmd.upper()
-    cls = _CLASSES.get(name, Unknown)
-    extra = _payload(ctx, cls, parse, logical, words, arguments, word)
-    return cls(**common, **extra)
 
 
-def _placer(ctx: _Source, logical: Logical, first: Token) -> Callable[[tuple[int, int]], tuple[int, int, int, int]]:
+def _placer(ctx: _Source, logical: Logical, line: int) -> Callable[[tuple[int, int]], tuple[int, int, int, int]]:
     """What turns a span of the logical line into source (start, end, line, column)."""
     if len(logical.segments) > 1:  # continued: look the pieces and lines up
 
@@ -565,7 +562,7 @@ def _placer(ctx: _Source, logical: Logical, first: Token) -> Callable[[tuple[int
 
         return place
     # one line, the most common case: the logical line is a slice of it
-    base, line = logical.segments[0][1], first.line
+    base = logical.segments[0][1]
     line_start = ctx.line_starts[line - 1]
 
     def place_on_line(span: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -588,23 +585,24 @@ def _payload(
     logical: Logical,
     words: tuple[Word, ...],
     arguments: Word | None,
-    word: WordAt,
-) -> dict:
+    place: Callable[[tuple[int, int]], tuple[int, int, int, int]],
+) -> tuple:
+    """The fields a kind of instruction adds, in their order (those left out keep their defaults)."""
     if issubclass(cls, _CommandInstruction):
-        return {"command": _command(parse, arguments)}
+        return (_command(parse, arguments),)
     if cls is From:
         return _from(parse, words)
     if issubclass(cls, _FileInstruction):
         if parse.json:
-            return {"exec_form": _command(parse, arguments)}
-        return {"sources": words[:-1], "destination": words[-1] if words else None}
+            return (_command(parse, arguments),)
+        return (None, words[:-1], words[-1] if words else None)
     if issubclass(cls, _PairsInstruction):
-        return {"pairs": _pairs(cls, parse, logical, word)}
+        return (_pairs(cls, parse, logical, place),)
     if cls is Onbuild:
-        return {"inner": _inner(ctx, parse, logical)}
+        return (_inner(ctx, parse, logical),)
     if cls is Healthcheck:
         if not parse.value:
-            return {}
+            return ()
         kind = parse.value[0]
         if parse.json or len(parse.value) > 1:
             rest_start = parse.spans[0][1] if parse.spans[0] else parse.args_span[0]
@@ -613,12 +611,12 @@ def _payload(
             if parse.json:
                 a, b = logical.span_to_source(offset, parse.args_span[1])
                 ln, col = ctx._pos(a)
-                return {"kind": kind, "command": ExecForm(a, b, ln, col, rest, parse.value[1:])}
+                return (kind, ExecForm(a, b, ln, col, rest, parse.value[1:]))
             a, b = logical.span_to_source(offset, parse.args_span[1])
             ln, col = ctx._pos(a)
-            return {"kind": kind, "command": ShellForm(a, b, ln, col, rest)}
-        return {"kind": kind}
-    return {}
+            return (kind, ShellForm(a, b, ln, col, rest))
+        return (kind,)
+    return ()
 
 
 def _command(parse: LineParse, arguments: Word | None) -> ShellForm | ExecForm | None:
@@ -629,13 +627,13 @@ def _command(parse: LineParse, arguments: Word | None) -> ShellForm | ExecForm |
     return ShellForm(arguments.start, arguments.end, arguments.line, arguments.column, arguments.text)
 
 
-def _from(parse: LineParse, words: tuple[Word, ...]) -> dict:
+def _from(parse: LineParse, words: tuple[Word, ...]) -> tuple[ImageRef | None, str | None, Word | None]:
     platform = next((f[len("--platform=") :] for f in parse.flags if f.startswith("--platform=")), None)
     if not words:
-        return {"platform": platform}
+        return None, platform, None
     image = words[0]
     stage = words[2] if len(words) >= 3 and words[1].text.lower() == "as" else None
-    return {"image": _image_ref(image), "platform": platform, "stage": stage}
+    return _image_ref(image), platform, stage
 
 
 def _image_ref(word: Word) -> ImageRef:
@@ -650,11 +648,12 @@ def _image_ref(word: Word) -> ImageRef:
     return ImageRef(word.start, word.end, word.line, word.column, text, name, tag, digest if at else None)
 
 
-def _pairs(cls: type[Instruction], parse: LineParse, logical: Logical, word: WordAt) -> tuple[KeyValue, ...]:
+def _pairs(
+    cls: type[Instruction], parse: LineParse, logical: Logical, place: Callable[[tuple[int, int]], tuple[int, int, int, int]]
+) -> tuple[KeyValue, ...]:
     def at(span: tuple[int, int] | None, text: str) -> Word:
-        found = word(span, text)
-        assert found is not None, "the keys and values of ARG, ENV and LABEL are slices of the line"
-        return found
+        assert span is not None, "the keys and values of ARG, ENV and LABEL are slices of the line"
+        return Word(*place(span), text)
 
     values, spans = parse.value, parse.spans
     pairs: list[KeyValue] = []
@@ -685,9 +684,7 @@ def _inner(ctx: _Source, parse: LineParse, logical: Logical) -> Instruction | No
     a, _ = logical.span_to_source(*inner.cmd_span)
     ln, col = ctx._pos(a)
     end = logical.to_source(len(logical.text), end=True)
-    line_token = Token("FIRST_LINE", "", a, ln, col, ln, col, end)
-    node = build_instruction(ctx, inner_logical, (), [line_token], [])
-    return replace(node, text=ctx.source[a:end])
+    return build_instruction(ctx, inner_logical, (), a, end, ln, col, [])
 
 
 _MARKER = re.compile(r"(?<![^\s])\d*<<-?(?:'[^']*'|\"[^\"]*\"|[^\s<])+")
@@ -698,14 +695,15 @@ def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, To
         return ()
     out = []
     markers = _markers(logical.text)
+    source = ctx.source
     for i, (doc, (body, end)) in enumerate(zip(logical.heredocs, parts)):
-        start = body.start_pos if body is not None else end.start_pos
+        start = body[1] if body is not None else end[1]
         ln, col = ctx._pos(start)
         marker = markers[i] if i < len(markers) else f"<<{'-' if doc.chomp else ''}{doc.name}"
         out.append(
             Heredoc(
                 start,
-                end.end_pos,
+                end[2],
                 ln,
                 col,
                 doc.name,
@@ -713,8 +711,8 @@ def _heredocs(ctx: _Source, logical: Logical, parts: list[tuple[Token | None, To
                 doc.file_descriptor,
                 doc.chomp,
                 not doc.expand,
-                str(body) if body is not None else "",
-                str(end),
+                source[body[1] : body[2]] if body is not None else "",
+                source[end[1] : end[2]],
             )
         )
     return tuple(out)

@@ -32,6 +32,7 @@ from bisect import bisect_right
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar.semantics import GO_SPACE, ArgumentError, LineParse, parse_line
+from dockeropt.grammar.table import END
 from dockeropt.record import record
 
 TYPE_CHECKING = False
@@ -46,45 +47,13 @@ MAX_LINE_BYTES = 64 * 1024
 _MAX = sys.maxsize
 VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
-_CONTINUATION = {
-    esc: re.compile(r"(?:(?<=[^%s])|^)%s[ \t]*\Z" % (re.escape(esc), re.escape(esc))) for esc in ("\\", "`")
-}
 
-
-class Token(str):
-    """A token: its text, its kind and where it stands (the fields Lark's tokens have)."""
-
-    __slots__ = ("type", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
-    type: str
-    start_pos: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    end_pos: int
-
-    def __new__(
-        cls, kind: str, value: str, start_pos: int, line: int, column: int, end_line: int, end_column: int, end_pos: int
-    ) -> "Token":
-        self = super().__new__(cls, value)
-        self.type = kind
-        self.start_pos = start_pos
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
-        self.end_pos = end_pos
-        return self
-
-    def __repr__(self) -> str:
-        return f"Token({self.type}, {str(self)!r})"
-
-
-class InstructionToken(Token):
-    """The first line token of an instruction, carrying what BuildKit reads from it."""
-
-    __slots__ = ("logical",)
-    logical: Logical
+# A token is a tuple, the cheapest object Python makes: (kind, start, end, line), its kind,
+# its source offsets and the line it starts on (1-based); its text is source[start:end].
+# An instruction's first line token also carries the column its keyword starts at and the
+# instruction's Logical line: (kind, start, end, line, column, logical). The stream ends
+# with (END, len(text), len(text), the last line).
+Token = tuple
 
 
 @record(frozen=True, slots=True)
@@ -139,13 +108,17 @@ def line_body(line: str) -> str:
 
 
 def tokenize(text: str) -> Iterator[Token]:
-    lines = split_lines(text)
-    _check_line_lengths(lines)
+    # the physical lines without their LF; only the last may lack one
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()
+    size = len(text)
+    count = len(lines)
+    _check_line_lengths(lines, text.endswith("\n"))
     pos = 0
     index = 0
-    count = len(lines)
     if text.startswith(BOM):
-        yield Token("BOM", BOM, 0, 1, 1, 1, 2, 1)
+        yield ("BOM", 0, 1, 1)
         pos = 1
         lines[0] = lines[0][1:]
 
@@ -154,7 +127,7 @@ def tokenize(text: str) -> Iterator[Token]:
     seen: set[str] = set()
     while index < count:
         line = lines[index]
-        name, value = directive_parts(line_body(line))
+        name, value = directive_parts(line.rstrip("\r"))
         if name is None:
             break
         if name in seen:
@@ -164,73 +137,86 @@ def tokenize(text: str) -> Iterator[Token]:
             if value not in ("\\", "`"):
                 raise DockerfileError(f"invalid escape token '{value}' does not match ` or \\", index + 1, 1)
             escape = value
-        yield _token("DIRECTIVE", line, pos, index)
-        pos += len(line)
+        end = min(pos + len(line) + 1, size)
+        yield ("DIRECTIVE", pos, end, index + 1)
+        pos = end
         index += 1
 
-    continuation = _CONTINUATION[escape]
+    space = GO_SPACE
     instructions = 0
     while index < count:
         line = lines[index]
-        body = line_body(line)
-        stripped = go_lstrip(body)
+        body = line.rstrip("\r")
+        stripped = body.lstrip(space)
         if not stripped or stripped[0] == "#":
             # a run of comment lines, or of blank lines, is one token
             blank = not stripped
             run_start, run_index = pos, index
-            pos += len(line)
+            pos += len(line) + 1
             index += 1
             while index < count:
-                following = go_lstrip(line_body(lines[index]))
+                following = lines[index].rstrip("\r").lstrip(space)
                 if (not following) != blank or (not blank and following[0] != "#"):
                     break
-                pos += len(lines[index])
+                pos += len(lines[index]) + 1
                 index += 1
-            yield _run("BLANK" if blank else "COMMENT", text, run_start, pos, run_index, index)
+            pos = min(pos, size)
+            yield ("BLANK" if blank else "COMMENT", run_start, pos, run_index + 1)
             continue
 
         # An instruction: its first line, then the lines it continues onto.
         instructions += 1
         start_index = index
+        first_start = pos
         indent = len(body) - len(stripped)
-        m = continuation.search(stripped) if _may_continue(stripped, escape) else None
-        first_text = stripped if m is None else stripped[: m.start()]
-        pieces = [first_text]
-        segments = [(0, pos + indent)]
-        logical_len = len(first_text)
-        first = InstructionToken("FIRST_LINE" if m is None else "FIRST_LINE_CONT", line, pos, index + 1, indent + 1, index + 1, len(line) + 1, pos + len(line))
-        tokens: list[Token] = [first]
-        pos += len(line)
+        last = stripped[-1]
+        cut = -1 if last != escape and last != " " and last != "\t" else _continuation(stripped, escape)
+        first_kind = "FIRST_LINE" if cut < 0 else "FIRST_LINE_CONT"
+        first_text = stripped if cut < 0 else stripped[:cut]
+        first_end = pos = pos + len(line) + 1
+        if pos > size:  # the last line, without a line ending
+            first_end = pos = size
         index += 1
-        continued = m is not None
-        run_kind, run_start, run_index = "", pos, index
-        while continued and index < count:
-            line = lines[index]
-            body = line_body(line)
-            stripped = go_lstrip(body)
-            if stripped.startswith("#"):
-                kind = "CONT_COMMENT"
-            elif not stripped:
-                kind = "CONT_BLANK"
-            else:
-                m = continuation.search(body) if _may_continue(body, escape) else None
-                piece = body if m is None else body[: m.start()]
-                segments.append((logical_len, pos))
-                pieces.append(piece)
-                logical_len += len(piece)
-                continued = m is not None
-                kind = "LINE_CONT" if continued else "LINE_END"
-            if kind != run_kind:
-                # consecutive lines of one kind make one token
-                if run_kind:
-                    tokens.append(_run(run_kind, text, run_start, pos, run_index, index))
-                run_kind, run_start, run_index = kind, pos, index
-            pos += len(line)
-            index += 1
-        if run_kind:
-            tokens.append(_run(run_kind, text, run_start, pos, run_index, index))
+        tokens: list[Token] = []
+        if cut < 0:
+            logical_text = first_text
+            segments: tuple[tuple[int, int], ...] = ((0, first_start + indent),)
+        else:
+            pieces = [first_text]
+            segment_list = [(0, first_start + indent)]
+            logical_len = len(first_text)
+            run_kind, run_start, run_index = "", pos, index
+            continued = True
+            while continued and index < count:
+                line = lines[index]
+                body = line.rstrip("\r")
+                stripped = body.lstrip(space)
+                if stripped[:1] == "#":
+                    kind = "CONT_COMMENT"
+                elif not stripped:
+                    kind = "CONT_BLANK"
+                else:
+                    cut = _continuation(body, escape)
+                    piece = body if cut < 0 else body[:cut]
+                    segment_list.append((logical_len, pos))
+                    pieces.append(piece)
+                    logical_len += len(piece)
+                    continued = cut >= 0
+                    kind = "LINE_CONT" if continued else "LINE_END"
+                if kind != run_kind:
+                    # consecutive lines of one kind make one token
+                    if run_kind:
+                        tokens.append((run_kind, run_start, pos, run_index + 1))
+                    run_kind, run_start, run_index = kind, pos, index
+                pos += len(line) + 1
+                index += 1
+            if pos > size:
+                pos = size
+            if run_kind:
+                tokens.append((run_kind, run_start, pos, run_index + 1))
+            logical_text = "".join(pieces)
+            segments = tuple(segment_list)
 
-        logical_text = "".join(pieces)
         try:
             parse = parse_line(logical_text, escape)
         except ArgumentError as exc:
@@ -248,32 +234,39 @@ def tokenize(text: str) -> Iterator[Token]:
             body_start = pos
             body_index = index
             while index < count:
-                line = lines[index]
-                candidate = line_body(line)
+                candidate = lines[index].rstrip("\r")
                 if heredoc.chomp:
                     candidate = candidate.lstrip("\t")
                 if candidate == heredoc.name:
                     break
-                pos += len(line)
+                pos += len(lines[index]) + 1
                 index += 1
             else:
                 raise DockerfileError("unterminated heredoc", start_index + 1, 1)
             if pos > body_start:
-                tokens.append(Token("HEREDOC_BODY", text[body_start:pos], body_start, body_index + 1, 1, index, 1, pos))
-            line = lines[index]
-            tokens.append(_token("HEREDOC_END", line, pos, index))
-            pos += len(line)
+                tokens.append(("HEREDOC_BODY", body_start, pos, body_index + 1))
+            end = min(pos + len(lines[index]) + 1, size)
+            tokens.append(("HEREDOC_END", pos, end, index + 1))
+            pos = end
             index += 1
 
-        first.logical = Logical(logical_text, tuple(segments), parse, heredocs, start_index + 1, index, escape)
-        yield from tokens
+        logical = Logical(logical_text, segments, parse, heredocs, start_index + 1, index, escape)
+        yield (first_kind, first_start, first_end, start_index + 1, indent + 1, logical)
+        if tokens:
+            yield from tokens
 
     if instructions == 0:
         raise DockerfileError("file with no instructions", max(count, 1), 1)
+    yield (END, size, size, max(count, 1))
 
 
-def _may_continue(text: str, escape: str) -> bool:
-    return text.rstrip(" \t").endswith(escape)
+def _continuation(text: str, escape: str) -> int:
+    """Where the escape character that continues ``text`` onto the next line stands, or -1:
+    the last character before trailing blanks, unless it is itself escaped."""
+    end = len(text.rstrip(" \t")) - 1
+    if end < 0 or text[end] != escape or (end > 0 and text[end - 1] == escape):
+        return -1
+    return end
 
 
 def directive_parts(body: str) -> tuple[str | None, str]:
@@ -290,18 +283,13 @@ def directive_parts(body: str) -> tuple[str | None, str]:
     return name, m.group(2)
 
 
-def _run(kind: str, text: str, start: int, end: int, first_index: int, end_index: int) -> Token:
-    """A token of the whole lines ``first_index`` up to ``end_index`` (exclusive)."""
-    return Token(kind, text[start:end], start, first_index + 1, 1, end_index, 1, end)
-
-
-def _token(kind: str, line: str, pos: int, index: int) -> Token:
-    return Token(kind, line, pos, index + 1, 1, index + 1, len(line) + 1, pos + len(line))
-
-
-def _check_line_lengths(lines: list[str]) -> None:
+def _check_line_lengths(lines: list[str], last_has_newline: bool) -> None:
+    # a character is at most 4 bytes, so only long lines need counting
+    if not lines or (max(map(len, lines)) + 1) * 4 <= MAX_LINE_BYTES:
+        return
     for index, line in enumerate(lines):
-        # a character is at most 4 bytes, so only long lines need counting
+        if index + 1 < len(lines) or last_has_newline:
+            line += "\n"
         if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogateescape")) > MAX_LINE_BYTES:
             raise DockerfileError(
                 f"line is longer than BuildKit's limit of {MAX_LINE_BYTES - 1} bytes", index + 1, 1

@@ -95,7 +95,11 @@ def parse_line(line: str, escape: str) -> LineParse:
         args_span = (end, end)
     else:
         cmd_span = (start, m.start())
-        flags, flag_spans, rest_start = extract_builder_flags(line, m.end(), end)
+        after = m.end()
+        if line.startswith("--", after) or line[after : after + 1] in _GO_SPACE_SET:
+            flags, flag_spans, rest_start = extract_builder_flags(line, after, end)
+        else:  # most lines: no flags, and the arguments start right after the separator
+            flags, flag_spans, rest_start = (), (), after
         a, b = go_trim_space(line[rest_start:end])
         args_span = (rest_start + a, rest_start + b)
     cmd = line[cmd_span[0] : cmd_span[1]]

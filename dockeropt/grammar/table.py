@@ -108,29 +108,31 @@ class _Inline(list):
 def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], object]]) -> object:
     """Run the LALR table over ``tokens``, reducing with ``callbacks`` per rule name.
 
+    A token is a tuple whose first item is its kind and fourth its line (for errors); the
+    last token is of kind ``END``.
+
     Rules without a callback are inlined into their parent (Lark's ``_rule`` convention,
     which also covers the helper rules Lark makes for ``*``, ``+`` and ``?``).
     """
-    actions, rules = table.actions, table.rules
-    states = [table.start]
+    plans = _plans(table)
+    config = 0  # the stack holding only the start state
     values: list = []
-    for token in _with_end(tokens):
-        kind = token.type
-        while True:
-            try:
-                shift, arg = actions[states[-1]][kind]
-            except KeyError:
-                raise DockerfileError(f"unexpected {kind} (internal grammar error)", token.line, 1) from None
-            if shift:
-                states.append(arg)
-                values.append(token)
-                break
-            name, size = rules[arg]
+    for token in tokens:
+        try:
+            steps, config = plans[config, token[0]]
+        except KeyError:
+            steps, config = plans.plan(config, token)
+        for name, size in steps:
             children: list = _Inline()
-            if size:
+            if size == 1:  # the most common reduction: one child, taken over or wrapped
+                child = values.pop()
+                if type(child) is _Inline:
+                    children = child
+                else:
+                    children.append(child)
+            elif size:
                 popped = values[-size:]
                 del values[-size:]
-                del states[-size:]
                 if type(popped[0]) is _Inline:
                     # a repetition grows its list in place: copying it would be quadratic
                     children = popped[0]
@@ -142,24 +144,73 @@ def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], ob
                         children.append(child)
             callback = callbacks.get(name)
             values.append(children if callback is None else callback(children))
+        if config == _ACCEPTED:
+            return values[-1]
+        values.append(token)
+    raise AssertionError("not reached: the lexer ends its tokens with END, where the table accepts or rejects")
+
+
+_ACCEPTED = -1
+
+
+class _Plans(dict):
+    """What the table does with a token of a kind on a state stack: the rules it reduces
+    (name, size), in order, and the stack it leaves (after shifting the token), worked out
+    from the table the first time and remembered.
+
+    Stacks are numbered as they are met. The grammar's repetitions are left recursive, so
+    its stacks are few and short: after the first files every token costs one look-up.
+    """
+
+    __slots__ = ("table", "stacks", "numbers")
+
+    def __init__(self, table: Table) -> None:
+        super().__init__()
+        self.table = table
+        self.stacks: list[tuple[int, ...]] = [(table.start,)]
+        self.numbers = {self.stacks[0]: 0}
+
+    def plan(self, config: int, token: tuple) -> tuple[tuple[tuple[str, int], ...], int]:
+        table, kind = self.table, token[0]
+        actions = table.actions
+        states = list(self.stacks[config])
+        steps = []
+        while True:
+            try:
+                shift, arg = actions[states[-1]][kind]
+            except KeyError:
+                raise DockerfileError(f"unexpected {kind} (internal grammar error)", token[3], 1) from None
+            if shift:
+                states.append(arg)
+                after = self._number(tuple(states))
+                break
+            name, size = table.rules[arg]
+            if size:
+                del states[-size:]
             states.append(actions[states[-1]][name][1])
+            steps.append((name, size))
             if kind == END and states[-1] == table.accept:
-                return values[-1]
-    raise AssertionError("not reached: the table accepts at $END or rejects the token before")
+                after = _ACCEPTED
+                break
+        self[config, kind] = result = (tuple(steps), after)
+        return result
+
+    def _number(self, stack: tuple[int, ...]) -> int:
+        number = self.numbers.get(stack)
+        if number is None:
+            number = self.numbers[stack] = len(self.stacks)
+            self.stacks.append(stack)
+        return number
 
 
-class _End:
-    type = END
-    line = 0
+_PLANS: dict[int, _Plans] = {}
 
 
-def _with_end(tokens: Iterable) -> Iterable:
-    last = None
-    for last in tokens:
-        yield last
-    end = _End()
-    end.line = (last.end_line if last is not None else 1) or 1
-    yield end
+def _plans(table: Table) -> _Plans:
+    plans = _PLANS.get(id(table))
+    if plans is None or plans.table is not table:
+        plans = _PLANS[id(table)] = _Plans(table)
+    return plans
 
 
 def write(path: Path | None = None) -> Path:
