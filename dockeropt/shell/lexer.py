@@ -26,7 +26,6 @@ from dockeropt.shell.nodes import (
     TokenList,
 )
 
-
 # --------------------------------------------------------------------------
 # Tokenizer
 # --------------------------------------------------------------------------
@@ -36,19 +35,21 @@ from dockeropt.shell.nodes import (
 # that ``&&`` wins over ``&``), a word without quotes, escapes or expansions (its own value)
 # that a metacharacter or the end follows, the end, or (empty) a word ``_read_word`` reads.
 _TOKEN = re.compile(r"""
-    (?:[ \t]|\\\n)*+
+    (?:[ \t]|\\\n)*
     (?:
-      (?P<redirect>[0-9]++(?:<<<|<<-|<<|>>|<&|>&|<>|>\||<|>)|<<<|<<-|&>>|<<|>>|<&|>&|<>|>\||&>|<|>)
-    | (?P<word>[^ \t\n;&|()<>\\'"$`\#][^ \t\n;&|()<>\\'"$`]*+(?=[ \t\n;&|()<>]|\Z))
+      (?P<redirect>[0-9]+(?:<<<|<<-|<<|>>|<&|>&|<>|>\||<|>)|<<<|<<-|&>>|<<|>>|<&|>&|<>|>\||&>|<|>)
+    | (?P<word>[^ \t\n;&|()<>\\'"$`\#][^ \t\n;&|()<>\\'"$`]*(?=[ \t\n;&|()<>]|\Z))
     | (?P<operator>;;&|&&|\|\||;;|;&|\|&|[;|&()])
     | (?P<newline>\n)
-    | (?P<comment>\#[^\n]*+)
+    | (?P<comment>\#[^\n]*)
     | (?P<end>\Z)
     | (?P<other>)
     )
 """, re.VERBOSE)
+
 # Characters a double-quoted string takes as they are.
-_DOUBLE_QUOTED_RUN = re.compile(r'[^"\\$`]*+')
+_DOUBLE_QUOTED_RUN = re.compile(r'[^"\\$`]*')
+
 
 @record(slots=True)
 class _PendingHeredoc:
@@ -77,7 +78,7 @@ class _Lexer:
 
     # -- driver -------------------------------------------------------------
 
-    def run(self) -> "_Lexer":
+    def run(self) -> _Lexer:
         # The state lives in locals: this loop sees every token of every script.
         text, n, nested = self.text, len(self.text), self.nested
         start = pos = self.pos
