@@ -20,7 +20,7 @@ from dockeropt.shell.parser import parse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
 # --------------------------------------------------------------------------
 # Shell state
@@ -92,13 +92,12 @@ def _builtin_change(command: SimpleCommand) -> StateChange | None:
     name, token, at = _state_command_name(command)
     if token is None:
         return None
-    operands = command.argv[at + 1:]
     if name in _STATE_BUILTINS:
-        if name in _LISTING_WHEN_BARE and operands in ((), ("-p",)):
+        if name in _LISTING_WHEN_BARE and command.argv[at + 1:] in ((), ("-p",)):
             return None
         return StateChange("builtin", f"{name!r} {_STATE_BUILTINS[name]}",
                            command.start, command.end, command.index)
-    if name == "printf" and any(a == "-v" or a.startswith("-v") for a in operands[:1]):
+    if name == "printf" and any(a == "-v" or a.startswith("-v") for a in command.argv[at + 1:at + 2]):
         return StateChange("builtin", "'printf -v' assigns a variable",
                            command.start, command.end, command.index)
     if command.assignments and name in _SPECIAL_BUILTINS:
@@ -130,6 +129,8 @@ def _arithmetic_assigns(expression: str) -> bool:
 
 def _expansion_assigns(raw: str) -> bool:
     """True for ``${name=...}``, ``${name:=...}`` or an assigning ``$((...))``."""
+    if "$((" not in raw and ("${" not in raw or "=" not in raw):
+        return False  # the only two ways the loop below answers True
     i, n = 0, len(raw)
     in_double = False
     while i < n:
@@ -162,14 +163,6 @@ def _expansion_assigns(raw: str) -> bool:
     return False
 
 
-def _words_of(command: SimpleCommand) -> Iterable[Token]:
-    yield from command.assignments
-    yield from command.words
-    for redirection in command.redirections:
-        if redirection.target is not None:
-            yield redirection.target
-
-
 def _command_changes(command: SimpleCommand) -> list[StateChange]:
     changes = []
     if not command.words and command.assignments:
@@ -180,10 +173,12 @@ def _command_changes(command: SimpleCommand) -> list[StateChange]:
         change = _builtin_change(command)
         if change is not None:
             changes.append(change)
-    for token in _words_of(command):
-        if token.expansion and _expansion_assigns(token.text):
-            changes.append(StateChange("expansion", f"{token.text!r} assigns a variable",
-                                       token.start, token.end, command.index))
+    for tokens in (command.assignments, command.words,
+                   [r.target for r in command.redirections if r.target is not None]):
+        for token in tokens:
+            if token.expansion and _expansion_assigns(token.text):
+                changes.append(StateChange("expansion", f"{token.text!r} assigns a variable",
+                                           token.start, token.end, command.index))
     return changes
 
 

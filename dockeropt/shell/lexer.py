@@ -3,17 +3,15 @@ here-document bodies, with offsets into the script. Never raises: errors are dat
 
 from __future__ import annotations
 
+import re
+
 from dockeropt.record import record
 from dockeropt.shell.nodes import (
-    _DIGITS,
     _HEREDOC_OPERATORS,
     _METACHARACTERS,
     _NAME_CHARS,
     _OPENING_RESERVED,
-    _OPERATOR_STARTS,
-    _OPERATORS_BY_FIRST,
     _PLAIN_RUN,
-    _REDIRECT_OPERATORS,
     _SPECIAL_PARAMETERS,
     COMMENT,
     HEREDOC,
@@ -28,10 +26,30 @@ from dockeropt.shell.nodes import (
     TokenList,
 )
 
-
 # --------------------------------------------------------------------------
 # Tokenizer
 # --------------------------------------------------------------------------
+
+# Blanks and line continuations to skip, then what the token is, tried in order: a newline,
+# a comment, a redirection (with its io_number), a control operator (each longest first, so
+# that ``&&`` wins over ``&``), a word without quotes, escapes or expansions (its own value)
+# that a metacharacter or the end follows, the end, or (empty) a word ``_read_word`` reads.
+_TOKEN = re.compile(r"""
+    (?:[ \t]|\\\n)*
+    (?:
+      (?P<redirect>[0-9]+(?:<<<|<<-|<<|>>|<&|>&|<>|>\||<|>)|<<<|<<-|&>>|<<|>>|<&|>&|<>|>\||&>|<|>)
+    | (?P<word>[^ \t\n;&|()<>\\'"$`\#][^ \t\n;&|()<>\\'"$`]*(?=[ \t\n;&|()<>]|\Z))
+    | (?P<operator>;;&|&&|\|\||;;|;&|\|&|[;|&()])
+    | (?P<newline>\n)
+    | (?P<comment>\#[^\n]*)
+    | (?P<end>\Z)
+    | (?P<other>)
+    )
+""", re.VERBOSE)
+
+# Characters a double-quoted string takes as they are.
+_DOUBLE_QUOTED_RUN = re.compile(r'[^"\\$`]*')
+
 
 @record(slots=True)
 class _PendingHeredoc:
@@ -56,133 +74,103 @@ class _Lexer:
         self.tokens: list[Token] = []
         self.errors: list[ShellError] = [] if errors is None else errors
         self.closed = False
-        self._command_position = True
-        self._expect_target = False
-        self._heredoc_opener: Token | None = None
-        self._pending: list[_PendingHeredoc] = []
-        self._paren_depth = 0
-        self._case_depth = 0
-        self._function_name_next = False
         self._saw_expansion = False
 
     # -- driver -------------------------------------------------------------
 
-    def run(self) -> "_Lexer":
-        text, n = self.text, len(self.text)
-        start = self.pos
-        while self.pos < n:
-            c = text[self.pos]
-            if c in " \t":
-                self.pos += 1
-            elif c == "\\" and text.startswith("\\\n", self.pos):
-                self.pos += 2
-            elif c == "\n":
-                self._emit(NEWLINE, self.pos, self.pos + 1, "\n")
-                self.pos += 1
-                self._read_heredoc_bodies()
-            elif c == "#":
-                self._read_comment()
-            elif c == ")" and self._closes_substitution():
-                self.closed = True
+    def run(self) -> _Lexer:
+        # The state lives in locals: this loop sees every token of every script.
+        text, n, nested = self.text, len(self.text), self.nested
+        start = pos = self.pos
+        match, append = _TOKEN.match, self.tokens.append
+        command_position = True  # a word here may be a reserved word
+        function_name_next = False  # after ``function`` the name, then the body's ``{``
+        expect_target = False  # the word after a redirection operator is its target
+        heredoc_opener: Token | None = None  # the ``<<`` whose delimiter is the target
+        pending: list[_PendingHeredoc] = []  # bodies that start after the next newline
+        paren_depth = case_depth = 0
+        while True:
+            m = match(text, pos)
+            assert m is not None  # the last alternative matches the empty string
+            kind, end = m.lastgroup or "other", m.end()
+            if kind == "word" or kind == "other":
+                if kind == "word":  # no quote, escape or expansion: the word is its own value
+                    value = m.group(kind)
+                    pos = end - len(value)
+                    raw, quoted, expansion = value, False, False
+                else:
+                    pos = end
+                    end, value, quoted, expansion = self._read_word(pos)
+                    raw = text[pos:end]
+                if expect_target:
+                    append(Token(WORD, pos, end, raw, value, quoted, expansion))
+                    expect_target = False
+                    if heredoc_opener is not None:
+                        pending.append(_PendingHeredoc(
+                            value, heredoc_opener.value == "<<-", quoted, heredoc_opener))
+                        heredoc_opener = None
+                elif command_position and not quoted and value in RESERVED_WORDS:
+                    append(Token(RESERVED, pos, end, raw, value, quoted, expansion))
+                    command_position = value in _OPENING_RESERVED
+                    function_name_next = value == "function"
+                    if value == "case":
+                        case_depth += 1
+                    elif value == "esac" and case_depth:
+                        case_depth -= 1
+                else:
+                    append(Token(WORD, pos, end, raw, value, quoted, expansion))
+                    command_position = function_name_next
+                    function_name_next = False
+            elif kind == "operator":
+                value = m.group(kind)
+                pos = end - len(value)
+                if value == ")":
+                    if nested and paren_depth == 0 and case_depth == 0:  # closes ``$(``
+                        self.pos = pos
+                        self.closed = True
+                        break
+                    if paren_depth:
+                        paren_depth -= 1
+                elif value == "(":
+                    paren_depth += 1
+                append(Token(OPERATOR, pos, end, value, value, False, False))
+                command_position, expect_target = True, False
+            elif kind == "end":
+                self.pos = end
                 break
-            elif c not in _OPERATOR_STARTS or not self._read_operator():
-                self._read_word()
-        for pending in self._pending:
-            self._error("unterminated", f"here-document {pending.delimiter!r} has no body",
-                        pending.opener.start, pending.opener.end)
-        if self.nested and not self.closed:
+            elif kind == "redirect":
+                raw = m.group(kind)
+                value = raw.lstrip("0123456789")  # the io_number is not part of the value
+                token = Token(REDIRECT, end - len(raw), end, raw, value, False, False)
+                append(token)
+                expect_target = True
+                heredoc_opener = token if value in _HEREDOC_OPERATORS else None
+            elif kind == "newline":
+                append(Token(NEWLINE, end - 1, end, "\n", "\n", False, False))
+                command_position, expect_target = True, False
+                for doc in pending:
+                    end = self._read_heredoc_body(doc, end)
+                pending = []
+            else:
+                value = m.group(kind)
+                append(Token(COMMENT, end - len(value), end, value, value, False, False))
+            pos = end
+        for doc in pending:
+            self._error("unterminated", f"here-document {doc.delimiter!r} has no body",
+                        doc.opener.start, doc.opener.end)
+        if nested and not self.closed:
             self._error("unterminated", "unterminated $(", max(start - 2, 0), n)
         return self
-
-    def _closes_substitution(self) -> bool:
-        return self.nested and self._paren_depth == 0 and self._case_depth == 0
 
     def _error(self, kind: str, message: str, start: int, end: int) -> None:
         self.errors.append(ShellError(kind, message, start, end))
 
-    # -- emitting ------------------------------------------------------------
+    # -- here-documents ------------------------------------------------------
 
-    def _emit(self, kind: str, start: int, end: int, value: str,
-              quoted: bool = False, expansion: bool = False) -> Token:
-        if kind == WORD and not self._expect_target and not quoted \
-                and self._command_position and value in RESERVED_WORDS:
-            kind = RESERVED
-        token = Token(kind, start, end, self.text[start:end], value, quoted, expansion)
-        self.tokens.append(token)
-        self._update_state(token)
-        return token
-
-    def _update_state(self, token: Token) -> None:
-        kind, value = token.kind, token.value
-        if kind == WORD and self._expect_target:
-            self._expect_target = False
-            if self._heredoc_opener is not None:
-                self._pending.append(_PendingHeredoc(
-                    value, self._heredoc_opener.value == "<<-", token.quoted,
-                    self._heredoc_opener))
-                self._heredoc_opener = None
-        elif kind == WORD:
-            # after ``function NAME`` the body's ``{`` is in command position
-            self._command_position = self._function_name_next
-            self._function_name_next = False
-        elif kind == RESERVED:
-            self._command_position = value in _OPENING_RESERVED
-            self._function_name_next = value == "function"
-            if value == "case":
-                self._case_depth += 1
-            elif value == "esac" and self._case_depth:
-                self._case_depth -= 1
-        elif kind in (OPERATOR, NEWLINE):
-            self._command_position = True
-            self._expect_target = False
-            if value == "(":
-                self._paren_depth += 1
-            elif value == ")" and self._paren_depth:
-                self._paren_depth -= 1
-        elif kind == REDIRECT:
-            self._expect_target = True
-            self._heredoc_opener = token if value in _HEREDOC_OPERATORS else None
-
-    # -- comments, operators, here-documents --------------------------------
-
-    def _read_comment(self) -> None:
-        end = self.text.find("\n", self.pos)
-        end = len(self.text) if end < 0 else end
-        self._emit(COMMENT, self.pos, end, self.text[self.pos:end])
-        self.pos = end
-
-    def _match_operator(self, pos: int) -> str | None:
-        for op in _OPERATORS_BY_FIRST.get(self.text[pos:pos + 1], ()):
-            if self.text.startswith(op, pos):
-                return op
-        return None
-
-    def _read_operator(self) -> bool:
-        pos = self.pos
-        end = pos
-        while end < len(self.text) and self.text[end] in _DIGITS:
-            end += 1
-        if end > pos:  # io_number: digits immediately followed by < or >
-            op = self._match_operator(end)
-            if op is None or op[0] not in "<>":
-                return False
-        else:
-            op = self._match_operator(pos)
-            if op is None:
-                return False
-        kind = REDIRECT if op in _REDIRECT_OPERATORS else OPERATOR
-        self._emit(kind, pos, end + len(op), op)
-        self.pos = end + len(op)
-        return True
-
-    def _read_heredoc_bodies(self) -> None:
-        pending, self._pending = self._pending, []
-        for doc in pending:
-            self._read_heredoc_body(doc)
-
-    def _read_heredoc_body(self, doc: _PendingHeredoc) -> None:
+    def _read_heredoc_body(self, doc: _PendingHeredoc, pos: int) -> int:
+        """Read the body that starts at ``pos``; return where the text after it starts."""
         text, n = self.text, len(self.text)
-        body_start = line_start = self.pos
+        body_start = line_start = pos
         while line_start < n:
             eol = text.find("\n", line_start)
             line_end = n if eol < 0 else eol
@@ -191,26 +179,22 @@ class _Lexer:
                 body = text[body_start:line_start]
                 if doc.strip_tabs:
                     body = "".join(part.lstrip("\t") for part in body.splitlines(keepends=True))
-                self._emit(HEREDOC, body_start, line_end, body, quoted=doc.quoted)
-                self.pos = n if eol < 0 else eol + 1
-                return
+                self.tokens.append(Token(HEREDOC, body_start, line_end, text[body_start:line_end],
+                                         body, doc.quoted, False))
+                return n if eol < 0 else eol + 1
             line_start = n if eol < 0 else eol + 1
         self._error("unterminated", f"here-document {doc.delimiter!r} is not terminated",
                     doc.opener.start, n)
-        self._emit(HEREDOC, body_start, n, text[body_start:n], quoted=doc.quoted)
-        self.pos = n
+        self.tokens.append(Token(HEREDOC, body_start, n, text[body_start:n], text[body_start:n],
+                                 doc.quoted, False))
+        return n
 
     # -- words ----------------------------------------------------------------
 
-    def _read_word(self) -> None:
+    def _read_word(self, pos: int) -> tuple[int, str, bool, bool]:
+        """The end, value, ``quoted`` and ``expansion`` of a word with quotes, escapes or
+        expansions (``_TOKEN`` reads the others)."""
         text, n = self.text, len(self.text)
-        start = pos = self.pos
-        plain = _PLAIN_RUN.match(text, pos)
-        if plain is not None and (plain.end() == n or text[plain.end()] in _METACHARACTERS):
-            # most words have no quote, escape or expansion: the word is its own value
-            self.pos = plain.end()
-            self._emit(WORD, start, self.pos, plain.group())
-            return
         parts: list[str] = []
         quoted = False
         self._saw_expansion = False
@@ -243,8 +227,7 @@ class _Lexer:
                 end = plain.end()
                 parts.append(text[pos:end])
                 pos = end
-        self.pos = pos
-        self._emit(WORD, start, pos, "".join(parts), quoted, self._saw_expansion)
+        return pos, "".join(parts), quoted, self._saw_expansion
 
     def _read_single_quoted(self, pos: int, parts: list[str]) -> int:
         end = self.text.find("'", pos + 1)
@@ -270,9 +253,12 @@ class _Lexer:
                 end = self._skip_expansion(j, in_double_quotes=True)
                 parts.append(text[j:end])
                 j = end
-            else:
-                parts.append(c)
-                j += 1
+            else:  # this character (a backslash that escapes nothing) and the plain ones after it
+                run = _DOUBLE_QUOTED_RUN.match(text, j + 1)
+                assert run is not None  # it matches the empty string
+                end = run.end()
+                parts.append(text[j:end])
+                j = end
         self._error("unterminated", "unterminated double quote", pos, n)
         return n
 

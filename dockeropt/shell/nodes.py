@@ -30,19 +30,7 @@ RESERVED_WORDS = frozenset({
 # After these reserved words the next word is again in command position.
 _OPENING_RESERVED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "{", "!"})
 
-# Operators, longest first so that ``&&`` wins over ``&``.
-_OPERATORS = (
-    ";;&", "<<<", "<<-", "&>>",
-    "&&", "||", ";;", ";&", "|&", "<<", ">>", "<&", ">&", "<>", ">|", "&>",
-    ";", "|", "&", "(", ")", "<", ">",
-)
-# The operators each first character can start, in the order above.
-_OPERATORS_BY_FIRST = {c: tuple(op for op in _OPERATORS if op[0] == c) for c in {op[0] for op in _OPERATORS}}
-# Where an operator may start: its first character, or the digits of an io_number (``2>``).
-_OPERATOR_STARTS = frozenset(_OPERATORS_BY_FIRST) | frozenset("0123456789")
-_REDIRECT_OPERATORS = frozenset({
-    "<<<", "<<-", "&>>", "<<", ">>", "<&", ">&", "<>", ">|", "&>", "<", ">",
-})
+# The operators are read by ``lexer._TOKEN``, each longest first (``&&`` before ``&``).
 _HEREDOC_OPERATORS = frozenset({"<<", "<<-"})
 _METACHARACTERS = frozenset(" \t\n;&|()<>")
 # Characters a word takes as they are: no metacharacter, quote, escape or expansion.

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+import re
+
 from dockeropt.record import replace
 from dockeropt.shell.lexer import tokenize
 from dockeropt.shell.nodes import (
     _HEREDOC_OPERATORS,
-    _NAME_CHARS,
-    _NAME_START,
     COMMENT,
     HEREDOC,
     NEWLINE,
@@ -33,16 +33,17 @@ if TYPE_CHECKING:
 # Parser
 # --------------------------------------------------------------------------
 
+# ``NAME=`` or bash ``NAME+=`` at the start of a word, the name unquoted.
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+
+
 def _is_assignment_word(token: Token) -> bool:
     """``NAME=...`` (or bash ``NAME+=...``) with an unquoted valid name."""
-    if token.kind != WORD:
-        return False
-    text = token.text
-    eq = text.find("=")
-    if eq <= 0:
-        return False
-    name = text[:eq - 1] if text[eq - 1] == "+" else text[:eq]
-    return bool(name) and name[0] in _NAME_START and all(c in _NAME_CHARS for c in name)
+    return token.kind == WORD and _ASSIGNMENT.match(token.text) is not None
+
+
+# What a simple command's ``connector`` is, by the operator that follows it.
+_CONNECTORS = {"&&": "&&", "||": "||", ";": ";", "&": "&", "|": "|", "|&": "|"}
 
 
 class _Parser:
@@ -113,14 +114,11 @@ class _Parser:
     def set_connector(self, node_index: int | None, op: str) -> None:
         if node_index is None:
             return
-        # every field written out: ``replace`` took a tenth of the parse
         n = self.nodes[node_index]
+        if n.kind == "simple":  # made with its connector: the token after it (``_CONNECTORS``)
+            return
+        # every field written out: ``replace`` took a tenth of the parse
         self.nodes[node_index] = Command(n.kind, n.start, n.end, n.context, n.commands, op, n.negated, n.name)
-        if n.kind == "simple":
-            cmd_index = n.commands[0]
-            c = self.commands[cmd_index]
-            self.commands[cmd_index] = SimpleCommand(
-                c.index, c.start, c.end, c.text, c.assignments, c.words, c.redirections, op, c.context, c.negated)
 
     # -- grammar --------------------------------------------------------------------
 
@@ -140,36 +138,58 @@ class _Parser:
             errors=tuple(self.errors),
         )
 
+    # The grammar's hot paths read ``self.toks`` directly instead of through ``peek``: they
+    # see every command of every script.
+
     def parse_list(self, stop_reserved: tuple[str, ...], stop_ops: tuple[str, ...]) -> None:
         """``list``/``compound_list``: and-or lists separated by ``;``, ``&``, newline."""
+        toks = self.toks
+        n = len(toks)
         while True:
-            self.skip_newlines()
-            token = self.peek()
-            if token is None or self.is_reserved(token, *stop_reserved) \
-                    or self.is_op(token, *stop_ops):
+            i = self.i
+            while i < n and toks[i].kind == NEWLINE:
+                i += 1
+            self.i = i
+            if i == n:
                 return
-            if (token.kind == OPERATOR and token.value != "(") or \
-                    (token.kind == RESERVED and token.value in self._CLOSERS):
+            token = toks[i]
+            kind = token.kind
+            if kind == RESERVED:
+                if token.value in stop_reserved:
+                    return
+                closer = token.value in self._CLOSERS
+            elif kind == OPERATOR:
+                if token.value in stop_ops:
+                    return
+                closer = token.value != "("
+            else:
+                closer = False
+            if closer:
                 if self.context:  # let the enclosing construct report it
                     return
-                self.advance()
+                self.i = i + 1
                 self.error("syntax", f"unexpected {token.text!r}", token)
                 continue
             last = self.parse_and_or()
-            token = self.peek()
-            if self.is_op(token, ";", "&"):
+            i = self.i
+            token = toks[i] if i < n else None
+            if token is not None and token.kind == OPERATOR and token.value in (";", "&"):
                 self.set_connector(last, token.value)
-                self.advance()
+                self.i = i + 1
             elif token is not None and token.kind == NEWLINE:
                 self.set_connector(last, "\n")
-                self.advance()
+                self.i = i + 1
             elif last is None:
                 return
 
     def parse_and_or(self) -> int | None:
+        toks = self.toks
         last = self.parse_pipeline()
-        while last is not None and self.is_op(self.peek(), "&&", "||"):
-            op = self.advance()
+        while last is not None and self.i < len(toks):
+            op = toks[self.i]
+            if op.kind != OPERATOR or op.value not in ("&&", "||"):
+                break
+            self.i += 1
             self.set_connector(last, op.value)
             self.skip_newlines()
             last = self.parse_pipeline()
@@ -178,13 +198,17 @@ class _Parser:
         return last
 
     def parse_pipeline(self) -> int | None:
+        toks = self.toks
         negated = False
-        if self.is_reserved(self.peek(), "!"):
-            self.advance()
+        if self.i < len(toks) and toks[self.i].kind == RESERVED and toks[self.i].value == "!":
+            self.i += 1
             negated = True
         last = self.parse_command(negated)
-        while last is not None and self.is_op(self.peek(), "|", "|&"):
-            op = self.advance()
+        while last is not None and self.i < len(toks):
+            op = toks[self.i]
+            if op.kind != OPERATOR or op.value not in ("|", "|&"):
+                break
+            self.i += 1
             self.set_connector(last, "|")
             self.skip_newlines()
             last = self.parse_command(False)
@@ -203,7 +227,13 @@ class _Parser:
         token = self.peek()
         if token is None:
             return None
-        if token.kind == RESERVED:
+        kind = token.kind
+        if kind == WORD or kind == REDIRECT:
+            if kind == WORD and self.is_op(self.peek(1), "(") and self.is_op(self.peek(2), ")") \
+                    and not _is_assignment_word(token):
+                return self.parse_function_definition(negated)
+            return self.parse_simple_command(negated)
+        if kind == RESERVED:
             handler = {
                 "{": self.parse_brace_group, "if": self.parse_if,
                 "while": self.parse_loop, "until": self.parse_loop,
@@ -216,12 +246,7 @@ class _Parser:
             if self.is_op(following, "(") and following.start == token.end:
                 return self.parse_arith(negated)
             return self.parse_subshell(negated)
-        if token.kind == OPERATOR or token.kind == NEWLINE:
-            return None
-        if token.kind == WORD and not _is_assignment_word(token) \
-                and self.is_op(self.peek(1), "(") and self.is_op(self.peek(2), ")"):
-            return self.parse_function_definition(negated)
-        return self.parse_simple_command(negated)
+        return None  # another operator or a newline
 
     # -- compound commands ---------------------------------------------------------
 
@@ -423,33 +448,44 @@ class _Parser:
 
     def parse_simple_command(self, negated: bool) -> int | None:
         toks = self.toks  # read directly: this loop sees every word of the script
-        start = toks[self.i].start
+        n, i = len(toks), self.i
+        start = toks[i].start
         assignments: list[Token] = []
         words: list[Token] = []
         redirections: list[Redirection] = []
-        while self.i < len(toks):
-            token = toks[self.i]
+        while i < n:
+            token = toks[i]
             kind = token.kind
-            if kind == REDIRECT:
-                redirections.append(self.parse_redirection())
-            elif kind == WORD or (kind == RESERVED and (words or assignments)):
+            if kind == WORD or (kind == RESERVED and (words or assignments)):
                 if not words and _is_assignment_word(token):
                     assignments.append(token)
                 else:
                     words.append(token)
-                self.i += 1
+                i += 1
+            elif kind == REDIRECT:
+                self.i = i
+                redirections.append(self.parse_redirection())
+                i = self.i
             else:
                 break
+        self.i = i
         if not (words or assignments or redirections):
             return None
-        end = self.last_end()
-        command = SimpleCommand(
-            index=len(self.commands), start=start, end=end, text=self.text[start:end],
-            assignments=tuple(assignments), words=tuple(words),
-            redirections=tuple(redirections), context=tuple(self.context), negated=negated)
-        self.commands.append(command)
-        self.nodes.append(Command("simple", start, end, tuple(self.context),
-                                  (command.index,), negated=negated))
+        end = toks[i - 1].end
+        # the connector is the token that follows, as the callers would set it
+        connector = None
+        if i < n:
+            following = toks[i]
+            if following.kind == OPERATOR:
+                connector = _CONNECTORS.get(following.value)
+            elif following.kind == NEWLINE:
+                connector = "\n"
+        index = len(self.commands)
+        context = tuple(self.context)
+        self.commands.append(SimpleCommand(
+            index, start, end, self.text[start:end], tuple(assignments), tuple(words),
+            tuple(redirections), connector, context, negated))
+        self.nodes.append(Command("simple", start, end, context, (index,), connector, negated))
         return len(self.nodes) - 1
 
 

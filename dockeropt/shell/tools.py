@@ -108,7 +108,7 @@ for _alias, _tool in (("apt", "apt-get"), ("dnf", "yum"), ("microdnf", "yum"),
 
 
 def _basename(program: str) -> str:
-    return program.rstrip("/").rsplit("/", 1)[-1]
+    return program.rstrip("/").rsplit("/", 1)[-1] if "/" in program else program
 
 
 def _is_python(name: str) -> bool:
@@ -227,7 +227,13 @@ def _parse_options(args: Sequence[Token], value_options: frozenset[str]
 
 def tool_of(command: SimpleCommand) -> str | None:
     """The ``tool`` of ``invocation(command)``, without reading the options (much cheaper)."""
-    return _read_tool(command.words)[1] if command.words else None
+    words = command.words
+    if not words:
+        return None
+    name = _basename(words[0].value)
+    if name not in WRAPPERS and not name.startswith(("python", "pip")):
+        return name  # no wrapper to skip, no ``python -m`` and no ``pipX`` to fold: the common case
+    return _read_tool(words)[1]
 
 
 def _read_tool(words: tuple[Token, ...]) -> tuple[Token, str, int, tuple[str, ...]]:
