@@ -62,10 +62,10 @@ Fix safety
     mounted files keep the owner the context gives them, where ``COPY`` made them
     0:0: a command that copies them with their owner (``cp -a``) would see a
     difference. An ``rm`` of the copied path is dropped; it would fail on a mount.
-    The builders keep the mount point in the layer: a folder mounted at a path the image
-    did not have stays as an empty folder, root's, 0755, where the ``rm -rf`` left
-    nothing (BuildKit in Docker 20.10 and buildah 1.28 both;
-    tests/builds/test_waste_builds.py, test_waste_verify_builds.py).
+    The builders may keep the mount point in the layer: a folder mounted at a path the
+    image did not have can stay as an empty folder, root's, 0755, where the ``rm -rf``
+    left nothing (BuildKit in Docker 20.10 does; buildah 1.28 does with some stores and
+    not with others; tests/builds/test_waste_builds.py, test_waste_verify_builds.py).
 
     Dropping a ``COPY`` and a ``RUN`` that only deletes it: unsafe when the context
     shows the source and it went straight into ``/tmp`` or ``/``, a suggestion otherwise.

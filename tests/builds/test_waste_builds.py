@@ -79,8 +79,9 @@ def test_installer_from_a_bind_mount(bh, make_context, build_summary):
     )
     a = bh.build(ctx, before, "do105-bind-mount-before")
     b = bh.build(ctx, after, "do105-bind-mount-after")
-    # the one difference, why the fix is unsafe: the mount point stays, empty, where rm took the folder
-    assert bh.diff_rootfs(a, b) == ["added: /tmp/payload (dir 0755 0:0)"]
+    # the one difference allowed, why the fix is unsafe: the mount point may stay, empty, where rm
+    # took the folder (buildah leaves it or not from one store to another; BuildKit leaves it)
+    assert bh.diff_rootfs(a, b) in ([], ["added: /tmp/payload (dir 0755 0:0)"])
     assert bh.diff_config(a, b) == []
     build_summary.append(bh.summary_row("DO105 bind mount", a, b))
     assert b.file_text("/opt/size").strip() == str(len(BLOB))
