@@ -15,6 +15,7 @@ from dockeropt.transforms.add_to_copy import AddToCopy
 from dockeropt.transforms.apk_cache import ApkCache
 from dockeropt.transforms.apt_flags import AptFlags
 from dockeropt.transforms.apt_lists import AptLists
+from dockeropt.transforms.base import per_tree
 from dockeropt.transforms.build_tools import BuildToolsInFinal
 from dockeropt.transforms.cache_mounts import CacheMounts
 from dockeropt.transforms.cd_to_workdir import CdToWorkdir
@@ -89,16 +90,10 @@ def may_find(transform: object, tree: Dockerfile, context: Context | None = None
     return not words or any(w in text for w in words)
 
 
-_last: tuple[object, tuple[frozenset[str], str]] | None = None  # every transform asks about the same tree
-
-
+@per_tree  # every transform asks about the same tree
 def _facts(tree: Dockerfile) -> tuple[frozenset[str], str]:
     """The instruction names in ``tree`` (ONBUILD's inner ones too) and its text in lower case,
     as written and with continuations joined (a tool's name may be split across lines)."""
-    global _last
-    last = _last
-    if last is not None and last[0] is tree:
-        return last[1]
     names = set()
     texts = []
     for inst in tree.instructions:
@@ -108,6 +103,4 @@ def _facts(tree: Dockerfile) -> tuple[frozenset[str], str]:
             names.add(inner.name)
         texts.append(inst.text)
         texts.append(inst.logical.text)
-    facts = (frozenset(names), "\n".join(texts).lower())
-    _last = (tree, facts)
-    return facts
+    return frozenset(names), "\n".join(texts).lower()
