@@ -21,7 +21,10 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Hashable, Iterator
+    from typing import Any, TypeVar
+
+    _T = TypeVar("_T")
 
 
 class ContextError(Exception):
@@ -139,20 +142,22 @@ def has_glob(text: str) -> bool:
 # where a process lives on while the folders change (the language server).
 _walks: dict[tuple[str, tuple[tuple[bool, str], ...]], tuple[str, ...]] | None = None
 _sizes: dict[str, int | None] | None = None  # and the files' sizes, by path
+_facts: dict[tuple, Any] | None = None  # and what else is read of a folder (``BuildContext.remembered``)
 
 
 def share_walks(on: bool = True) -> None:
     """Remember each folder's walk for the rest of this run (on), or forget them (off).
     The runner turns it on for a batch of files and forgets after it writes a file."""
-    global _walks, _sizes
-    _walks, _sizes = ({}, {}) if on else (None, None)
+    global _walks, _sizes, _facts
+    _walks, _sizes, _facts = ({}, {}, {}) if on else (None, None, None)
 
 
 def forget_walks() -> None:
     """A file was written: walk again where needed (when sharing is on)."""
-    if _walks is not None and _sizes is not None:
+    if _walks is not None and _sizes is not None and _facts is not None:
         _walks.clear()
         _sizes.clear()
+        _facts.clear()
 
 
 class BuildContext:
@@ -165,6 +170,7 @@ class BuildContext:
         self._ignore_file: str | None | bool = False  # False: not looked for yet
         self._texts: dict[str, str | None] = {}
         self._files: tuple[str, ...] | None = None
+        self._facts: dict[tuple, Any] = {}
 
     @classmethod
     def open(cls, root: str | os.PathLike[str] | None, dockerfile: str | None = None) -> BuildContext | None:
@@ -298,7 +304,7 @@ class BuildContext:
         Symlinked folders are not followed, as the build does not follow them."""
         if self._files is None:
             self.ignore.require()
-            key = (self.root, tuple((exception, line) for _, exception, line in self.ignore.patterns))
+            key = (self.root, self._patterns())
             if _walks is not None and key in _walks:
                 self._files = _walks[key]
                 return self._files
@@ -343,19 +349,35 @@ class BuildContext:
         if not has_glob(clean):
             return [clean] if self.exists(clean) else []
         regex = re.compile(glob_regex(clean))
-        depth = clean.count("/")
-        found = []
-        for folder, dirs, names in os.walk(self.root):
-            rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
-            level = 0 if rel == "." else rel.count("/") + 1
-            if level > depth:
-                dirs[:] = []
-                continue
-            for entry in dirs + names:
-                name = entry if rel == "." else f"{rel}/{entry}"
-                if level == depth and regex.fullmatch(name):
-                    found.append(name)
-        return sorted(found)
+        return sorted(name for name in self._level(clean.count("/")) if regex.fullmatch(name))
+
+    def _level(self, depth: int) -> tuple[str, ...]:
+        """The paths ``depth`` folders down (files and folders, links not followed)."""
+
+        def walk() -> tuple[str, ...]:
+            found: list[str] = []
+            for folder, dirs, names in os.walk(self.root):
+                rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
+                level = 0 if rel == "." else rel.count("/") + 1
+                if level == depth:
+                    found += (entry if rel == "." else f"{rel}/{entry}" for entry in dirs + names)
+                if level >= depth:
+                    dirs[:] = []
+            return tuple(found)
+
+        return self.remembered(("level", depth), walk, ignored=False)
+
+    def remembered(self, what: Hashable, compute: Callable[[], _T], ignored: bool = True) -> _T:
+        """``compute()``, a fact about this folder (and, with ``ignored``, its ignore file's
+        patterns): read once per context, or once per run while walks are shared."""
+        key = (self.root, self._patterns() if ignored else None, what)
+        memo = _facts if _facts is not None else self._facts
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def _patterns(self) -> tuple[tuple[bool, str], ...]:
+        return tuple((exception, line) for _, exception, line in self.ignore.patterns)
 
     def kind(self, name: str) -> str | None:
         """``file`` or ``dir`` for what ``name`` is once links are followed, or None when it

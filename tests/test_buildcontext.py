@@ -90,3 +90,27 @@ def test_files_of_one_run_share_a_folders_walk_until_a_file_is_written(tmp_path:
     finally:
         buildcontext.share_walks(False)
     assert buildcontext._walks is None  # off again: the language server never shares
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_entries_of_a_glob_are_the_matches_at_its_own_depth(tmp_path: Path, shared: bool) -> None:
+    from dockeropt import buildcontext
+
+    for name in ("a.tar", "b.txt", "lib/c.tar", "lib/deep/d.tar", "other/e.tar"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "linked").symlink_to(tmp_path / "lib", target_is_directory=True)
+    buildcontext.share_walks(shared)
+    try:
+        context = BuildContext(str(tmp_path))
+        assert context.entries("*.tar") == ["a.tar"]
+        assert context.entries("*/*.tar") == ["lib/c.tar", "other/e.tar"]  # not through the link
+        assert context.entries("l*") == ["lib", "linked"]
+        assert context.entries("*/*/*.tar") == ["lib/deep/d.tar"]
+        assert context.entries("*/*/*/*") == []
+        (tmp_path / "f.tar").write_text("x")
+        assert BuildContext(str(tmp_path)).entries("*.tar") == (["a.tar"] if shared else ["a.tar", "f.tar"])
+        buildcontext.forget_walks()  # what a write by dockeropt does
+        assert BuildContext(str(tmp_path)).entries("*.tar") == ["a.tar", "f.tar"]
+    finally:
+        buildcontext.share_walks(False)

@@ -92,23 +92,27 @@ class DockerignoreCache:
     needs_folder = True
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        files = context.files
+        copies = [
+            (stage, index, inst)
+            for stage in tree.stages
+            for index, inst in enumerate(stage.instructions)
+            if isinstance(inst, (Copy, Add)) and _copies_all(inst)
+        ]
+        files = context.files if copies else None  # most files copy no whole context: no disk read
         if files is None:
             return
         try:
             files.ignore.require()
-            present = [name for name in JUNK if _lets_through(files, name)]
+            present = files.remembered("junk", lambda: tuple(name for name in JUNK if _lets_through(files, name)))
         except ContextError:
             return
         if not present:
             return
-        for stage in tree.stages:
-            for index, inst in enumerate(stage.instructions):
-                if isinstance(inst, (Copy, Add)) and _copies_all(inst):
-                    yield self._finding(tree, stage, index, inst, files, present)
+        for stage, index, inst in copies:
+            yield self._finding(tree, stage, index, inst, files, present)
 
     def _finding(
-        self, tree: Dockerfile, stage: Stage, index: int, inst: Copy | Add, files: BuildContext, present: list[str]
+        self, tree: Dockerfile, stage: Stage, index: int, inst: Copy | Add, files: BuildContext, present: tuple[str, ...]
     ) -> Finding:
         lines = tuple(f"**/{n}" if n == "__pycache__" else n for n in present)
         reasons = [r for r in (_unsafe(tree, stage, index, files, name) for name in present) if r]
