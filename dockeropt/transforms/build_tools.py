@@ -204,7 +204,7 @@ def _removes_everything(srun: ly.ShellRun, changes: list[ly.PackageChange]) -> b
             continue
         if inv.tool == "apt-mark" and inv.subcommand == "auto":
             marked = command.index
-        removal = next((c for c in changes if c.command is command and not c.installs), None)
+        removal = next((c for c in changes if c.command.index == command.index and not c.installs), None)
         if removal is not None and any("$" in o for o in inv.operands):
             return True
         auto = inv.subcommand == "autoremove" or (removal is not None and inv.has_flag("--auto-remove", "--autoremove"))
