@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dockeropt.cst import Dockerfile, Run, ShellForm, parse
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
-from dockeropt.transforms import may_find
+from dockeropt.transforms import may_find, may_fix
 from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Transform, read_script
 
 TYPE_CHECKING = False
@@ -66,8 +66,12 @@ def collect(tree: Dockerfile, context: Context, transforms: Sequence[Transform],
     for transform in transforms:
         if may_find(transform, tree, context):  # its triggers rule out most tool rules on most files
             findings.extend(f for f in transform.check(tree, context) if keeps(f))
-    findings.sort(key=lambda f: (f.start, f.code))
+    findings.sort(key=_order)
     return findings
+
+
+def _order(finding: Finding) -> tuple[int, str]:
+    return finding.start, finding.code
 
 
 def choose(findings: Iterable[Finding], tree: Dockerfile | None = None) -> list[Finding]:
@@ -211,6 +215,7 @@ def run(
     keep: Keep = keep_all,
     validate: Callable[[str], None] | None = None,
     checked: Result | None = None,
+    complete: bool = True,
 ) -> Result:
     """Check ``text``, and with ``fix`` rewrite it. Raises DockerfileError on bad input.
 
@@ -219,7 +224,11 @@ def run(
     extra check of each rewritten text (tests pass BuildKit's parser); it raises to
     reject the rewrite. ``checked`` is an earlier check of the same text with the same
     context, transforms and ``keep`` (the language server's diagnostics): it stands for
-    the first pass instead of reading the text again.
+    the first pass instead of reading the text again. The passes after the first run only the
+    transforms that can offer an applicable fix (``may_fix``); with ``complete`` the others
+    run once more on the result, for ``Result.findings``. Without it (``--check`` and
+    ``--diff`` report the source's findings) they do not, and ``Result.findings`` of a
+    changed file holds only the fixers' findings.
     """
     if checked is not None and checked.tree is not None and checked.source == text:
         tree, found = checked.tree, checked.source_findings
@@ -229,6 +238,7 @@ def run(
     findings, first = found, tree
     if not fix:
         return Result(text, text, findings, source_findings=found, tree=first)
+    fixers = [t for t in transforms if may_fix(t, unsafe)]
     applied: list[Finding] = []
     taken_back: list[tuple[Finding, str]] = []
     rejected: set[tuple] = set()
@@ -238,6 +248,9 @@ def run(
         if rejected:
             fixable = [f for f in fixable if fix_key(tree, f) not in rejected]
         if not fixable:
+            if complete and tree is not first and len(fixers) < len(transforms):  # the rest, once
+                rest = [t for t in transforms if t not in fixers]
+                findings = sorted(findings + collect(tree, context, rest, keep), key=_order)
             if rejected:
                 findings = [_without_fix(f) if f.fix and fix_key(tree, f) in rejected else f for f in findings]
             return Result(text, current, findings, applied, source_findings=found, tree=first, taken_back=taken_back)
@@ -268,6 +281,6 @@ def run(
             continue  # every fix of the pass was taken back: the others are found again
         applied.extend(chosen)
         current, tree = new_text, new_tree
-        findings = collect(tree, context, transforms, keep)
+        findings = collect(tree, context, fixers, keep)
     reason = f"fixes did not settle after {MAX_PASSES} passes; left unchanged"
     return Result(text, text, found, [], reason, found, first)

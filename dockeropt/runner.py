@@ -209,17 +209,24 @@ def failed(shown: str, source: str, error: str) -> Outcome:
 
 
 def run_text(
-    text: str, settings: Settings, *, path: str = "-", build_context: str | os.PathLike[str] | None = None
+    text: str,
+    settings: Settings,
+    *,
+    path: str = "-",
+    build_context: str | os.PathLike[str] | None = None,
+    complete: bool = True,
 ) -> engine.Result:
     """Check (and with ``settings.fix``, fix) one text with the selected transforms and its
     ignore comments. Raises DockerfileError on bad input, and on a line the build rejects
-    (``validate``)."""
+    (``validate``). Without ``complete``, a fixed result's findings are only those of the
+    transforms that fix (``engine.run``): for a caller that reports the source's."""
     from dockeropt import engine, validate
     from dockeropt.transforms.base import Context
 
     context = Context(path=path, build_context=build_context, options=settings.options)
     result = engine.run(
-        text, context, transforms_for(settings), fix=settings.fix, unsafe=settings.unsafe, keep=keep_for(settings)
+        text, context, transforms_for(settings), fix=settings.fix, unsafe=settings.unsafe, keep=keep_for(settings),
+        complete=complete,
     )
     if result.tree is not None:
         validate.check(result.tree)
@@ -228,7 +235,7 @@ def run_text(
 
 def _outcome(source: str, job: Job) -> Outcome:
     settings = job.settings
-    result = run_text(source, settings, path=job.shown, build_context=job.build_context)
+    result = run_text(source, settings, path=job.shown, build_context=job.build_context, complete=settings.write)
     findings, checked = result.findings, result.output
     if not settings.write:  # --check, --diff: report the file as it is
         findings, checked = result.source_findings, source

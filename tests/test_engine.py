@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from dockeropt import engine
-from dockeropt.cst import Dockerfile, Run
+from dockeropt.cst import Dockerfile, Run, parse
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
 
 
@@ -210,3 +210,16 @@ def test_the_composed_apk_fixes_write_shell() -> None:
     result = engine.run("FROM alpine:3.20\nRUN apk update\nRUN apk add python3\n", Context(), ALL, fix=True)
     run = [line for line in result.output.split("RUN ", 1)[1:]][0]
     assert not shell.parse(run.replace("\\\n", "")).errors, result.output
+
+
+def test_rules_that_only_suggest_run_on_the_source_and_the_result_not_between() -> None:
+    from dockeropt.transforms import ALL
+
+    text = "FROM node:6-alpine\nRUN a\nRUN b\n"
+    whole = engine.run(text, Context(), ALL, fix=True)
+    assert [f.code for f in whole.applied] == ["DO101"]
+    assert "DO104" in {f.code for f in whole.findings}, "the fixed file's suggestions are reported"
+    assert whole.findings == engine.collect(parse(whole.output), Context(), ALL)
+    partial = engine.run(text, Context(), ALL, fix=True, complete=False)
+    assert partial.output == whole.output and partial.source_findings == whole.source_findings
+    assert "DO104" not in {f.code for f in partial.findings}, "--check reports the source's findings instead"

@@ -86,3 +86,49 @@ def test_skipped_transforms_find_nothing_over_the_corpus(corpus: Path) -> None:
     assert not hidden, "\n".join(hidden[:20])
     assert skipped > 10_000, "the triggers should skip most tool rules on most files"
     assert found == 0
+
+
+def test_fix_kinds_are_declared_as_applicabilities(tmp_path: Path) -> None:
+    from dockeropt.transforms import may_fix
+    from dockeropt.transforms.base import Applicability
+
+    declared = [t for t in ALL if hasattr(type(t), "fix_kinds")]
+    assert {t.code for t in declared} >= {"DO103", "DO104", "DO107", "DO108", "DO109", "DO110", "DO111", "DO207", "DO214", "DO215"}
+    for transform in declared:
+        assert isinstance(type(transform).fix_kinds, frozenset)
+        assert all(isinstance(k, Applicability) for k in type(transform).fix_kinds)
+    assert not may_fix(by_code()["DO108"], unsafe=True), "a rule without fixes never fixes"
+    assert not may_fix(by_code()["DO215"], unsafe=False) and may_fix(by_code()["DO215"], unsafe=True)
+    assert may_fix(by_code()["DO101"], unsafe=False), "undeclared: any applicability"
+    (tmp_path / ".git").mkdir()
+    fixes = [f.fix for f in by_code()["DO110"].check(parse("FROM a\nCOPY . .\n"), Context(build_context=tmp_path))]
+    assert fixes and all(f is not None and f.appends and not f.edits for f in fixes), "DO110 writes .dockerignore only"
+
+
+def _golden_texts() -> list[tuple[str, str]]:
+    folder = Path(__file__).parent / "golden"
+    return [
+        (f"{p.parent.parent.name}/{p.parent.name}/{p.name}", p.read_bytes().decode("utf-8", "surrogateescape"))
+        for p in sorted(folder.glob("*/*/*.Dockerfile"))
+    ]
+
+
+def test_fix_kinds_hold_over_the_corpus_and_the_golden_cases(corpus: Path) -> None:
+    """The engine runs a rule whose fixes can never be applied to the Dockerfile only on the
+    first and last pass (``may_fix``), so a fix outside its declared kinds would be missed between."""
+    declared = [t for t in ALL if hasattr(type(t), "fix_kinds")]
+    texts = [(p.name, p.read_bytes().decode("utf-8", "surrogateescape")) for p in sorted((corpus / "real").iterdir())]
+    wrong: list[str] = []
+    checked = 0
+    for name, text in texts + _golden_texts():
+        try:
+            tree = parse(text)
+        except DockerfileError:
+            continue
+        for transform in declared:
+            for f in transform.check(tree, Context(path=name)):
+                checked += f.fix is not None
+                if f.fix is not None and f.fix.edits and f.fix.applicability not in type(transform).fix_kinds:
+                    wrong.append(f"{name}: {f.code} offers a {f.fix.applicability} fix: {f.message}")
+    assert not wrong, "\n".join(wrong[:20])
+    assert checked > 1_000, "the declared transforms offer suggestions on many files"

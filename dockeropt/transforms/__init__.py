@@ -7,6 +7,12 @@ continuations joined); ``needs_folder``, for a rule that reads the build context
 The engine skips a transform that ``may_find`` rules out, which spares about a tenth of the
 time the transforms take over the corpus. ``tests/test_registry.py`` checks over the whole
 corpus that the skipped transforms find nothing when run anyway.
+
+A class may also say which applicabilities its fixes that edit the Dockerfile can have
+(``fix_kinds``; none declared: any). A rule that only suggests, or whose fixes write another
+file, cannot change the Dockerfile, so the engine runs it once on the file as it is and once
+on the fixed result, not on every pass between (``may_fix``); the registry's tests check the
+declarations over the corpus.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dockeropt.transforms.add_to_copy import AddToCopy
 from dockeropt.transforms.apk_cache import ApkCache
 from dockeropt.transforms.apt_flags import AptFlags
 from dockeropt.transforms.apt_lists import AptLists
-from dockeropt.transforms.base import per_tree
+from dockeropt.transforms.base import Applicability, per_tree
 from dockeropt.transforms.build_tools import BuildToolsInFinal
 from dockeropt.transforms.cache_mounts import CacheMounts
 from dockeropt.transforms.cd_to_workdir import CdToWorkdir
@@ -88,6 +94,16 @@ def may_find(transform: object, tree: Dockerfile, context: Context | None = None
         return False
     words: tuple[str, ...] = getattr(transform, "words", ())
     return not words or any(w in text for w in words)
+
+
+def may_fix(transform: object, unsafe: bool) -> bool:
+    """Whether ``transform`` can offer a fix that edits the Dockerfile and that ``--fix`` (with
+    ``unsafe``, ``--unsafe-fixes``) applies, as its class's ``fix_kinds`` says; a class that
+    declares none may."""
+    kinds: frozenset[Applicability] | None = getattr(transform, "fix_kinds", None)
+    if kinds is None:
+        return True
+    return Applicability.SAFE in kinds or (unsafe and Applicability.UNSAFE in kinds)
 
 
 @per_tree  # every transform asks about the same tree

@@ -79,7 +79,7 @@ from dockeropt.cst import Arg, Dockerfile, Run
 from dockeropt.model import build_of
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms._packages import command_finding
-from dockeropt.transforms.base import Context, Finding, finding
+from dockeropt.transforms.base import Applicability, Context, Finding, finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ class BuildToolsInFinal:
     name = "build-tools-in-final"
     summary = "Build in a builder stage: compilers in the final stage ship with the image"
     instructions = frozenset({"RUN"})
+    fix_kinds: frozenset[Applicability] = frozenset()  # the applicabilities its fixes can have
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

@@ -105,6 +105,7 @@ class CacheMounts:
     name = "cache-mounts"
     summary = "Keep pip's, npm's and yarn's caches in a BuildKit cache mount"
     instructions = frozenset({"RUN"})
+    fix_kinds = frozenset({Applicability.SUGGESTION})  # the applicabilities its fixes can have
     words = ("pip", "npm", "yarn")
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:

@@ -94,6 +94,7 @@ class CopyLink:
     name = "copy-link"
     summary = "Use COPY --link where the copy does not depend on the layers below"
     instructions = frozenset({"COPY"})
+    fix_kinds = frozenset({Applicability.SUGGESTION})  # the applicabilities its fixes can have
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         if not ly.syntax_at_least(tree, 4):

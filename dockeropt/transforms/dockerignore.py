@@ -89,6 +89,7 @@ class DockerignoreCache:
     name = "dockerignore-cache"
     summary = "Keep .git, node_modules and other host folders out of COPY . with .dockerignore"
     instructions = frozenset({"COPY", "ADD"})
+    fix_kinds: frozenset[Applicability] = frozenset()  # its fixes edit .dockerignore, not the Dockerfile
     needs_folder = True
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:

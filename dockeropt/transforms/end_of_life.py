@@ -97,6 +97,7 @@ class EndOfLifeBase:
     name = "end-of-life-base"
     summary = "Move a base image off a release that has reached its end of life"
     instructions = frozenset({"FROM"})
+    fix_kinds = frozenset({Applicability.SUGGESTION})  # the applicabilities its fixes can have
     words = (
         "python", "node", "golang", "ruby", "php", "postgres", "debian", "ubuntu", "alpine", "fedora", "centos",
         "buildpack-deps",

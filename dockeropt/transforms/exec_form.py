@@ -85,6 +85,7 @@ class CmdExecForm:
     name = "exec-form"
     summary = "Write CMD and ENTRYPOINT in exec (JSON) form so that signals reach the program"
     instructions = frozenset({"CMD", "ENTRYPOINT"})
+    fix_kinds = frozenset({Applicability.SUGGESTION, Applicability.UNSAFE})  # the applicabilities its fixes can have
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)

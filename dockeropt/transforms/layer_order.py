@@ -157,6 +157,7 @@ class LayerOrder:
     code = CODE
     hadolint = ()  # the hadolint rules this corresponds to
     instructions = frozenset({"COPY", "ADD"})  # it finds nothing in a file without one
+    fix_kinds = frozenset({Applicability.SUGGESTION})  # the applicabilities its fixes can have
     name = "layer-order"
     summary = "Put steps that rarely change above the COPY of the sources: a source edit re-runs them"
 

@@ -62,6 +62,7 @@ class MaintainerLabel:
     name = "maintainer"
     summary = "Replace MAINTAINER with the org.opencontainers.image.authors label"
     instructions = frozenset({"MAINTAINER"})
+    fix_kinds = frozenset({Applicability.UNSAFE})  # the applicabilities its fixes can have
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         for stage in tree.stages:

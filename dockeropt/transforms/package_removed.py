@@ -47,7 +47,7 @@ from dockeropt.cst import Dockerfile, Run
 from dockeropt.model import build_of
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms._packages import command_finding
-from dockeropt.transforms.base import Context, Finding
+from dockeropt.transforms.base import Applicability, Context, Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ class PackageRemoved:
     name = "package-removed"
     summary = "Install, use and remove a package in one RUN: removed later, it still ships"
     instructions = frozenset({"RUN"})
+    fix_kinds: frozenset[Applicability] = frozenset()  # the applicabilities its fixes can have
     words = ("purge", "remove", "del", "erase", " rm")
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:

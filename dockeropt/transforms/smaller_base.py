@@ -155,6 +155,7 @@ class SmallerBase:
     name = "smaller-base"
     summary = "Build the final image on the -slim or -alpine variant of its official base"
     instructions = frozenset({"FROM"})
+    fix_kinds = frozenset({Applicability.SUGGESTION})  # the applicabilities its fixes can have
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         prefer = context.option(self.code, "prefer", "slim")
