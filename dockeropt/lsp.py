@@ -172,8 +172,9 @@ class Analysis:
         if self._fixed is None:
             self._fixed = self.text
             if self.error is None and any(engine.applicable(f.fix, False) for f in self.findings):
-                result = engine.run(
-                    self.text, self.context, self.transforms, fix=True, keep=self.keep, checked=self.checked
+                result = engine.run(  # only the text is read: the fixed file's findings are not needed
+                    self.text, self.context, self.transforms, fix=True, keep=self.keep, checked=self.checked,
+                    complete=False,
                 )
                 self._fixed, self.reverted = result.output, result.reverted
         return self._fixed
