@@ -74,6 +74,7 @@ class Configs:
         self._loaded: dict[object, Config | Exception] = {}
         self._exclusions: dict[tuple[str, ...], Exclusion] = {}
         self._realpaths: dict[str, str] = {}
+        self.composes: dict[str, tuple[str, ...]] = {}  # per folder, the compose files above it
 
     def for_folder(self, folder: str | os.PathLike[str]) -> Config:
         """Raises ConfigError for a file that cannot be used."""
@@ -151,7 +152,7 @@ def _job(shown: str, folder: str, configs: Configs, options: Options, **where) -
     from dockeropt.contexts import context_for
 
     named = where.get("path") or options.stdin_filename
-    where["build_context"] = context_for(named, where.get("build_context"), options.context, found)
+    where["build_context"] = context_for(named, where.get("build_context"), options.context, found, configs.composes)
     return Job(shown, settings=settings, **where)
 
 

@@ -33,9 +33,11 @@ def context_for(
     folder: str | os.PathLike[str] | None,
     explicit: str | os.PathLike[str] | None = None,
     config: Config | None = None,
+    composes: dict[str, tuple[str, ...]] | None = None,
 ) -> str | os.PathLike[str] | None:
     """The build context of ``dockerfile`` (None: stdin without a name); ``folder`` is the
-    Dockerfile's folder, the answer when nothing names another."""
+    Dockerfile's folder, the answer when nothing names another. ``composes`` remembers, per
+    folder, the compose files above it, for a run over many Dockerfiles of a few folders."""
     if explicit is not None:
         return os.fspath(explicit)
     if dockerfile is None or os.fspath(dockerfile) == "-":
@@ -45,7 +47,7 @@ def context_for(
         configured = _configured(real, config.root, config.contexts)
         if configured is not None:
             return configured
-    composed = _from_compose(real)
+    composed = _from_compose(real, composes)
     return composed if composed is not None else folder
 
 
@@ -61,21 +63,33 @@ def _configured(dockerfile: str, root: str, contexts: dict[str, str]) -> str | N
     return None
 
 
-def _from_compose(dockerfile: str) -> str | None:
+def _from_compose(dockerfile: str, composes: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The context a compose file above ``dockerfile`` builds it with, or None."""
-    candidate = os.path.dirname(dockerfile)
+    folder = os.path.dirname(dockerfile)
+    if composes is None:
+        found = _composes_above(folder)
+    elif folder in composes:
+        found = composes[folder]
+    else:
+        found = composes[folder] = _composes_above(folder)
+    for path in found:
+        for named, context in _services(path):
+            if named == dockerfile:
+                return context
+    return None
+
+
+def _composes_above(candidate: str) -> tuple[str, ...]:
+    """The compose files in ``candidate`` and the folders above it, nearest first, up to the
+    repository's root (a compose file above it is another project's)."""
+    found: list[str] = []
     while True:
-        for name in COMPOSE_NAMES:
-            path = os.path.join(candidate, name)
-            if os.path.isfile(path):
-                for named, context in _services(path):
-                    if named == dockerfile:
-                        return context
+        found += (p for p in (os.path.join(candidate, name) for name in COMPOSE_NAMES) if os.path.isfile(p))
         if os.path.isdir(os.path.join(candidate, ".git")):
-            return None  # the repository's root: a compose file above it is another project's
+            return tuple(found)
         parent = os.path.dirname(candidate)
         if parent == candidate:
-            return None
+            return tuple(found)
         candidate = parent
 
 

@@ -149,6 +149,23 @@ def test_a_compose_file_in_a_subfolder_with_a_short_build(tmp_path: Path) -> Non
     assert context_for(str(other), "folder") == "folder", "a Dockerfile the compose file does not name"
 
 
+def test_a_run_finds_the_compose_files_above_each_folder_once(tmp_path: Path) -> None:
+    pytest.importorskip("yaml")
+    from dockeropt.contexts import context_for
+
+    dockerfile = monorepo(tmp_path)
+    (tmp_path / "compose.yaml").write_text("services:\n  web: {build: {context: ., dockerfile: services/web/Dockerfile}}\n")
+    (tmp_path / "services" / "compose.yml").write_text("services:\n  dev: {build: {context: web, dockerfile: Dockerfile.dev}}\n")
+    other = tmp_path / "services" / "web" / "Dockerfile.dev"
+    other.write_text("FROM alpine\n")
+    composes: dict[str, tuple[str, ...]] = {}
+    assert context_for(str(dockerfile), "x", composes=composes) == os.path.realpath(tmp_path)
+    assert context_for(str(other), "x", composes=composes) == os.path.realpath(tmp_path / "services" / "web")
+    folder = os.path.realpath(tmp_path / "services" / "web")
+    assert composes == {folder: (os.path.join(os.path.dirname(folder), "compose.yml"), os.path.join(os.path.realpath(tmp_path), "compose.yaml"))}
+    assert context_for(str(tmp_path / "services" / "web" / "Dockerfile.x"), "folder", composes=composes) == "folder"
+
+
 def test_a_broken_compose_file_is_passed_over(tmp_path: Path) -> None:
     from dockeropt.contexts import context_for
 
