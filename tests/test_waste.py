@@ -13,6 +13,7 @@ import pytest
 from dockeropt import engine, parse
 from dockeropt.transforms import by_code, may_find
 from dockeropt.transforms import _layers as ly
+from dockeropt.transforms import base
 from dockeropt.transforms.base import Context
 from dockeropt.transforms.build_tools import BuildToolsInFinal
 from dockeropt.transforms.copy_chmod import CopyChmod, apply_mode
@@ -204,6 +205,19 @@ def test_build_tools_lists_at_most_five() -> None:
     assert "(a-dev, b-dev, c-dev, d-dev, e-dev and 2 more)" in found.message
 
 
+def test_package_removed_zypper_rm() -> None:
+    text = "FROM a\nRUN zypper install -y gcc\nRUN zypper rm -y gcc\n"
+    [found] = run(PackageRemoved(), text).findings
+    assert found.message.startswith("gcc installed on line 2 and removed here")
+
+
+def test_build_tools_reads_the_purge_idiom_whatever_the_script_cache_holds() -> None:
+    text = "FROM a\nRUN apt-get install -y gcc && make && apt-mark auto '.*' && apt-get purge -y --auto-remove\n"
+    assert run(BuildToolsInFinal(), text).findings == []
+    base.read_script.cache_clear()  # the RUN is read again; the package changes of its text are still remembered
+    assert run(BuildToolsInFinal(), text).findings == []
+
+
 def test_build_tools_windows_final_stage_is_left_alone() -> None:
     text = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN choco install make\nRUN make\n"
     assert run(BuildToolsInFinal(), text).findings == []
@@ -223,6 +237,8 @@ def test_copy_link_fix_is_a_suggestion_with_the_flag() -> None:
         pytest.param("DO105", "FROM a\nCOPY x /tmp/\nRUN make\n", False, id="no rm or mv"),
         pytest.param("DO106", "FROM a\nCOPY x /x\nRUN chmod +x /x\n", True, id="chmod"),
         pytest.param("DO107", "FROM a\nRUN apk del x\n", True, id="apk del"),
+        pytest.param("DO107", "FROM a\nRUN zypper -n rm x\n", True, id="zypper rm"),
+        pytest.param("DO107", "FROM a\nRUN rm -rf /tmp/x\n", False, id="an rm of files removes no package"),
         pytest.param("DO109", "FROM a\nRUN x\n", False, id="no COPY"),
     ],
 )

@@ -352,7 +352,7 @@ def misplaced_cleanups(
     is_cleanup: Callable[[shell.SimpleCommand], bool],
     fills: Callable[[shell.SimpleCommand], bool],
     unsafe_between: Callable[[Sequence[shell.SimpleCommand]], bool],
-    may_clean_end: bool = True,
+    may_clean_end: bool | Callable[[], bool] = True,
     keep_first: bool = False,
 ) -> tuple[str, Fix | None] | None:
     """One cleanup, at the end of what it cleans: a message and fix when the RUN cleans a
@@ -365,7 +365,8 @@ def misplaced_cleanups(
     is made only in a plain ``&&`` chain of cleanups written alike, only when no command
     between a deleted cleanup and the one kept could tell the difference
     (``unsafe_between``: it reads the cache, which it now finds full, where it found it
-    empty), and a move only when nothing later needs what the RUN left (``may_clean_end``).
+    empty), and a move only when nothing later needs what the RUN left (``may_clean_end``,
+    or its answer when called: asked only for a move).
     """
     commands = srun.script.commands
     cleanups = [c.index for c in commands if is_cleanup(c)]
@@ -381,7 +382,7 @@ def misplaced_cleanups(
         message = f"`{text}` runs {len(cleanups)} times in this RUN: once, after the last command that fills the cache, is enough"
     else:
         kept, doomed = None, cleanups
-        if not may_clean_end:
+        if not (may_clean_end() if callable(may_clean_end) else may_clean_end):
             return None  # what the RUN leaves at its end is wanted later
         message = f"`{text}` runs before `{commands[last_fill].text}`: clean once, at the end of the chain"
     if not shell.is_simple_chain(srun.script) or "\n" in text:

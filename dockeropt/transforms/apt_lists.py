@@ -97,6 +97,7 @@ from dockeropt.transforms.base import (
     Finding,
     Fix,
     Style,
+    per_script,
     style_of,
 )
 
@@ -165,7 +166,7 @@ class AptLists:
         """The RUN removes the lists twice (two merged RUNs did), or before apt runs again."""
         placed = pk.misplaced_cleanups(
             tree, srun, style, is_removal, uses_apt, reads_lists_first_of,
-            may_clean_end=not lists_read_later(tree, srun) and pk.may_delete(tree, srun, srun.invocations(*_APT)),
+            may_clean_end=lambda: not lists_read_later(tree, srun) and pk.may_delete(tree, srun, srun.invocations(*_APT)),
         )
         if placed is not None:
             message, fix = placed
@@ -221,7 +222,12 @@ def lists_read_later(tree: Dockerfile, srun: pk.ShellRun) -> bool:
 
 
 def reads_lists_first(srun: pk.ShellRun) -> bool:
-    return reads_lists_first_of(srun.script.commands)
+    return _reads_lists_first(srun.script)
+
+
+@per_script  # each RUN that updates asks it of every RUN after it
+def _reads_lists_first(script: shell.Script) -> bool:
+    return reads_lists_first_of(script.commands)
 
 
 def reads_lists_first_of(commands: Sequence[shell.SimpleCommand]) -> bool:

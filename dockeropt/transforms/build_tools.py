@@ -77,9 +77,10 @@ import re
 from dockeropt import shell
 from dockeropt.cst import Arg, Dockerfile, Run
 from dockeropt.model import build_of
+from dockeropt.record import record
 from dockeropt.transforms import _layers as ly
-from dockeropt.transforms._packages import command_finding
-from dockeropt.transforms.base import Applicability, Context, Finding, finding
+from dockeropt.transforms._packages import _invocations, command_finding
+from dockeropt.transforms.base import Applicability, Context, Finding, finding, per_script
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ _COMPILERS = frozenset({"make", "gcc", "g++", "cc", "c++", "clang", "cmake", "co
 _NATIVE: dict[str, str | tuple[str, ...]] = {"pip": "install", "npm": ("install", "ci"), "yarn": "install", "gem": "install", "bundle": "install"}
 _SDK_BUILDS: dict[str, tuple[str, ...] | None] = {"go": ("build", "install"), "cargo": ("build", "install"), "mvn": None, "gradle": None,
                "gradlew": None, "mvnw": None, "dotnet": ("build", "publish")}
+_BUILDERS = _COMPILERS | set(_SDK_BUILDS) | set(_NATIVE)  # the programs _build_commands reads
 SDK_IMAGES = {
     "golang": "a static binary on gcr.io/distroless/static or alpine",
     "rust": "the binary on debian:*-slim or distroless",
@@ -143,7 +145,16 @@ class BuildToolsInFinal:
         final = build.final
         if final is None or final.base.windows:
             return
-        tools: list[tuple[ly.ShellRun, shell.SimpleCommand, list[str]]] = []
+        ships = SDK_IMAGES.get(final.base.name or "") if final.base.stage is None else None  # what an SDK base would ship
+        sdk_base = ships is not None
+        if not sdk_base and not any(
+            srun is not None and _installs_toolchain(srun.script)
+            for srun in (ly.shell_run(tree, inst) for inst in final.stage.instructions if isinstance(inst, Run))
+        ):
+            return  # no compiler installed in the stage: it builds with what its base has, if anything
+        if not sdk_base and _build_image(final.base.name):
+            return  # an image to build in: no SDK finding, and its tools are the point
+        tools: list[tuple[ly.ShellRun, shell.SimpleCommand, tuple[str, ...]]] = []
         builds: list[str] = []
         installed: set[str] = set()
         for inst in final.stage.instructions:
@@ -154,26 +165,21 @@ class BuildToolsInFinal:
             srun = ly.shell_run(tree, inst)
             if srun is None:
                 continue
-            changes = ly.package_changes(srun)
-            if _removes_everything(srun, changes):
+            facts = _run_facts(srun.script)
+            if facts.removes_everything:
                 continue  # ``apt-mark auto`` then ``purge --auto-remove``, or ``apk del $buildDeps``: nothing ships
-            removed = {n for c in changes if not c.installs for n in c.names}  # in this RUN: nothing ships
-            installed.update(n for c in changes if c.installs for n in c.names if n not in removed)
-            for change in changes:
-                if change.installs and change.group not in removed:
-                    kept = [n for n in change.names if is_tool(n) and n not in removed]
-                    if kept:
-                        tools.append((srun, change.command, kept))
-            builds += _build_commands(srun, bool(tools))
+            installed.update(facts.installed)
+            tools += ((srun, command, kept) for command, kept in facts.tools)
+            builds += (text for text, native in facts.builds if tools or not native)
         if not installed.isdisjoint(WORKSTATION) or "devcontainer" in context.path.replace("\\", "/").lower():
             return  # debuggers, editors, interactive shells: an image to work in, whose tools are the point
-        if final.base.stage is None and final.base.name in SDK_IMAGES and any(_sdk(b) for b in builds):
+        if sdk_base and any(_sdk(b) for b in builds):
             ref = final.stage.from_.image
             if ref is not None:
                 sdk_build = next(b for b in builds if _sdk(b))
                 message = (
                     f"the final stage builds on the SDK image {final.base.reference} (`{sdk_build}`): "
-                    f"build in a builder stage and ship {SDK_IMAGES[final.base.name]}"
+                    f"build in a builder stage and ship {ships}"
                 )
                 yield finding(self.code, message, ref)
                 return
@@ -189,7 +195,36 @@ class BuildToolsInFinal:
             yield command_finding(self.code, message, tree, srun, command, None)
 
 
-def _removes_everything(srun: ly.ShellRun, changes: list[ly.PackageChange]) -> bool:
+@record(frozen=True, slots=True)
+class _RunFacts:
+    """What one RUN's script says for this rule; the same for every RUN of that text."""
+
+    removes_everything: bool
+    installed: tuple[str, ...]  # installed and not removed in the RUN
+    tools: tuple[tuple[shell.SimpleCommand, tuple[str, ...]], ...]  # an install, its build tools kept
+    builds: tuple[tuple[str, bool], ...]  # a command that compiles; True: only with build tools installed
+
+
+def _installs_toolchain(script: shell.Script) -> bool:
+    """The RUN installs a package that compiles (removed again or not)."""
+    return any(n in TOOLCHAINS for c in ly._package_changes(script) if c.installs for n in c.names)
+
+
+@per_script
+def _run_facts(script: shell.Script) -> _RunFacts:
+    changes = ly._package_changes(script)  # the changes of every RUN of this text
+    removed = {n for c in changes if not c.installs for n in c.names}  # in this RUN: nothing ships
+    installed = tuple(n for c in changes if c.installs for n in c.names if n not in removed)
+    tools = []
+    for change in changes:
+        if change.installs and change.group not in removed:
+            kept = tuple(n for n in change.names if is_tool(n) and n not in removed)
+            if kept:
+                tools.append((change.command, kept))
+    return _RunFacts(_removes_everything(script, changes), installed, tuple(tools), tuple(_build_commands(script)))
+
+
+def _removes_everything(script: shell.Script, changes: list[ly.PackageChange]) -> bool:
     """The RUN ends by removing every package it installed: apt's ``apt-mark auto`` followed
     by ``purge --auto-remove``/``autoremove`` (the official images' idiom), or a removal
     whose packages are a variable (``apt-get purge -y $buildDeps``, ``apk del $deps``)."""
@@ -197,11 +232,11 @@ def _removes_everything(srun: ly.ShellRun, changes: list[ly.PackageChange]) -> b
     if not installed:
         return False
     marked = None
-    for command in srun.script.commands:
+    # only these tools mark, remove or autoremove: every other command leaves the answer as it is
+    tools = ("apt-mark", "apt-get", "apt", *{c.tool for c in changes if not c.installs})
+    for inv in _invocations(script).of(tools):
+        command = inv.command
         if command.index < installed[0]:
-            continue
-        inv = shell.invocation(command)
-        if inv is None:
             continue
         if inv.tool == "apt-mark" and inv.subcommand == "auto":
             marked = command.index
@@ -226,21 +261,24 @@ def _sdk(text: str) -> bool:
     return text.split(" ", 1)[0] in _SDK_BUILDS
 
 
-def _build_commands(srun: ly.ShellRun, tools: bool) -> list[str]:
-    """The commands of the RUN that compile, shortened to their first two words."""
+def _build_commands(script: shell.Script) -> list[tuple[str, bool]]:
+    """The commands of the RUN that compile, shortened to their first two words; True for a
+    package install that compiles only when build tools are there (``pip install``)."""
     found = []
-    for command in srun.script.commands:
-        argv = command.argv
-        if not argv:
+    for command in script.commands:
+        if not command.words:
             continue
-        program = posixpath.basename(argv[0])
+        program = posixpath.basename(command.words[0].value)
+        if program not in _BUILDERS:
+            continue  # most commands: nothing to read further
+        argv = command.argv
         sub = argv[1] if len(argv) > 1 else None
         if len(argv) == 2 and sub in _VERSION_FLAGS:
             continue  # ``gcc --version``, ``mvn -v``: no build
         if program in _COMPILERS:
-            found.append(" ".join(argv[:2]) if program != "configure" else argv[0])
+            found.append((" ".join(argv[:2]) if program != "configure" else argv[0], False))
         elif program in _SDK_BUILDS and ((verbs := _SDK_BUILDS[program]) is None or sub in verbs):
-            found.append(f"{program} {sub or ''}".strip())
-        elif tools and program in _NATIVE and sub in (_NATIVE[program] if isinstance(_NATIVE[program], tuple) else (_NATIVE[program],)):
-            found.append(f"{program} {sub}")
+            found.append((f"{program} {sub or ''}".strip(), False))
+        elif program in _NATIVE and sub in (_NATIVE[program] if isinstance(_NATIVE[program], tuple) else (_NATIVE[program],)):
+            found.append((f"{program} {sub}", True))
     return found

@@ -97,7 +97,7 @@ import fnmatch
 import posixpath
 
 from dockeropt import shell
-from dockeropt.cst import Add, Copy, Dockerfile, Run
+from dockeropt.cst import Add, Copy, Dockerfile, Run, Stage
 from dockeropt.model import Build, build_of
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms._packages import ShellRun, delete_word
@@ -108,6 +108,7 @@ from dockeropt.transforms.base import (
     Finding,
     Fix,
     finding,
+    per_script,
     style_of,
 )
 
@@ -136,8 +137,8 @@ class CopyDeleted:
         build = build_of(tree)
         files = context.files
         for stage in build.stages:
-            if not stage.ships:
-                continue
+            if not stage.ships or not _removes_anything(tree, stage.stage):
+                continue  # no rm or mv in a RUN of the stage: nothing it copies is taken back
             for inst in stage.stage.instructions:
                 copy = ly.copied(build, inst)
                 if copy is not None and copy.dest is not None and len(copy.sources) == 1:
@@ -162,7 +163,7 @@ class CopyDeleted:
         if hit is None:
             return None
         srun, command, path, verb = hit
-        size = None if "://" in source else ly.bytes_of(files, copy, source)
+        size = None if "://" in source else _bytes(files, copy, source)
         name = posixpath.basename(source.rstrip("/")) or source
         what = ("the whole context" if name == "." else name) + (f" ({ly.human(size)})" if size is not None else "")
         verbed = "moves it away" if verb == "mv" else "deletes it"
@@ -178,6 +179,24 @@ class CopyDeleted:
             extract = " or extract it with ADD" if _extracted(files, source, kind) else ""
             message += "; use it from a bind mount (RUN --mount=type=bind)" + extract
         return finding(self.code, message, copy.inst, fix)
+
+
+_sized: tuple[BuildContext, dict[tuple[str, bool], int | None]] | None = None  # the last context's
+
+
+def _bytes(files: BuildContext | None, copy: ly.Copied, source: str) -> int | None:
+    """``ly.bytes_of`` a local source, once per build context: each pass over a file asks
+    again, and a folder's bytes are a sum over every file under it."""
+    global _sized
+    if files is None:
+        return None
+    sized = _sized
+    if sized is None or sized[0] is not files:
+        sized = _sized = (files, {})
+    key = (source, copy.inst.flag("from") is not None)  # what ``source_kind`` reads of the COPY
+    if key not in sized[1]:
+        sized[1][key] = ly.bytes_of(files, copy, source)
+    return sized[1][key]
 
 
 def _extracted(files: BuildContext | None, source: str, kind: str | None) -> bool:
@@ -203,23 +222,40 @@ def _first_removal(
                 return None
             continue
         state = build.state(inst)
-        moved = False  # a ``cd`` makes later relative operands unknown
-        for command in srun.script.commands:
-            argv = ly.plain_argv(command)
-            if not argv:
-                continue
-            tool = posixpath.basename(argv[0])
-            if tool in ("cd", "pushd", "popd"):
-                moved = True
-                continue
-            if tool not in ("rm", "mv"):
-                continue
-            for operand in _operands(argv, tool):
+        for command, tool, operands, moved in _removals(srun.script):
+            for operand in operands:
                 where = state.resolve(operand) if operand.startswith("/") or not moved else None
                 path = next((p for p in paths if where and _covers(where, p)), None)
                 if path is not None:
                     return srun, command, path, tool
     return None
+
+
+def _removes_anything(tree: Dockerfile, stage: Stage) -> bool:
+    """A RUN of the stage that the rule reads has an ``rm`` or an ``mv``."""
+    for inst in stage.instructions:
+        srun = ly.shell_run(tree, inst) if isinstance(inst, Run) else None
+        if srun is not None and _removals(srun.script):
+            return True
+    return False
+
+
+@per_script
+def _removals(script: shell.Script) -> tuple[tuple[shell.SimpleCommand, str, tuple[str, ...], bool], ...]:
+    """The plain ``rm`` and ``mv`` commands of a script: each with its tool, the operands it
+    takes away, and whether a ``cd`` before it makes relative operands unknown."""
+    found = []
+    moved = False
+    for command in script.commands:
+        argv = ly.plain_argv(command)
+        if not argv:
+            continue
+        tool = posixpath.basename(argv[0])
+        if tool in ("cd", "pushd", "popd"):
+            moved = True
+        elif tool in ("rm", "mv"):
+            found.append((command, tool, tuple(_operands(argv, tool)), moved))
+    return tuple(found)
 
 
 def _writes_again(build: Build, inst: Copy | Add, paths: list[str]) -> bool:

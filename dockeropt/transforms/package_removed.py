@@ -43,7 +43,7 @@ See also
 
 from __future__ import annotations
 
-from dockeropt.cst import Dockerfile, Run
+from dockeropt.cst import Dockerfile, Run, Stage
 from dockeropt.model import build_of
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms._packages import command_finding
@@ -63,13 +63,13 @@ class PackageRemoved:
     summary = "Install, use and remove a package in one RUN: removed later, it still ships"
     instructions = frozenset({"RUN"})
     fix_kinds: frozenset[Applicability] = frozenset()  # the applicabilities its fixes can have
-    words = ("purge", "remove", "del", "erase", " rm")
+    words = ("purge", "remove", "del", "erase", "zypper")  # the removals' verbs; zypper's ``rm`` needs zypper
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
         build = build_of(tree)
         for stage in build.stages:
-            if not stage.ships:
-                continue
+            if not stage.ships or not _removes_packages(tree, stage.stage):
+                continue  # each stage reports its own removals
             installed: dict[str, int] = {}  # package (or apk group) -> line of the RUN
             for model in reversed(build.lineage(stage)):
                 for inst in model.stage.instructions:
@@ -100,3 +100,12 @@ class PackageRemoved:
                             yield command_finding(self.code, message, tree, srun, change.command, None)
                     for name in here:
                         installed[name] = inst.line
+
+
+def _removes_packages(tree: Dockerfile, stage: Stage) -> bool:
+    """A RUN of the stage that the rules read removes a package by name."""
+    for inst in stage.instructions:
+        srun = ly.shell_run(tree, inst) if isinstance(inst, Run) else None
+        if srun is not None and any(not c.installs and c.names for c in ly.package_changes(srun)):
+            return True
+    return False
