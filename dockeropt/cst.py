@@ -15,18 +15,28 @@ from the instruction's logical line, where continuations are already removed.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import accumulate
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
-from dockeropt.grammar.lexer import BOM, Logical, Token, directive_parts, line_body, split_lines, tokenize
+from dockeropt.grammar.lexer import (
+    BOM,
+    Logical,
+    Token,
+    directive_parts,
+    instruction_tokens,
+    line_body,
+    physical_lines,
+    split_lines,
+    tokenize,
+)
 from dockeropt.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator, Sequence
     from typing import Any
 
     from dockeropt.grammar.semantics import LineParse
@@ -740,3 +750,157 @@ def parse(text: str) -> Dockerfile:
     tree = table.run(_table(), tokenize(text), _Builder(text).callbacks())
     assert isinstance(tree, Dockerfile)
     return tree
+
+
+def reparse(tree: Dockerfile, text: str, edits: Sequence[tuple[int, int, str]]) -> Dockerfile:
+    """``parse(text)``, where ``text`` is ``tree.source`` with ``edits`` made: (start, end,
+    new text), in ``tree.source``'s offsets, in order, not overlapping.
+
+    A fix rewrites a few instructions and the engine parses the file again: only the
+    instructions the edits touch are read again; those before them are the old nodes, and
+    those after are built again from their old logical lines, moved. An instruction ends
+    where the lexer stands between instructions with nothing to carry but the escape
+    character, so reading again stops at the first end of an instruction, after an edit,
+    that is an old instruction's end moved. An edit of the byte order mark, the parser
+    directives or the line after them may change how every line reads: that, and any
+    error, is left to ``parse``.
+    """
+    old = tree.instructions
+    source = tree.source
+    head = old[0].full_start  # where the parser directives end
+    if not edits or edits[0][0] <= _line_end(source, head) or any("\x00" in e[2] for e in edits):
+        return parse(text)
+    try:
+        return _Reparse(tree, text, edits).tree()
+    except DockerfileError:
+        return parse(text)  # the error as a full parse reports it
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+class _Reparse:
+    """One ``reparse``: the old tree, the new text and where the edits put the old text."""
+
+    __slots__ = ("old", "text", "builder", "lines", "ends", "edits", "shifts", "next_edit")
+
+    def __init__(self, tree: Dockerfile, text: str, edits: Sequence[tuple[int, int, str]]) -> None:
+        self.old = tree
+        self.text = text
+        self.builder = _Builder(text)
+        lines = physical_lines(text)
+        if tree.bom:
+            lines[0] = lines[0][1:]
+        self.lines = lines
+        self.ends = [inst.end for inst in tree.instructions]
+        # per edit, its (start, end, new start, new end); per edit, how far it moves the
+        # old text after it, in offsets and in lines
+        source = tree.source
+        placed = []
+        shifts = []
+        delta = lines_delta = 0
+        for start, end, new in edits:
+            placed.append((start, end, start + delta, start + delta + len(new)))
+            delta += len(new) - (end - start)
+            lines_delta += new.count("\n") - source.count("\n", start, end)
+            shifts.append((delta, lines_delta))
+        self.edits = placed
+        self.shifts = shifts
+        self.next_edit = 0
+
+    def tree(self) -> Dockerfile:
+        old = self.old.instructions
+        out: list[Instruction] = []
+        trailer: tuple[Trivia, ...] | None = None
+        at = 0  # the next old instruction to place
+        delta = lines_delta = 0
+        while self.next_edit < len(self.edits) and trailer is None:
+            edit_start = self.edits[self.next_edit][0]
+            touched = bisect_left(self.ends, edit_start, at)  # the first that ends at or after it
+            out.extend(self._moved(inst, delta, lines_delta) for inst in old[at:touched])
+            if touched < len(old):
+                old_from = old[touched].full_start
+                line = old[touched].leading[0].line if old[touched].leading else old[touched].line
+            else:  # after the last instruction
+                old_from = old[-1].end
+                line = self.old.position(old_from)[0] if old_from < len(self.old.source) else len(self.lines) + 1
+            synced, read, trailer = self._read(old_from + delta, line - 1 + lines_delta)
+            out.extend(read)
+            if synced is not None:
+                at, delta, lines_delta = synced
+        if trailer is None:
+            out.extend(self._moved(inst, delta, lines_delta) for inst in old[at:])
+            trailer = tuple(Trivia(t.start + delta, t.end + delta, t.line + lines_delta, 1, t.kind, t.text) for t in self.old.trailer)
+        if not out:
+            raise DockerfileError("file with no instructions", 1, 1)  # parse says where
+        current = self.builder.current
+        return Dockerfile(
+            self.text, self.old.bom, self.old.directives, tuple(out), trailer, self.old.escape, current.line_starts, _stages(out)
+        )
+
+    def _read(self, pos: int, index: int) -> tuple[tuple[int, int, int] | None, list[Instruction], tuple[Trivia, ...] | None]:
+        """Read the new text from ``pos`` (line ``index``, 0-based), an old instruction's start
+        moved: where it joins the old text again (the next old instruction, and the shift from
+        there on) or None at the end of the text; the instructions read; the trailer at the end."""
+        synced: list[tuple[int, int, int]] = []
+
+        def stop(end: int) -> bool:
+            edits, k = self.edits, self.next_edit
+            while k < len(edits) and edits[k][2] < end and edits[k][3] <= end:
+                k += 1  # this edit lies before the end of the instruction just read
+            self.next_edit = k
+            if k < len(edits) and edits[k][2] <= end:
+                return False  # in an edit, or one starts here: it touches the next instruction
+            delta, lines_delta = self.shifts[k - 1] if k else (0, 0)
+            old_end = end - delta
+            index = bisect_left(self.ends, old_end)
+            if index == len(self.ends) or self.ends[index] != old_end:
+                return False
+            synced.append((index + 1, delta, lines_delta))
+            return True
+
+        text = self.text
+        tokens = instruction_tokens(text, self.lines, index, pos, self.old.escape, stop)
+        callbacks = self.builder.callbacks()
+        callbacks["start"] = lambda children: children
+        children = table.run(_table(), _ended(tokens, len(text), len(self.lines)), callbacks)
+        assert isinstance(children, list)
+        read = [child for child in children if isinstance(child, Instruction)]
+        if synced:
+            return synced[0], read, None
+        self.next_edit = len(self.edits)
+        trailer = next((c for c in children if c and isinstance(c, tuple) and isinstance(c[0], Trivia)), ())
+        return None, read, trailer
+
+    def _moved(self, inst: Instruction, delta: int, lines_delta: int) -> Instruction:
+        """``inst`` of the old tree, at its place in the new text."""
+        if not delta and not lines_delta:
+            return inst
+        logical = inst.logical
+        moved = Logical(
+            logical.text,
+            tuple([(at, source + delta) for at, source in logical.segments]),
+            logical.parse,
+            logical.heredocs,
+            logical.start_line + lines_delta,
+            logical.end_line + lines_delta,
+            logical.escape,
+        )
+        leading = tuple([Trivia(t.start + delta, t.end + delta, t.line + lines_delta, 1, t.kind, t.text) for t in inst.leading])
+        heredocs = [
+            (
+                ("HEREDOC_BODY", doc.start + delta, doc.start + delta + len(doc.body), 0) if doc.body else None,
+                ("HEREDOC_END", doc.end + delta - len(doc.terminator), doc.end + delta, 0),
+            )
+            for doc in inst.heredocs
+        ]
+        return build_instruction(
+            self.builder.current, moved, leading, inst.start + delta, inst.end + delta, inst.line + lines_delta, inst.column, heredocs
+        )
+
+
+def _ended(tokens: Iterator[Token], size: int, lines: int) -> Iterator[Token]:
+    yield from tokens
+    yield (table.END, size, size, max(lines, 1))

@@ -1,7 +1,8 @@
 """Runs the transforms over a file and applies their fixes until nothing changes.
 
 Fixes that do not overlap are applied together, from the end of the file backwards; the
-result is parsed again and the transforms run again, until no applicable fix is left, so
+result is parsed again (``cst.reparse``: only the instructions the edits touched are read
+again) and the transforms run again, until no applicable fix is left, so
 a fix of one transform always works on the text the fixes before it wrote. After each
 pass every RUN a fix wrote must still be a shell script that dockeropt's shell parser
 reads without error (where the RUNs it came from were): a fix that breaks one is taken
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from dockeropt.cst import Dockerfile, Run, ShellForm, parse
+from dockeropt.cst import Dockerfile, Instruction, Run, ShellForm, parse, reparse
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
 from dockeropt.transforms import may_find, may_fix
@@ -126,8 +127,9 @@ def apply(text: str, fixes: Iterable[Fix]) -> str:
     return _apply(text, fixes)[0]
 
 
-def _apply(text: str, fixes: Iterable[Fix]) -> tuple[str, list[tuple[int, int, Fix]]]:
-    """``apply``, and where each edit's new text lies in the result."""
+def _apply(text: str, fixes: Iterable[Fix]) -> tuple[str, list[tuple[int, int, Fix]], list[tuple[int, int, str]]]:
+    """``apply``, where each edit's new text lies in the result, and the edits in order
+    (start, end, new text), as ``reparse`` takes them."""
     edits = sorted(((e, f) for f in fixes for e in f.edits), key=lambda p: (p[0].start, p[0].end))
     pieces: list[str] = []
     placed: list[tuple[int, int, Fix]] = []
@@ -141,52 +143,60 @@ def _apply(text: str, fixes: Iterable[Fix]) -> tuple[str, list[tuple[int, int, F
         length += len(edit.text)
         at = edit.end
     pieces.append(text[at:])
-    return "".join(pieces), placed
+    return "".join(pieces), placed, [(e.start, e.end, e.text) for e, _ in edits]
 
 
 def _script_ok(text: str) -> bool:
     return not read_script(text).errors
 
 
-def _shell_runs(tree: Dockerfile) -> list[tuple[Run, str]]:
-    """The shell-form RUNs that run in a POSIX shell, with their script text."""
+def _shell_runs(tree: Dockerfile, runs: Iterable[Instruction] | None = None) -> list[tuple[Run, str]]:
+    """The shell-form RUNs (of ``runs``, or of the tree) that run in a POSIX shell, with their script text."""
     from dockeropt.model import build_of  # the model is needed only once a fix is applied
 
     build = build_of(tree)
     return [
         (inst, inst.command.text)
-        for inst in tree.instructions
+        for inst in (tree.instructions if runs is None else runs)
         if isinstance(inst, Run) and isinstance(inst.command, ShellForm) and not inst.heredocs
         and id(inst) in build.states and build.state(inst).shell.posix
     ]
 
 
+def _touched(inst: Instruction, placed: list[tuple[int, int, Fix]]) -> list[Fix]:
+    """The fixes whose new text lies in or against ``inst``."""
+    return [fix for start, end, fix in placed if start <= inst.end and end >= inst.full_start]
+
+
 def broken_by(before: Dockerfile, after: Dockerfile, placed: list[tuple[int, int, Fix]]) -> dict[int, str]:
     """The fixes (by id) that wrote a RUN of ``after`` that is not a readable shell script,
     where the RUNs they edited in ``before`` were; with the parser's complaint."""
-    old = _shell_runs(before)
-    readable = {text for _, text in old if _script_ok(text)}
+    # a RUN no fix wrote blames none: look at the others only, and at the model only if there are some
+    written = [inst for inst in after.instructions if isinstance(inst, Run) and _touched(inst, placed)]
+    if not written:
+        return {}
     blamed: dict[int, str] = {}
-    for run, text in _shell_runs(after):
-        if text in readable:
-            continue
+    old: list[tuple[Run, str]] | None = None
+    for run, text in _shell_runs(after, written):
         parsed = read_script(text)
         if not parsed.errors:
             continue
-        culprits = [fix for start, end, fix in placed if start <= run.end and end >= run.full_start]
-        if not culprits or not _edited_only_readable(old, culprits, readable):
+        if old is None:
+            old = _shell_runs(before)
+        culprits = _touched(run, placed)
+        if not _edited_only_readable(old, culprits):
             continue  # the RUNs the fixes edited were not shell to begin with
         for fix in culprits:
             blamed.setdefault(id(fix), f"it would write a RUN on line {run.line} that is not a shell script ({parsed.errors[0].message})")
     return blamed
 
 
-def _edited_only_readable(old: list[tuple[Run, str]], fixes: list[Fix], readable: set[str]) -> bool:
+def _edited_only_readable(old: list[tuple[Run, str]], fixes: list[Fix]) -> bool:
     """Every RUN of the old tree that the fixes edit was a readable script."""
     spans = [f.span for f in fixes]
     for run, text in old:
         touched = any((s < run.end and e > run.full_start) or s == e == run.end for s, e in spans)
-        if touched and text not in readable:
+        if touched and not _script_ok(text):
             return False
     return True
 
@@ -257,9 +267,9 @@ def run(
         chosen = choose(fixable, tree)
         new_tree: Dockerfile | None = None
         while True:
-            new_text, placed = _apply(current, (f.fix for f in chosen if f.fix is not None))
+            new_text, placed, edits = _apply(current, (f.fix for f in chosen if f.fix is not None))
             try:
-                new_tree = parse(new_text)
+                new_tree = reparse(tree, new_text, edits)  # what parse(new_text) gives, reading only what changed
                 if validate is not None:
                     validate(new_text)
             except (DockerfileError, ValueError) as exc:

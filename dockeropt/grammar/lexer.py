@@ -37,7 +37,7 @@ from dockeropt.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Generator, Iterator
 
     from dockeropt.grammar.shellwords import HeredocWord
 
@@ -107,14 +107,20 @@ def line_body(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-def tokenize(text: str) -> Iterator[Token]:
-    # the physical lines without their LF; only the last may lack one
+def physical_lines(text: str) -> list[str]:
+    """The physical lines without their LF (only the last may lack one); raises
+    DockerfileError for a line longer than BuildKit reads."""
     lines = text.split("\n")
     if not lines[-1]:
         lines.pop()
+    _check_line_lengths(lines, text.endswith("\n"))
+    return lines
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    lines = physical_lines(text)
     size = len(text)
     count = len(lines)
-    _check_line_lengths(lines, text.endswith("\n"))
     pos = 0
     index = 0
     if text.startswith(BOM):
@@ -142,6 +148,20 @@ def tokenize(text: str) -> Iterator[Token]:
         pos = end
         index += 1
 
+    instructions = yield from instruction_tokens(text, lines, index, pos, escape)
+    if instructions == 0:
+        raise DockerfileError("file with no instructions", max(count, 1), 1)
+    yield (END, size, size, max(count, 1))
+
+
+def instruction_tokens(
+    text: str, lines: list[str], index: int, pos: int, escape: str, stop: Callable[[int], bool] | None = None
+) -> Generator[Token, None, int]:
+    """The tokens of the instructions and trivia from ``lines[index]`` on, which starts at
+    ``pos`` in ``text``, and how many instructions they hold: to the end of the text, or
+    until ``stop(offset)``, asked at the end of each instruction, says to stop there."""
+    size = len(text)
+    count = len(lines)
     space = GO_SPACE
     instructions = 0
     while index < count:
@@ -254,10 +274,9 @@ def tokenize(text: str) -> Iterator[Token]:
         yield (first_kind, first_start, first_end, start_index + 1, indent + 1, logical)
         if tokens:
             yield from tokens
-
-    if instructions == 0:
-        raise DockerfileError("file with no instructions", max(count, 1), 1)
-    yield (END, size, size, max(count, 1))
+        if stop is not None and stop(pos):
+            break
+    return instructions
 
 
 def _continuation(text: str, escape: str) -> int:
