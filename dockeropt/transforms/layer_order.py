@@ -215,11 +215,12 @@ def _is_sources(copy: ly.Copied, source: str, files: BuildContext | None) -> boo
     base = posixpath.basename(clean)
     if base in _SETTINGS_FOLDERS or base in _MANIFESTS:
         return False
-    code = clean.endswith(_SOURCE_SUFFIXES)
+    if clean.endswith(_SOURCE_SUFFIXES):
+        return True  # a source file, whatever the context holds
     kind = ly.source_kind(files, copy, source)
     if kind is not None:
-        return code or kind == "dir"
-    if source.endswith("/") or code:
+        return kind == "dir"
+    if source.endswith("/"):
         return True
     if "." in base or base in _NAMED_FILES:
         return False

@@ -142,7 +142,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from functools import lru_cache
 
 from dockeropt import shell
 from dockeropt.buildcontext import ContextError
@@ -198,6 +197,8 @@ _SYSTEM_FOLDERS = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bi
                    "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/local/share",
                    "/usr/local/etc", "/usr/local/include", "/var", "/srv", "/root",
                    "/home", "/tmp", "/run", "/proc", "/sys", "/dev")
+_SYSTEM_SET = frozenset(_SYSTEM_FOLDERS)
+_SYSTEM_PARENTS = frozenset(s[:k] for s in _SYSTEM_FOLDERS for k in range(len(s)) if s[k] == "/")  # "", "/usr" ...
 
 
 class ManifestsFirst:
@@ -233,14 +234,17 @@ def named_install(inv: shell.Invocation) -> bool:
     return named is not None and named.by_name(inv)
 
 
-@lru_cache(maxsize=1024)  # a file's few destinations, asked about by every rule that moves a step
 def system_folder(path: str) -> bool:
     """``path`` (absolute) is, holds or lies in a folder whose files package tools read or
     write (``/``, ``/etc``, ``/usr/local``...): a step does not move above a COPY into it."""
-    if path == "/":
+    if path == "/" or path in _SYSTEM_SET or path.rstrip("/") in _SYSTEM_PARENTS:
         return True
-    inside = path.rstrip("/") + "/"
-    return any(path == s or path.startswith(s + "/") or s.startswith(inside) for s in _SYSTEM_FOLDERS)
+    cut = path.find("/", 1)
+    while cut > 0:  # each folder above ``path``
+        if path[:cut] in _SYSTEM_SET:
+            return True
+        cut = path.find("/", cut + 1)
+    return False
 
 
 @record
