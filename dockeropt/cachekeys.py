@@ -315,14 +315,18 @@ def _rerun_counts(keys: Keys, names: Iterable[str]) -> dict[str, int]:
     that take the file: a COPY of the whole context takes thousands, all alike."""
     ignore = keys.context.ignore if keys.context is not None and keys.problem is None else None
     readers = [(i, s.unresolved, [_taker(source) for source in s.sources]) for i, s in enumerate(keys.steps) if s.reads_context]
-    by_steps: dict[tuple[int, ...], int] = {}
+    every = frozenset(i for i, unresolved, takers in readers if unresolved or _anything in takers)  # take any file
+    some = [(i, takers) for i, _, takers in readers if i not in every]
+    by_steps: dict[frozenset[int], int] = {}
     counts = {}
     for name in names:
         path = normalize(name)  # as ``changes`` reads it
         if ignore is not None and ignore.excludes(path):
-            taken: tuple[int, ...] = ()
+            taken: frozenset[int] = frozenset()
+        elif some:
+            taken = every.union(i for i, takers in some if any(t(path) for t in takers))
         else:
-            taken = tuple(i for i, unresolved, takers in readers if unresolved or any(t(path) for t in takers))
+            taken = every
         if taken not in by_steps:
             by_steps[taken] = len(keys.reruns([name]))
         counts[name] = by_steps[taken]
