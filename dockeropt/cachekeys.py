@@ -34,7 +34,7 @@ from dockeropt.record import record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from dockeropt.buildcontext import BuildContext
     from dockeropt.model import Build
@@ -153,17 +153,31 @@ def normalize(path: str) -> str:
 
 def takes(source: str, path: str) -> bool:
     """A COPY source (a name, a folder or a glob, relative to the context) brings in ``path``."""
+    return _taker(source)(path)
+
+
+def _taker(source: str) -> Callable[[str], bool]:
+    """``takes(source, path)`` as a test of ``path``, the source read once for many paths."""
     clean = normalize(source)
     if clean == "":
-        return True
+        return _anything
     if has_glob(clean):
         try:
             regex = re.compile(glob_regex(clean))
         except (ContextError, re.error):
-            return True  # a pattern we cannot read: it may take anything
-        parts = path.split("/")
-        return any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts) + 1))
-    return path == clean or path.startswith(clean + "/")
+            return _anything  # a pattern we cannot read: it may take anything
+
+        def matches(path: str) -> bool:
+            parts = path.split("/")
+            return any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts) + 1))
+
+        return matches
+    below = clean + "/"
+    return lambda path: path == clean or path.startswith(below)
+
+
+def _anything(path: str) -> bool:
+    return True
 
 
 def keys_of(tree: Dockerfile, context: BuildContext | None) -> Keys:
@@ -202,6 +216,8 @@ def _built(build: Build, steps: list[Step]) -> frozenset[int]:
 
 
 def _step(build: Build, stage: int, inst: Instruction, arguments: tuple[str, ...], context: BuildContext | None) -> Step:
+    if not isinstance(inst, (Copy, Add, Run)):  # it reads nothing but the step before it
+        return Step(stage, inst, (), None if context is None else (), (), (), ())
     sources: list[str] = []
     stage_inputs: list[int] = []
     external: list[str] = []
@@ -284,7 +300,37 @@ def source_file(before: Keys, after: Keys) -> str | None:
     )
     if not candidates:
         return None
-    return max(candidates, key=lambda name: (len(after.reruns([name])), [-ord(c) for c in name]))
+    counts = _rerun_counts(after, candidates)
+    most = max(counts.values())
+    chosen = None
+    # of the names with the most re-runs, the first, or a longer one that begins with it
+    for name in candidates:
+        if counts[name] == most and (chosen is None or name.startswith(chosen)):
+            chosen = name
+    return chosen
+
+
+def _rerun_counts(keys: Keys, names: Iterable[str]) -> dict[str, int]:
+    """``len(keys.reruns([name]))`` for each name, worked out once for each set of steps
+    that take the file: a COPY of the whole context takes thousands, all alike."""
+    ignore = keys.context.ignore if keys.context is not None and keys.problem is None else None
+    readers = [(i, s.unresolved, [_taker(source) for source in s.sources]) for i, s in enumerate(keys.steps) if s.reads_context]
+    every = frozenset(i for i, unresolved, takers in readers if unresolved or _anything in takers)  # take any file
+    some = [(i, takers) for i, _, takers in readers if i not in every]
+    by_steps: dict[frozenset[int], int] = {}
+    counts = {}
+    for name in names:
+        path = normalize(name)  # as ``changes`` reads it
+        if ignore is not None and ignore.excludes(path):
+            taken: frozenset[int] = frozenset()
+        elif some:
+            taken = every.union(i for i, takers in some if any(t(path) for t in takers))
+        else:
+            taken = every
+        if taken not in by_steps:
+            by_steps[taken] = len(keys.reruns([name]))
+        counts[name] = by_steps[taken]
+    return counts
 
 
 def gain(source: str, output: str, context: str | os.PathLike[str] | None) -> str:
@@ -297,8 +343,9 @@ def gain(source: str, output: str, context: str | os.PathLike[str] | None) -> st
     if source == output:
         return ""
     try:
-        before = keys_of(parse(source), BuildContext.open(context))
-        after = keys_of(parse(output), BuildContext.open(context))
+        files = BuildContext.open(context)  # one folder, read once for both
+        before = keys_of(parse(source), files)
+        after = keys_of(parse(output), files)
     except (DockerfileError, RecursionError):
         return ""
     parts = [f"layers {layers(before)} -> {layers(after)}"]

@@ -118,9 +118,29 @@ def bytes_of(files: BuildContext | None, copy: Copied, source: str) -> int | Non
     if kind is None or files is None:
         return None
     name = posixpath.normpath(source.lstrip("/"))
-    names = [name] if kind == "file" else files.matching(name)
-    sizes = [files.size(n) for n in names]
-    return None if None in sizes else sum(s for s in sizes if s is not None)
+    if kind == "file":
+        return files.size(name)
+    return _folder_bytes(files, name)
+
+
+# The bytes under each folder, for the last walk of a context (by identity; the walk is kept so
+# that its id is not reused): the Dockerfiles of one folder share its walk, and a COPY of the
+# whole context would stat every file of it again for each of them.
+_walked: tuple[tuple[str, ...], dict[tuple[str, str], int | None]] | None = None
+
+
+def _folder_bytes(files: BuildContext, name: str) -> int | None:
+    """The bytes of the sent files under the folder ``name``; None when one has no size."""
+    global _walked
+    walk = files.files()
+    last = _walked
+    if last is None or last[0] is not walk:
+        last = _walked = (walk, {})
+    key = (files.root, name)
+    if key not in last[1]:
+        sizes = [files.size(n) for n in files.matching(name)]
+        last[1][key] = None if None in sizes else sum(s for s in sizes if s is not None)
+    return last[1][key]
 
 
 _MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # gzip, bzip2, xz: what ADD extracts

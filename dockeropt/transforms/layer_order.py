@@ -92,10 +92,11 @@ from dockeropt.cst import Add, Copy, Dockerfile, Instruction, Run
 from dockeropt.model import build_of
 from dockeropt.transforms import _layers as ly
 
-# DO102's own reading of a full-context COPY and of installs by name: the two rules must
-# agree on which pairs are DO102's and what an install by name is.
-from dockeropt.transforms.manifests_first import _is_context_copy, _named_install, _scan, _system_folder
 from dockeropt.transforms.base import Applicability, Context, Edit, Finding, Fix, finding
+
+# DO102's own reading of its full-context COPYs and of installs by name: the two rules must
+# agree on which pairs are DO102's and what an install by name is.
+from dockeropt.transforms.manifests_first import named_install, scans, system_folder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -166,17 +167,21 @@ class LayerOrder:
         files = context.files
         keys: Keys | None = None
         for stage in build.stages:
+            if stage.base.windows:
+                continue
             body = stage.stage.instructions
             copies = [ly.copied(build, inst) for inst in body]
             first = next((k for k, c in enumerate(copies) if c is not None and _copies_sources(c, files)), None)
-            if first is None or stage.base.windows:
+            if first is None:
                 continue
+            planned = _planned_by_do102(build, body)
+            if not any(_may_move(inst) for inst in body[first + 1 :] if id(inst) not in planned):
+                continue  # nothing after the copy could be reported
             keys = keys or keys_of(tree, None)  # what each step reads, as the cache sees it
             if stage.index not in keys.built:
                 continue
             steps = keys.stage_steps(stage.index)
-            system = [c is not None and c.dest is not None and _system_folder(c.dest) for c in copies]
-            planned = _planned_by_do102(build, body)
+            system = [c is not None and c.dest is not None and system_folder(c.dest) for c in copies]
             moving: set[int] = set()  # the steps reported so far: they move too, and block no other
             for j in range(first + 1, len(steps)):
                 later = steps[j]
@@ -199,7 +204,7 @@ def _copies_sources(copy: ly.Copied, files: BuildContext | None) -> bool:
     inst = copy.inst
     if inst.flag("from") is not None or any("://" in source for source in copy.sources):
         return False
-    if copy.dest is not None and _system_folder(copy.dest):
+    if copy.dest is not None and system_folder(copy.dest):
         return False
     return any(_is_sources(copy, source, files) for source in copy.sources)
 
@@ -211,16 +216,27 @@ def _is_sources(copy: ly.Copied, source: str, files: BuildContext | None) -> boo
     base = posixpath.basename(clean)
     if base in _SETTINGS_FOLDERS or base in _MANIFESTS:
         return False
-    code = clean.endswith(_SOURCE_SUFFIXES)
+    if clean.endswith(_SOURCE_SUFFIXES):
+        return True  # a source file, whatever the context holds
     kind = ly.source_kind(files, copy, source)
     if kind is not None:
-        return code or kind == "dir"
-    if source.endswith("/") or code:
+        return kind == "dir"
+    if source.endswith("/"):
         return True
     if "." in base or base in _NAMED_FILES:
         return False
     # a name without a suffix is a folder when the copy says so: ``COPY app /app``, ``COPY lib lib/``
     return copy.dest_text.endswith("/") or posixpath.basename(copy.dest_text.rstrip("/")) == base or base in _SOURCE_FOLDERS
+
+
+def _may_move(inst: Instruction) -> bool:
+    """What ``_heavy`` may report, told by the instruction alone: a RUN without a mount, or
+    a COPY/ADD that may read from outside the context (``--from``, a URL, a variable)."""
+    if isinstance(inst, Run):
+        return not any(f.name == "mount" for f in inst.flags)
+    if not isinstance(inst, (Copy, Add)):
+        return False
+    return inst.flag("from") is not None or inst.exec_form is not None or any(c in inst.text for c in ("://", "@", "$"))
 
 
 # --- DO102's pairs -------------------------------------------------------------------------------
@@ -230,10 +246,11 @@ def _planned_by_do102(build: Build, body: tuple[Instruction, ...]) -> set[int]:
     """The steps (by id) DO102 plans after each full-context COPY: the RUNs it reads up to
     the first it stops at, that one too when it says why it stays, and the install it splits."""
     found: set[int] = set()
+    planned = scans(build.tree)  # DO102's own scan of the tree, made once for both rules
     for i, inst in enumerate(body):
-        if not _is_context_copy(inst):
+        scan = planned.get(id(inst))
+        if scan is None:
             continue
-        scan = _scan(build, build.stage_of(inst).stage, i)
         end = scan.blocker or (scan.install[0] if scan.install else None)
         for other in body[i + 1 :]:
             if other is end:
@@ -349,7 +366,7 @@ def _command_kind(build: Build, run: Run, command: shell.SimpleCommand, dests: l
             return "a package install"
         return "a package update" if inv.subcommand in ("update", "upgrade", "makecache", "dist-upgrade") else ""
     if tool in ("pip", "npm", "pnpm", "yarn", "gem"):
-        if not _named_install(inv) or (tool != "pip" and not cwd_free):
+        if not named_install(inv) or (tool != "pip" and not cwd_free):
             return None
         return "a package install"
     if tool in _DOWNLOADS:

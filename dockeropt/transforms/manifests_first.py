@@ -151,7 +151,7 @@ from dockeropt.ecosystems.base import Refused, Site
 from dockeropt.model import build_of
 from dockeropt.record import record
 from dockeropt.transforms.base import (
-    Applicability, Context, Edit, Finding, Fix, Style, finding, per_tree, script_of, shell_form, style_of,
+    Applicability, Context, Edit, Finding, Fix, Style, finding, per_script, per_tree, script_of, shell_form, style_of,
 )
 
 TYPE_CHECKING = False
@@ -197,6 +197,8 @@ _SYSTEM_FOLDERS = ("/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bi
                    "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/local/share",
                    "/usr/local/etc", "/usr/local/include", "/var", "/srv", "/root",
                    "/home", "/tmp", "/run", "/proc", "/sys", "/dev")
+_SYSTEM_SET = frozenset(_SYSTEM_FOLDERS)
+_SYSTEM_PARENTS = frozenset(s[:k] for s in _SYSTEM_FOLDERS for k in range(len(s)) if s[k] == "/")  # "", "/usr" ...
 
 
 class ManifestsFirst:
@@ -207,10 +209,67 @@ class ManifestsFirst:
     instructions = frozenset({"COPY", "ADD"})
 
     def check(self, tree: Dockerfile, context: Context) -> Iterator[Finding]:
-        style = style_of(tree)
+        planned = scans(tree)
+        if not planned:
+            return  # no full-source COPY: nothing to plan
         build = build_of(tree)
         for stage in tree.stages:
-            yield from _check_stage(tree, build, stage, context, style)
+            yield from _check_stage(tree, build, stage, context, planned)
+
+
+# --- what DO111 (layer-order) and DO101 (merge-run) read of this rule ---------------------------
+
+
+def is_context_copy(inst: Instruction) -> TypeGuard[Copy | Add]:
+    """``COPY . <dest>`` (or ``ADD .``, ``COPY ./``) without ``--from`` or the exec form: the
+    full-source copy this rule plans around."""
+    if not isinstance(inst, (Copy, Add)) or inst.exec_form is not None or inst.flag("from"):
+        return False
+    return len(inst.sources) == 1 and inst.sources[0].text in (".", "./") and inst.destination is not None
+
+
+def named_install(inv: shell.Invocation) -> bool:
+    """A package install by name that reads nothing of the working directory."""
+    named = NAMED.get(inv.tool)
+    return named is not None and named.by_name(inv)
+
+
+def system_folder(path: str) -> bool:
+    """``path`` (absolute) is, holds or lies in a folder whose files package tools read or
+    write (``/``, ``/etc``, ``/usr/local``...): a step does not move above a COPY into it."""
+    if path == "/" or path in _SYSTEM_SET or path.rstrip("/") in _SYSTEM_PARENTS:
+        return True
+    cut = path.find("/", 1)
+    while cut > 0:  # each folder above ``path``
+        if path[:cut] in _SYSTEM_SET:
+            return True
+        cut = path.find("/", cut + 1)
+    return False
+
+
+@record
+class Scan:
+    """The steps after a full-source COPY, read from the tree alone."""
+
+    copy: Copy | Add
+    dest: str | None  # the destination as an absolute path, when known
+    moves: list[Run]  # RUNs reading none of the sources, movable above the COPY
+    stuck: tuple[Run, str] | None  # the first such RUN that cannot move, and why
+    install: tuple[Run, shell.Script, dict] | None  # the first RUN that installs from manifests
+    blocker: Instruction | None  # what ended the scan before an install, if anything
+
+
+@per_tree
+def scans(tree: Dockerfile) -> dict[int, Scan]:
+    """The scan of every full-source COPY of the tree (``is_context_copy``), by id of the
+    COPY, in file order: read once for DO102's plan, DO101's ``keeps_apart`` and DO111's
+    pairs (the rules must agree on which steps are DO102's)."""
+    found: dict[int, Scan] = {}
+    for stage in tree.stages:
+        for i, inst in enumerate(stage.instructions):
+            if is_context_copy(inst):
+                found[id(inst)] = _scan(build_of(tree), stage, i)
+    return found
 
 
 # --- the plan of a stage: what follows each full-source COPY ---------------------------------
@@ -229,19 +288,7 @@ class _Install:
     idiom: tuple[shell.SimpleCommand, Ecosystem] | None = None
 
 
-@record
-class _Scan:
-    """The steps after a full-source COPY, read from the tree alone."""
-
-    copy: Copy | Add
-    dest: str | None  # the destination as an absolute path, when known
-    moves: list[Run]  # RUNs reading none of the sources, movable above the COPY
-    stuck: tuple[Run, str] | None  # the first such RUN that cannot move, and why
-    install: tuple[Run, shell.Script, dict] | None  # the first RUN that installs from manifests
-    blocker: Instruction | None  # what ended the scan before an install, if anything
-
-
-def _scan(build: Build, stage: Stage, index: int) -> _Scan:
+def _scan(build: Build, stage: Stage, index: int) -> Scan:
     body = stage.instructions
     copy = body[index]
     assert isinstance(copy, (Copy, Add)), "a scan starts at a full-source COPY"
@@ -261,7 +308,7 @@ def _scan(build: Build, stage: Stage, index: int) -> _Scan:
         if parsed is None:
             blocker = inst
             break
-        installs = {d.command_index: d for d in shell.dependency_installs(parsed)}
+        installs = {d.command_index: d for d in _dependency_installs(parsed)}
         if any(d.from_manifests or d.needs_sources for d in installs.values()):
             install = (inst, parsed, installs)
             break
@@ -276,7 +323,7 @@ def _scan(build: Build, stage: Stage, index: int) -> _Scan:
                 moves.append(inst)
             else:
                 stuck = (inst, why)
-    return _Scan(copy, dest, moves, stuck, install, blocker)
+    return Scan(copy, dest, moves, stuck, install, blocker)
 
 
 def _reads_what(parsed: shell.Script, dest: str | None) -> str:
@@ -299,13 +346,10 @@ def _destination(build: Build, copy: Copy | Add) -> str | None:
 @per_tree
 def _moved_runs(tree: Dockerfile) -> dict[int, tuple[Run, Copy | Add]]:
     """The RUNs the plan moves above a full-source COPY, by id, with that COPY."""
-    build = build_of(tree)
     found: dict[int, tuple[Run, Copy | Add]] = {}
-    for stage in tree.stages:
-        for i, inst in enumerate(stage.instructions):
-            if _is_context_copy(inst):
-                for run in _scan(build, stage, i).moves:
-                    found[id(run)] = (run, inst)
+    for scan in scans(tree).values():
+        for run in scan.moves:
+            found[id(run)] = (run, scan.copy)
     return found
 
 
@@ -327,12 +371,13 @@ def keeps_apart(tree: Dockerfile, first: Instruction, second: Instruction) -> st
             "it reads none of the sources, and merged it would re-run on every source edit")
 
 
-def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context, style: Style) -> Iterator[Finding]:
+def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context,
+                 planned: dict[int, Scan]) -> Iterator[Finding]:
     body = stage.instructions
     for i, inst in enumerate(body):
-        if not _is_context_copy(inst):
+        scan = planned.get(id(inst))
+        if scan is None:
             continue
-        scan = _scan(build, stage, i)
         yield from _move_findings(tree, build, scan, context)
         if scan.stuck is not None:
             run, why = scan.stuck
@@ -343,25 +388,25 @@ def _check_stage(tree: Dockerfile, build: Build, stage: Stage, context: Context,
             subject = next(parsed.commands[k].text for k, d in installs.items() if d.from_manifests or d.needs_sources)
             try:
                 found = _plan_run(run, parsed, installs, scan.dest)
-                yield _rewrite(tree, build, stage, i, found, context.files, style, subject)
+                yield _rewrite(tree, build, stage, i, found, context.files, style_of(tree), subject)
             except (Refused, ContextError) as exc:
                 yield finding(CODE, _message(subject, f"not rewritten: {exc}"), inst)
         elif scan.blocker is not None:
-            unread = _unread_install(scan.blocker)
+            unread = _unread_install(tree, scan.blocker)
             if unread is not None:
                 yield finding(CODE, _message(unread[0], f"not rewritten: {unread[1]}"), inst)
                 continue
-            later = _later_install(tree, body[body.index(scan.blocker) :])
+            later = _later_install(tree, body[next(k for k in range(i, len(body)) if body[k] is scan.blocker) :])
             if later is not None:
                 yield finding(CODE, _message(later, f"not rewritten: `{_first_line(scan.blocker)}` (line "
                                              f"{scan.blocker.line}) comes between and may read or write the sources"), inst)
 
 
-def _unread_install(inst: Instruction) -> tuple[str, str] | None:
+def _unread_install(tree: Dockerfile, inst: Instruction) -> tuple[str, str] | None:
     """A RUN in a form the plan does not rewrite (heredoc, exec form, unreadable shell) that
     installs from manifests: the install as written, and why it is left."""
-    if not isinstance(inst, Run):
-        return None
+    if not isinstance(inst, Run) or _parsed(tree, inst) is not None:
+        return None  # a RUN the scan read installs nothing from manifests, or it would not block
     if inst.heredocs:
         texts, why = [h.body for h in inst.heredocs], "the install RUN uses a heredoc"
     elif not isinstance(inst.command, ShellForm):
@@ -381,7 +426,7 @@ def _later_install(tree: Dockerfile, rest: Iterable[Instruction]) -> str | None:
         parsed = _parsed(tree, inst) if isinstance(inst, Run) else None
         if parsed is None:
             continue
-        for d in shell.dependency_installs(parsed):
+        for d in _dependency_installs(parsed):
             if d.from_manifests:
                 return parsed.commands[d.command_index].text
     return None
@@ -396,15 +441,16 @@ def _command_line(run: Run) -> str:
     return run.command.text.split("\n", 1)[0].rstrip("\\ \t") if isinstance(run.command, ShellForm) else _first_line(run)
 
 
-def _is_context_copy(inst: Instruction) -> TypeGuard[Copy | Add]:
-    if not isinstance(inst, (Copy, Add)) or inst.exec_form is not None or inst.flag("from"):
-        return False
-    return len(inst.sources) == 1 and inst.sources[0].text in (".", "./") and inst.destination is not None
-
-
 def _commands_of(tree: Dockerfile, run: Run) -> list[shell.SimpleCommand]:
     parsed = _parsed(tree, run)
     return list(parsed.commands) if parsed is not None else []
+
+
+@per_script
+def _dependency_installs(script: shell.Script) -> tuple[shell.DependencyInstall, ...]:
+    """The script's dependency installs, read once per RUN text: the plan is made again on
+    every pass and the same RUNs come back."""
+    return tuple(shell.dependency_installs(script))
 
 
 def _parsed(tree: Dockerfile, run: Run) -> shell.Script | None:
@@ -506,7 +552,7 @@ def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.D
     if inv is None or command.redirections or command.nested:
         return False
     if install is not None:
-        return not install.needs_sources and _named_install(inv)
+        return not install.needs_sources and named_install(inv)
     if inv.tool in _SYSTEM_TOOLS:
         return not any("/" in o for o in inv.operands)
     if inv.tool in _FILE_TOOLS:  # rm -rf /var/lib/apt/lists/*: absolute paths outside the project
@@ -514,7 +560,7 @@ def _before_sources_ok(command: shell.SimpleCommand, installs: dict[int, shell.D
         return dest is not None and all(p.startswith("/") and not _names_path(p, dest) for p in paths)
     if inv.tool == "npm" and inv.subcommand == "config":
         return not any("location" in o or o.startswith("-L") for o in inv.flags)
-    if _named_install(inv):
+    if named_install(inv):
         return True
     return (inv.tool, inv.subcommand) in _CACHE_COMMANDS
 
@@ -562,7 +608,7 @@ def _move_refusal(build: Build, copy: Copy | Add, dest: str | None, run: Run, pa
             return "it mounts the build context"
     if dest is None:
         return "the COPY's destination is not known"
-    if _system_folder(dest):
+    if system_folder(dest):
         return f"the COPY writes into {dest}, where package tools read and write"
     for name, value in build.state(run).env.items():
         if _names_path(value, dest):
@@ -584,7 +630,7 @@ def _command_refusal(command: shell.SimpleCommand, dest: str) -> str | None:
                         "--file", "-g")), None)
     if relative is not None:
         return f"`{command.text}` names the relative path {relative}"
-    if not (inv.tool in _SYSTEM_TOOLS or _named_install(inv) or inv.tool in _FILE_TOOLS
+    if not (inv.tool in _SYSTEM_TOOLS or named_install(inv) or inv.tool in _FILE_TOOLS
             or (inv.tool, inv.subcommand) in _CACHE_COMMANDS):
         return f"`{command.text}` is not a package install by name"
     for word in (*command.words[1:], *(r.target for r in command.redirections if r.target)):
@@ -605,25 +651,12 @@ def _package_tool(command: shell.SimpleCommand) -> bool:
     return inv.tool in _SYSTEM_TOOLS or (named is not None and named.installs(inv))
 
 
-def _named_install(inv: shell.Invocation) -> bool:
-    """A package install by name that reads nothing of the working directory."""
-    named = NAMED.get(inv.tool)
-    return named is not None and named.by_name(inv)
-
-
 def _names_path(value: str, dest: str) -> bool:
     """``value`` mentions ``dest`` or a path below it (``PATH=/app/.venv/bin:...``)."""
     for part in re.split(r"[:\s=,;]", value):
         if part == dest or part.startswith(dest.rstrip("/") + "/"):
             return True
     return False
-
-
-def _system_folder(path: str) -> bool:
-    if path == "/":
-        return True
-    inside = path.rstrip("/") + "/"
-    return any(path == s or path.startswith(s + "/") or s.startswith(inside) for s in _SYSTEM_FOLDERS)
 
 
 def _move_context_refusal(files: BuildContext | None, build: Build, run: Run, dest: str) -> str | None:
@@ -644,7 +677,7 @@ def _move_context_refusal(files: BuildContext | None, build: Build, run: Run, de
     return None
 
 
-def _move_findings(tree: Dockerfile, build: Build, scan: _Scan, context: Context) -> Iterator[Finding]:
+def _move_findings(tree: Dockerfile, build: Build, scan: Scan, context: Context) -> Iterator[Finding]:
     """The move of the RUNs the build context lets move, and why the next one stays."""
     copy, runs = scan.copy, list(scan.moves)
     where = f"`{_first_line(copy)}` (line {copy.line})"
