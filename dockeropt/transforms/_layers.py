@@ -30,7 +30,7 @@ from dockeropt.cst import (
 )
 from dockeropt.model import Build, declared_frontend
 from dockeropt.record import record
-from dockeropt.transforms._packages import ShellRun, _invocations, delete_chain_elements
+from dockeropt.transforms._packages import ShellRun, delete_chain_elements, script_invocations
 from dockeropt.transforms._packages import shell_run as shell_run  # one reading of the RUNs for all rules
 from dockeropt.transforms.base import Edit, per_script, per_tree
 
@@ -120,27 +120,15 @@ def bytes_of(files: BuildContext | None, copy: Copied, source: str) -> int | Non
     name = posixpath.normpath(source.lstrip("/"))
     if kind == "file":
         return files.size(name)
-    return _folder_bytes(files, name)
-
-
-# The bytes under each folder, for the last walk of a context (by identity; the walk is kept so
-# that its id is not reused): the Dockerfiles of one folder share its walk, and a COPY of the
-# whole context would stat every file of it again for each of them.
-_walked: tuple[tuple[str, ...], dict[tuple[str, str], int | None]] | None = None
+    # read once per context (per run, for the Dockerfiles of one folder): a COPY of the whole
+    # context would stat every file of it again for each of them
+    return files.remembered(("bytes under", name), lambda: _folder_bytes(files, name))
 
 
 def _folder_bytes(files: BuildContext, name: str) -> int | None:
     """The bytes of the sent files under the folder ``name``; None when one has no size."""
-    global _walked
-    walk = files.files()
-    last = _walked
-    if last is None or last[0] is not walk:
-        last = _walked = (walk, {})
-    key = (files.root, name)
-    if key not in last[1]:
-        sizes = [files.size(n) for n in files.matching(name)]
-        last[1][key] = None if None in sizes else sum(s for s in sizes if s is not None)
-    return last[1][key]
+    sizes = [files.size(n) for n in files.matching(name)]
+    return None if None in sizes else sum(s for s in sizes if s is not None)
 
 
 _MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # gzip, bzip2, xz: what ADD extracts
@@ -255,7 +243,7 @@ def package_changes(srun: ShellRun) -> list[PackageChange]:
 @per_script
 def _package_changes(script: shell.Script) -> list[PackageChange]:
     found = []
-    for inv in _invocations(script).of(_MANAGERS):
+    for inv in script_invocations(script).of(_MANAGERS):
         command = inv.command
         tool = inv.tool
         if inv.subcommand is None:

@@ -49,7 +49,7 @@ class ShellRun:
 
     def invocations(self, *tools: str) -> list[shell.Invocation]:
         """Like ``shell.package_manager_commands(self.script, tools)``."""
-        return _invocations(self.script).of(tools)
+        return script_invocations(self.script).of(tools)
 
     def mentions(self, fragment: str) -> bool:
         return fragment in self.text
@@ -76,7 +76,7 @@ class _Invocations:
         return found
 
 
-_invocations = per_script(_Invocations)
+script_invocations = per_script(_Invocations)  # a script's tool invocations, read once per script text
 
 
 def shell_runs(tree: Dockerfile) -> Iterator[ShellRun]:

@@ -79,7 +79,7 @@ from dockeropt.cst import Arg, Dockerfile, Run
 from dockeropt.model import build_of
 from dockeropt.record import record
 from dockeropt.transforms import _layers as ly
-from dockeropt.transforms._packages import _invocations, command_finding
+from dockeropt.transforms._packages import command_finding, script_invocations
 from dockeropt.transforms.base import Applicability, Context, Finding, finding, per_script
 
 TYPE_CHECKING = False
@@ -234,7 +234,7 @@ def _removes_everything(script: shell.Script, changes: list[ly.PackageChange]) -
     marked = None
     # only these tools mark, remove or autoremove: every other command leaves the answer as it is
     tools = ("apt-mark", "apt-get", "apt", *{c.tool for c in changes if not c.installs})
-    for inv in _invocations(script).of(tools):
+    for inv in script_invocations(script).of(tools):
         command = inv.command
         if command.index < installed[0]:
             continue

@@ -181,22 +181,12 @@ class CopyDeleted:
         return finding(self.code, message, copy.inst, fix)
 
 
-_sized: tuple[BuildContext, dict[tuple[str, bool], int | None]] | None = None  # the last context's
-
-
 def _bytes(files: BuildContext | None, copy: ly.Copied, source: str) -> int | None:
-    """``ly.bytes_of`` a local source, once per build context: each pass over a file asks
-    again, and a folder's bytes are a sum over every file under it."""
-    global _sized
+    """``ly.bytes_of`` a local source, once per build context: each pass over a file asks again."""
     if files is None:
         return None
-    sized = _sized
-    if sized is None or sized[0] is not files:
-        sized = _sized = (files, {})
-    key = (source, copy.inst.flag("from") is not None)  # what ``source_kind`` reads of the COPY
-    if key not in sized[1]:
-        sized[1][key] = ly.bytes_of(files, copy, source)
-    return sized[1][key]
+    key = ("bytes of", source, copy.inst.flag("from") is not None)  # what ``source_kind`` reads of the COPY
+    return files.remembered(key, lambda: ly.bytes_of(files, copy, source))
 
 
 def _extracted(files: BuildContext | None, source: str, kind: str | None) -> bool:
