@@ -143,21 +143,31 @@ def has_glob(text: str) -> bool:
 _walks: dict[tuple[str, tuple[tuple[bool, str], ...]], tuple[str, ...]] | None = None
 _sizes: dict[str, int | None] | None = None  # and the files' sizes, by path
 _facts: dict[tuple, Any] | None = None  # and what else is read of a folder (``BuildContext.remembered``)
+_sized: dict[tuple, Any] | None = None  # of that, what reads the files' sizes
 
 
 def share_walks(on: bool = True) -> None:
     """Remember each folder's walk for the rest of this run (on), or forget them (off).
     The runner turns it on for a batch of files and forgets after it writes a file."""
-    global _walks, _sizes, _facts
-    _walks, _sizes, _facts = ({}, {}, {}) if on else (None, None, None)
+    global _walks, _sizes, _facts, _sized
+    _walks, _sizes, _facts, _sized = ({}, {}, {}, {}) if on else (None, None, None, None)
 
 
-def forget_walks() -> None:
-    """A file was written: walk again where needed (when sharing is on)."""
-    if _walks is not None and _sizes is not None and _facts is not None:
-        _walks.clear()
-        _sizes.clear()
-        _facts.clear()
+def forget_walks(rewritten: str | os.PathLike[str] | None = None) -> None:
+    """A file was written (when sharing is on): walk again where needed. A file that was
+    there and is ``rewritten`` leaves every folder's names as they were: only its size and
+    what was read of sizes go, so that ``--fix`` over many Dockerfiles of one context does
+    not walk it again after each one (which made such a run take N^2 time)."""
+    if _walks is None or _sizes is None or _facts is None or _sized is None:
+        return
+    _sized.clear()
+    if rewritten is not None:
+        for path in {os.path.abspath(rewritten), os.path.realpath(rewritten)}:
+            _sizes.pop(path, None)
+        return
+    _walks.clear()
+    _sizes.clear()
+    _facts.clear()
 
 
 class BuildContext:
@@ -367,11 +377,13 @@ class BuildContext:
 
         return self.remembered(("level", depth), walk, ignored=False)
 
-    def remembered(self, what: Hashable, compute: Callable[[], _T], ignored: bool = True) -> _T:
+    def remembered(self, what: Hashable, compute: Callable[[], _T], ignored: bool = True, sized: bool = False) -> _T:
         """``compute()``, a fact about this folder (and, with ``ignored``, its ignore file's
-        patterns): read once per context, or once per run while walks are shared."""
+        patterns; ``sized``: one that reads the files' sizes): read once per context, or
+        once per run while walks are shared."""
         key = (self.root, self._patterns() if ignored else None, what)
-        memo = _facts if _facts is not None else self._facts
+        shared = _sized if sized else _facts
+        memo = shared if shared is not None else self._facts
         if key not in memo:
             memo[key] = compute()
         return memo[key]

@@ -37,9 +37,10 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, create: bool = Fals
     (with ``create``, a missing file is made with the default mode)."""
     from dockeropt.buildcontext import forget_walks
 
-    forget_walks()  # the folder changes: a walk shared by the run's files is out of date
     data = encode(text)
-    mode = os.stat(path).st_mode & 0o7777 if not create or os.path.exists(path) else None
+    existed = not create or os.path.exists(path)
+    forget_walks(path if existed else None)  # what a walk shared by the run's files read of it is out of date
+    mode = os.stat(path).st_mode & 0o7777 if existed else None
     folder, name = os.path.split(os.fspath(path))
     tmp = os.path.join(folder, f".{name}.dockeropt-{os.getpid()}.tmp")
     try:

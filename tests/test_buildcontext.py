@@ -114,3 +114,26 @@ def test_entries_of_a_glob_are_the_matches_at_its_own_depth(tmp_path: Path, shar
         assert BuildContext(str(tmp_path)).entries("*.tar") == ["a.tar", "f.tar"]
     finally:
         buildcontext.share_walks(False)
+
+
+def test_rewriting_a_file_keeps_the_walk_and_forgets_its_size(tmp_path: Path) -> None:
+    from dockeropt import buildcontext
+    from dockeropt.runner import write_atomic
+
+    (tmp_path / "Dockerfile").write_text("FROM a\n")
+    (tmp_path / "b.txt").write_text("b")
+    buildcontext.share_walks()
+    try:
+        context = BuildContext(str(tmp_path))
+        walk = context.files()
+        assert context.size("Dockerfile") == 7
+        assert context.remembered("sum", lambda: 7 + 1, sized=True) == 8
+        write_atomic(tmp_path / "Dockerfile", "FROM a AS b\n")  # --fix rewrites a Dockerfile of the folder
+        again = BuildContext(str(tmp_path))
+        assert again.files() is walk, "the names are the same: no walk again"
+        assert again.size("Dockerfile") == 12
+        assert again.remembered("sum", lambda: 12 + 1, sized=True) == 13, "what read the sizes is read again"
+        write_atomic(tmp_path / "new.txt", "n", create=True)  # a new name: walk again
+        assert BuildContext(str(tmp_path)).files() == ("Dockerfile", "b.txt", "new.txt")
+    finally:
+        buildcontext.share_walks(False)

@@ -122,7 +122,7 @@ def bytes_of(files: BuildContext | None, copy: Copied, source: str) -> int | Non
         return files.size(name)
     # read once per context (per run, for the Dockerfiles of one folder): a COPY of the whole
     # context would stat every file of it again for each of them
-    return files.remembered(("bytes under", name), lambda: _folder_bytes(files, name))
+    return files.remembered(("bytes under", name), lambda: _folder_bytes(files, name), sized=True)
 
 
 def _folder_bytes(files: BuildContext, name: str) -> int | None:

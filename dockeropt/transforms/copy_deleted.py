@@ -186,7 +186,7 @@ def _bytes(files: BuildContext | None, copy: ly.Copied, source: str) -> int | No
     if files is None:
         return None
     key = ("bytes of", source, copy.inst.flag("from") is not None)  # what ``source_kind`` reads of the COPY
-    return files.remembered(key, lambda: ly.bytes_of(files, copy, source))
+    return files.remembered(key, lambda: ly.bytes_of(files, copy, source), sized=True)
 
 
 def _extracted(files: BuildContext | None, source: str, kind: str | None) -> bool:
