@@ -117,7 +117,7 @@ def print_findings(
     if fixing and outcome.applied and gain:
         from dockeropt.cachekeys import gain as won  # layers, and what a source edit re-runs, before and after
 
-        _write(won(outcome.source, outcome.fixed, outcome.build_context), True)
+        _write(outcome.won if outcome.won is not None else won(outcome.source, outcome.fixed, outcome.build_context), True)
     if not outcome.findings or quiet:
         return
     tally = Tally()

@@ -98,6 +98,7 @@ class Outcome:
     unsafe: bool = False  # unsafe fixes were asked for: they count as fixable
     taken_back: list[str] = field(default_factory=list)  # ``LINE:COL: CODE why``, one a fix taken back
     build_context: str | os.PathLike[str] | None = None  # what the file was checked with
+    won: str | None = None  # ``cachekeys.gain`` of the fix, worked out where the file was fixed (None: not yet)
 
     @property
     def changed(self) -> bool:
@@ -168,6 +169,13 @@ def check_file(job: Job) -> Outcome:
             return failed(job.shown, source, exc.located(job.shown))
         except OSError as exc:
             outcome.error = f"{job.shown}:1:1: cannot write {exc.filename or ''}: {exc.strerror or exc}"
+        if outcome.applied and not outcome.error:  # what the report says the fix won: in the worker, in parallel
+            from dockeropt.cachekeys import gain
+
+            try:
+                outcome.won = gain(outcome.source, outcome.fixed, outcome.build_context)
+            except Exception:  # noqa: BLE001 - the report works it out again, and says what failed
+                outcome.won = None
     return outcome
 
 
