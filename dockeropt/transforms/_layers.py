@@ -32,6 +32,7 @@ from dockeropt.model import Build, declared_frontend
 from dockeropt.record import record
 from dockeropt.transforms._packages import ShellRun, delete_chain_elements, script_invocations
 from dockeropt.transforms._packages import shell_run as shell_run  # one reading of the RUNs for all rules
+from dockeropt.transforms._packages import stage_runs as stage_runs
 from dockeropt.transforms.base import Edit, per_script, per_tree
 
 TYPE_CHECKING = False
@@ -237,11 +238,12 @@ class PackageChange:
 
 def package_changes(srun: ShellRun) -> list[PackageChange]:
     """The package installs and removals of a RUN, in order."""
-    return _package_changes(srun.script)
+    return script_package_changes(srun.script)
 
 
 @per_script
-def _package_changes(script: shell.Script) -> list[PackageChange]:
+def script_package_changes(script: shell.Script) -> list[PackageChange]:
+    """``package_changes`` of a script, worked out once per script text."""
     found = []
     for inv in script_invocations(script).of(_MANAGERS):
         command = inv.command

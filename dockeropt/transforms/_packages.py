@@ -84,6 +84,11 @@ def shell_runs(tree: Dockerfile) -> Iterator[ShellRun]:
     return iter(_shell_runs(tree))
 
 
+def stage_runs(tree: Dockerfile, stage: Stage) -> Iterator[ShellRun]:
+    """The RUNs of one stage the rules may read, in file order."""
+    return (r for r in _shell_runs(tree) if r.stage is stage)
+
+
 def hygiene_runs(tree: Dockerfile, context: Context, code: str) -> Iterator[ShellRun]:
     """The RUNs a cache-hygiene rule reports on: those whose layers ship (a cache left in
     a builder stage costs nothing that ships), or every one with the rule's

@@ -147,10 +147,7 @@ class BuildToolsInFinal:
             return
         ships = SDK_IMAGES.get(final.base.name or "") if final.base.stage is None else None  # what an SDK base would ship
         sdk_base = ships is not None
-        if not sdk_base and not any(
-            srun is not None and _installs_toolchain(srun.script)
-            for srun in (ly.shell_run(tree, inst) for inst in final.stage.instructions if isinstance(inst, Run))
-        ):
+        if not sdk_base and not any(_installs_toolchain(srun.script) for srun in ly.stage_runs(tree, final.stage)):
             return  # no compiler installed in the stage: it builds with what its base has, if anything
         if not sdk_base and _build_image(final.base.name):
             return  # an image to build in: no SDK finding, and its tools are the point
@@ -207,12 +204,12 @@ class _RunFacts:
 
 def _installs_toolchain(script: shell.Script) -> bool:
     """The RUN installs a package that compiles (removed again or not)."""
-    return any(n in TOOLCHAINS for c in ly._package_changes(script) if c.installs for n in c.names)
+    return any(n in TOOLCHAINS for c in ly.script_package_changes(script) if c.installs for n in c.names)
 
 
 @per_script
 def _run_facts(script: shell.Script) -> _RunFacts:
-    changes = ly._package_changes(script)  # the changes of every RUN of this text
+    changes = ly.script_package_changes(script)  # the changes of every RUN of this text
     removed = {n for c in changes if not c.installs for n in c.names}  # in this RUN: nothing ships
     installed = tuple(n for c in changes if c.installs for n in c.names if n not in removed)
     tools = []

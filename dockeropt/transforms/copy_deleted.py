@@ -223,11 +223,7 @@ def _first_removal(
 
 def _removes_anything(tree: Dockerfile, stage: Stage) -> bool:
     """A RUN of the stage that the rule reads has an ``rm`` or an ``mv``."""
-    for inst in stage.instructions:
-        srun = ly.shell_run(tree, inst) if isinstance(inst, Run) else None
-        if srun is not None and _removals(srun.script):
-            return True
-    return False
+    return any(_removals(srun.script) for srun in ly.stage_runs(tree, stage))
 
 
 @per_script

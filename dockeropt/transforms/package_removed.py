@@ -104,8 +104,4 @@ class PackageRemoved:
 
 def _removes_packages(tree: Dockerfile, stage: Stage) -> bool:
     """A RUN of the stage that the rules read removes a package by name."""
-    for inst in stage.instructions:
-        srun = ly.shell_run(tree, inst) if isinstance(inst, Run) else None
-        if srun is not None and any(not c.installs and c.names for c in ly.package_changes(srun)):
-            return True
-    return False
+    return any(not c.installs and c.names for srun in ly.stage_runs(tree, stage) for c in ly.package_changes(srun))
