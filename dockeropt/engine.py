@@ -18,8 +18,8 @@ from bisect import bisect_right
 from dockeropt.cst import Dockerfile, Instruction, Run, ShellForm, parse, reparse
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
-from dockeropt.transforms import may_find, may_fix
-from dockeropt.transforms.base import Applicability, Context, Finding, Fix, Transform, read_script
+from dockeropt.transforms import finders, may_fix
+from dockeropt.transforms.base import Context, Finding, Fix, Transform, read_script
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,11 +45,7 @@ class Result:
 
 
 def applicable(fix: Fix | None, unsafe: bool) -> bool:
-    if fix is None:
-        return False
-    if fix.applicability is Applicability.SAFE:
-        return True
-    return unsafe and fix.applicability is Applicability.UNSAFE
+    return fix is not None and fix.applies(unsafe)
 
 
 if TYPE_CHECKING:  # given a tree, the test its findings must pass
@@ -64,9 +60,8 @@ def collect(tree: Dockerfile, context: Context, transforms: Sequence[Transform],
     """Every finding of ``transforms`` on ``tree`` that ``keep(tree)`` lets through."""
     keeps = keep(tree)
     findings: list[Finding] = []
-    for transform in transforms:
-        if may_find(transform, tree, context):  # its triggers rule out most tool rules on most files
-            findings.extend(f for f in transform.check(tree, context) if keeps(f))
+    for transform in finders(transforms, tree, context):  # their triggers rule out most tool rules on most files
+        findings.extend(f for f in transform.check(tree, context) if keeps(f))
     findings.sort(key=_order)
     return findings
 

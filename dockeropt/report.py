@@ -74,15 +74,12 @@ class Tally:
     unsafe_fixable: int = 0  # of ``fixable``, the unsafe fixes that --unsafe-fixes lets through
 
     def add(self, finding: Finding, unsafe: bool) -> None:
-        from dockeropt.engine import applicable
-        from dockeropt.transforms.base import Applicability
-
         fix = finding.fix
         self.findings += 1
-        if applicable(fix, unsafe):
+        if fix is not None and fix.applies(unsafe):
             self.fixable += 1
-            self.unsafe_fixable += fix is not None and fix.applicability is Applicability.UNSAFE
-        elif fix is not None and fix.applicability is Applicability.UNSAFE:
+            self.unsafe_fixable += not fix.applies(False)
+        elif fix is not None and fix.applies(True):
             self.unsafe += 1
         else:
             self.suggestions += 1
@@ -143,12 +140,10 @@ def print_findings(
 
 
 def _mark(finding: Finding, unsafe: bool) -> str:
-    from dockeropt.engine import applicable
-    from dockeropt.transforms.base import Applicability
-
-    if applicable(finding.fix, unsafe):
+    fix = finding.fix
+    if fix is not None and fix.applies(unsafe):
         return " [*]"
-    if finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE:
+    if fix is not None and fix.applies(True):  # unsafe, held back
         return " [unsafe fix]"
     return ""
 

@@ -233,13 +233,24 @@ def run_text(
     from dockeropt.transforms.base import Context
 
     context = Context(path=path, build_context=build_context, options=settings.options)
+    transforms, keep = _selection(settings)
     result = engine.run(
-        text, context, transforms_for(settings), fix=settings.fix, unsafe=settings.unsafe, keep=keep_for(settings),
-        complete=complete,
+        text, context, transforms, fix=settings.fix, unsafe=settings.unsafe, keep=keep, complete=complete,
     )
     if result.tree is not None:
         validate.check(result.tree)
     return result
+
+
+_selected: list[tuple[Settings, tuple[Transform, ...], engine.Keep]] = []  # the last settings' selection
+
+
+def _selection(settings: Settings) -> tuple[tuple[Transform, ...], engine.Keep]:
+    """``transforms_for`` and ``keep_for`` of ``settings``, worked out once for the many files
+    of a run that share them (each job has its own equal settings)."""
+    if not _selected or _selected[0][0] != settings:
+        _selected[:] = [(settings, transforms_for(settings), keep_for(settings))]
+    return _selected[0][1], _selected[0][2]
 
 
 def _outcome(source: str, job: Job) -> Outcome:

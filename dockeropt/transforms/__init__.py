@@ -44,6 +44,8 @@ from dockeropt.transforms.smaller_base import SmallerBase
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from dockeropt.cst import Dockerfile
     from dockeropt.transforms.base import Context, Transform
 
@@ -86,14 +88,29 @@ def may_find(transform: object, tree: Dockerfile, context: Context | None = None
     """Whether ``tree`` (and ``context``'s build context folder; None: no folder) holds what
     ``transform`` needs to find anything, as its class's triggers say. A transform that
     declares none may find something in any file."""
-    if getattr(transform, "needs_folder", False) and (context is None or context.build_context is None):
+    return _may_find(transform, _facts(tree), context is not None and context.build_context is not None)
+
+
+def finders(transforms: Sequence[Transform], tree: Dockerfile, context: Context | None = None) -> list[Transform]:
+    """The ``transforms`` that may find something in ``tree`` (``may_find``), in order."""
+    facts, folder = _facts(tree), context is not None and context.build_context is not None
+    return [t for t in transforms if _may_find(t, facts, folder)]
+
+
+def _may_find(transform: object, facts: tuple[frozenset[str], str], folder: bool) -> bool:
+    if not folder and getattr(transform, "needs_folder", False):
         return False
-    names, text = _facts(tree)
     instructions: frozenset[str] | None = getattr(transform, "instructions", None)
-    if instructions is not None and instructions.isdisjoint(names):
+    if instructions is not None and instructions.isdisjoint(facts[0]):
         return False
     words: tuple[str, ...] = getattr(transform, "words", ())
-    return not words or any(w in text for w in words)
+    if not words:
+        return True
+    text = facts[1]
+    for word in words:
+        if word in text:
+            return True
+    return False
 
 
 def may_fix(transform: object, unsafe: bool) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from functools import lru_cache
 
 from dockeropt import shell
@@ -68,6 +69,10 @@ class Fix:
     @property
     def span(self) -> tuple[int, int]:
         return min(e.start for e in self.edits), max(e.end for e in self.edits)
+
+    def applies(self, unsafe: bool) -> bool:
+        """Whether ``--fix`` applies it (with ``unsafe``, ``--unsafe-fixes``): a suggestion never."""
+        return self.applicability is Applicability.SAFE or (unsafe and self.applicability is Applicability.UNSAFE)
 
 
 @record(frozen=True, slots=True)
@@ -217,6 +222,10 @@ def per_script(compute: Callable[[shell.Script], _T]) -> Callable[[shell.Script]
 
 
 
+# A continuation line's indent (spaces and tabs), where the line holds more than blanks and a comment.
+_INDENT = re.compile(r"\n([ \t]+)(?=[^\S\n]*[^\s#])")
+
+
 @per_tree
 def style_of(tree: Dockerfile) -> Style:
     upper = lower = 0
@@ -230,12 +239,7 @@ def style_of(tree: Dockerfile) -> Style:
                 lower += 1
         if inst.end_line == inst.line:
             continue  # no continuation line to read an indent from
-        for line in inst.text.split("\n")[1 : inst.end_line - inst.line + 1]:
-            if line[:1] not in (" ", "\t"):
-                continue
-            body = line.lstrip()
-            if body and body[0] != "#":
-                indent = line[: len(line) - len(line.lstrip(" \t"))]
-                indents[indent] = indents.get(indent, 0) + 1
+        for indent in _INDENT.findall(inst.text):
+            indents[indent] = indents.get(indent, 0) + 1
     indent = max(indents, key=indents.__getitem__) if indents else "    "
     return Style(tree.newline, tree.escape, upper >= lower, indent)

@@ -151,6 +151,7 @@ class ShellInfo:
 
 
 UNKNOWN_SHELL = ShellInfo(posix=False)
+_POSIX = {errexit: ShellInfo(posix=True, errexit=errexit) for errexit in (False, True)}  # shared: one per kind
 
 
 @record(frozen=True, slots=True)
@@ -236,7 +237,7 @@ def info_of(state: State) -> ShellInfo:
     shell_ = state.shell
     if not shell_.posix or shell_.rereads:
         return UNKNOWN_SHELL
-    return ShellInfo(posix=True, errexit=shell_.errexit)
+    return _POSIX[shell_.errexit]
 
 
 def shell_info(argv: tuple[str, ...] | None, bash_env: bool) -> ShellInfo:
@@ -244,7 +245,7 @@ def shell_info(argv: tuple[str, ...] | None, bash_env: bool) -> ShellInfo:
     state = shell_state(argv, bash_env)
     if not state.posix or state.rereads:
         return UNKNOWN_SHELL
-    return ShellInfo(posix=True, errexit=state.errexit)
+    return _POSIX[state.errexit]
 
 
 # --- can two RUNs be one --------------------------------------------------------------------
