@@ -319,9 +319,14 @@ class BuildContext:
                 self._files = _walks[key]
                 return self._files
             found = []
+            # Without an exception (``!``) nothing under a left-out folder comes back, so the
+            # walk need not go in (node_modules, .git): what it finds is the same.
+            prune = not any(exception for _, exception, _ in self.ignore.patterns)
             for folder, dirs, names in os.walk(self.root):
-                dirs.sort()
                 rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
+                if prune:
+                    dirs[:] = [d for d in dirs if not self.ignore.excludes(d if rel == "." else f"{rel}/{d}")]
+                dirs.sort()
                 for entry in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
                     name = entry if rel == "." else f"{rel}/{entry}"
                     if not self.ignore.excludes(name):

@@ -137,3 +137,36 @@ def test_rewriting_a_file_keeps_the_walk_and_forgets_its_size(tmp_path: Path) ->
         assert BuildContext(str(tmp_path)).files() == ("Dockerfile", "b.txt", "new.txt")
     finally:
         buildcontext.share_walks(False)
+
+
+_TREE = (
+    "app.py", "node_modules/a/index.js", "node_modules/a/lib/x.js", "node_modules/.bin/a",
+    "src/main.py", "src/gen/out.txt", "src/node_modules/b/b.js", "build/out/bin", "docs/a.md",
+    "docs/keep/README.md", ".git/HEAD", "logs/a.log", "deep/x/y/z.log",
+)
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        pytest.param("node_modules\n.git\n", id="folders left out"),
+        pytest.param("**/node_modules\nbuild/*\n", id="at any depth, and a folder's entries"),
+        pytest.param("*\n", id="everything"),
+        pytest.param("src/gen\n**/*.log\ndeep\n", id="nested folders and files"),
+        pytest.param("docs\n!docs/keep/README.md\n", id="an exception below a left-out folder"),
+        pytest.param("node_modules\n!node_modules/a/lib\n", id="an exception that brings back a folder"),
+        pytest.param("", id="no patterns"),
+    ],
+)
+def test_the_walk_sends_what_the_patterns_let_through(tmp_path: Path, patterns: str) -> None:
+    """The walk does not go into a left-out folder when no exception could bring something
+    back: the files it finds are those of checking every file of the folder."""
+    for name in _TREE:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "src" / "link").symlink_to(tmp_path / "docs")
+    (tmp_path / ".dockerignore").write_text(patterns)
+    ignore = Ignore.parse(patterns)
+    every = [*_TREE, ".dockerignore", "src/link"]
+    expected = tuple(sorted(name for name in every if not ignore.excludes(name)))
+    assert BuildContext(str(tmp_path)).files() == expected
