@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -170,6 +171,46 @@ def forget_walks(rewritten: str | os.PathLike[str] | None = None) -> None:
     _facts.clear()
 
 
+# In a process that lives on while the folders change (the language server, ``keep_walks``),
+# each context's walk is kept with the modification times of the folders it read, and is used
+# again while none of them changed: making, removing or renaming an entry changes its folder's
+# time. A walk is not kept when a folder changed less than ``_RACY`` before it began, as a
+# later change in the same tick of the file system's clock would leave the time as it was.
+_kept: dict[tuple, tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] | None = None
+_KEPT = 16  # contexts
+_RACY = 2_000_000_000  # ns: coarser than any clock of a file system a project lives on but FAT's
+
+
+def keep_walks(on: bool = True) -> None:
+    """Keep each context's walk, checked against its folders' times before each use (on), or not."""
+    global _kept
+    _kept = {} if on else None
+
+
+def _folder_times(folders: list[str], began: int) -> tuple[tuple[str, int], ...] | None:
+    """The folders' modification times, or None when one may have changed during the walk."""
+    times = []
+    for folder in folders:
+        try:
+            changed = os.stat(folder).st_mtime_ns
+        except OSError:
+            return None
+        if changed >= began - _RACY:
+            return None
+        times.append((folder, changed))
+    return tuple(times)
+
+
+def _unchanged(times: tuple[tuple[str, int], ...]) -> bool:
+    for folder, changed in times:
+        try:
+            if os.stat(folder).st_mtime_ns != changed:
+                return False
+        except OSError:
+            return False
+    return True
+
+
 class BuildContext:
     """A build context folder and its ignore file, read on demand and remembered."""
 
@@ -318,11 +359,17 @@ class BuildContext:
             if _walks is not None and key in _walks:
                 self._files = _walks[key]
                 return self._files
-            found = []
+            kept = _kept.get(key) if _kept is not None else None
+            if kept is not None and _unchanged(kept[1]):
+                self._files = kept[0]
+                return self._files
+            began = time.time_ns()
+            found, walked = [], []
             # Without an exception (``!``) nothing under a left-out folder comes back, so the
             # walk need not go in (node_modules, .git): what it finds is the same.
             prune = not any(exception for _, exception, _ in self.ignore.patterns)
             for folder, dirs, names in os.walk(self.root):
+                walked.append(folder)
                 rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
                 if prune:
                     dirs[:] = [d for d in dirs if not self.ignore.excludes(d if rel == "." else f"{rel}/{d}")]
@@ -334,6 +381,12 @@ class BuildContext:
             self._files = tuple(sorted(found))
             if _walks is not None:
                 _walks[key] = self._files
+            if _kept is not None:
+                times = _folder_times(walked, began)
+                if times is not None:
+                    if len(_kept) >= _KEPT:
+                        _kept.clear()
+                    _kept[key] = (self._files, times)
         return self._files
 
     def folder_names(self) -> frozenset[str]:

@@ -331,6 +331,9 @@ def code_actions(analysis: Analysis, start: int, end: int, only: Sequence[str] |
 
 
 def create_server(transforms: Sequence[Transform] = ALL) -> LanguageServer:
+    from dockeropt.buildcontext import keep_walks
+
+    keep_walks()  # each edit would walk the document's folder again: check its folders' times instead
     server = LanguageServer("dockeropt", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
     cache: dict[str, Analysis] = {}
 

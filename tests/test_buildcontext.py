@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dockeropt.buildcontext import BuildContext, ContextError, Ignore
+from dockeropt.buildcontext import BuildContext, ContextError, Ignore, keep_walks
 
 
 @pytest.mark.parametrize(
@@ -170,3 +173,53 @@ def test_the_walk_sends_what_the_patterns_let_through(tmp_path: Path, patterns: 
     every = [*_TREE, ".dockerignore", "src/link"]
     expected = tuple(sorted(name for name in every if not ignore.excludes(name)))
     assert BuildContext(str(tmp_path)).files() == expected
+
+
+@pytest.fixture
+def kept_walks() -> Iterator[None]:
+    keep_walks()
+    try:
+        yield
+    finally:
+        keep_walks(False)
+
+
+def _age(folder: Path, seconds: int = 600) -> None:
+    """Date every folder under ``folder`` back, as folders nobody touched for a while are."""
+    then = time.time() - seconds
+    for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        os.utime(path, (then, then))
+
+
+def test_a_kept_walk_is_used_again_until_a_folder_changes(tmp_path: Path, kept_walks: None) -> None:
+    for name in ("app.py", "src/main.py", "src/lib/util.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    _age(tmp_path)
+    first = BuildContext(str(tmp_path)).files()
+    assert BuildContext(str(tmp_path)).files() is first, "nothing changed: the walk is used again"
+    (tmp_path / "src" / "lib" / "new.py").write_text("x")  # a change deep down
+    second = BuildContext(str(tmp_path)).files()
+    assert "src/lib/new.py" in second
+    _age(tmp_path)
+    assert BuildContext(str(tmp_path)).files() is BuildContext(str(tmp_path)).files()
+    (tmp_path / "src" / "main.py").rename(tmp_path / "src" / "renamed.py")
+    assert BuildContext(str(tmp_path)).files() == ("app.py", "src/lib/new.py", "src/lib/util.py", "src/renamed.py")
+
+
+def test_a_walk_of_a_folder_that_just_changed_is_not_kept(tmp_path: Path, kept_walks: None) -> None:
+    """A change in the same tick of the file system's clock would not show: walk again."""
+    (tmp_path / "app.py").write_text("x")
+    first = BuildContext(str(tmp_path)).files()
+    assert BuildContext(str(tmp_path)).files() is not first
+    assert BuildContext(str(tmp_path)).files() == first
+
+
+def test_a_kept_walk_follows_the_ignore_file(tmp_path: Path, kept_walks: None) -> None:
+    (tmp_path / "app.py").write_text("x")
+    (tmp_path / "secret").write_text("x")
+    _age(tmp_path)
+    assert "secret" in BuildContext(str(tmp_path)).files()
+    (tmp_path / ".dockerignore").write_text("secret\n")
+    _age(tmp_path)  # the ignore file's own folder time is not what tells
+    assert BuildContext(str(tmp_path)).files() == (".dockerignore", "app.py")
