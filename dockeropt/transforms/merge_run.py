@@ -193,18 +193,22 @@ class MergeRun:
         links: list[Link] = []
         lines = 0
         moved: str | None = None  # why the group's working directory is no longer the WORKDIR
+        from dockeropt import transforms  # not above: the registry imports this module before it defines may_find
+
+        planned = transforms.may_find(ManifestsFirst, tree)  # a COPY that DO102 plans around: see join
         for (before, _), (inst, info) in zip([(None, None), *entries], entries):
-            link = join(tree, before, inst, info, links[-1].wrap) if group else None
+            link = join(tree, before, inst, info, links[-1].wrap, planned) if group else None
             if link is not None and link.refusal is None and moved and isinstance(inst, Run) and not cwd_independent(tree, inst):
                 link = Link(moved)  # a cd leaks through the RUNs between
             size = inst.end_line - inst.line + 1
-            comments = sum(t.kind == "comment" for t in inst.leading)
-            if link is not None and link.refusal is None and lines + size + comments <= max_lines and isinstance(inst, Run):
-                group.append(inst)
-                links.append(link)
-                lines += size + comments
-                moved = moved or changes_directory(tree, inst)
-                continue
+            if link is not None and link.refusal is None and isinstance(inst, Run):
+                size += sum(t.kind == "comment" for t in inst.leading)  # they move into the RUN
+                if lines + size <= max_lines:
+                    group.append(inst)
+                    links.append(link)
+                    lines += size
+                    moved = moved or changes_directory(tree, inst)
+                    continue
             if len(group) > 1:
                 yield self._merge(tree, group, links)
             if link is not None and link.refusal is not None and before is not None:
@@ -252,16 +256,22 @@ def shell_info(argv: tuple[str, ...] | None, bash_env: bool) -> ShellInfo:
 
 
 def join(
-    tree: Dockerfile, first: Instruction | None, second: Instruction, info: ShellInfo, first_wrapped: bool
+    tree: Dockerfile, first: Instruction | None, second: Instruction, info: ShellInfo, first_wrapped: bool,
+    planned: bool = True,
 ) -> Link | None:
-    """How ``second`` joins ``first``: None when they are no merge candidates at all."""
-    if not (is_plain_run(first) and is_plain_run(second) and info.posix):
+    """How ``second`` joins ``first``: None when they are no merge candidates at all.
+
+    Plan first, merge after: RUNs that DO102's plan of the stage keeps apart (their inputs
+    differ, ``manifests_first.keeps_apart``) do not join. ``planned`` is False when DO102's
+    triggers rule out any plan (no COPY to plan around), which spares asking."""
+    if not (info.posix and is_plain_run(second) and is_plain_run(first)):
         return None
-    if [f.text for f in first.flags] != [f.text for f in second.flags]:
-        return None
-    if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
-        return None
-    apart = planned_apart(tree, first, second)
+    if first.flags or second.flags:
+        if [f.text for f in first.flags] != [f.text for f in second.flags]:
+            return None
+        if not all(mount_is_shared(f.value or "") for f in first.flags if f.name == "mount"):
+            return None
+    apart = keeps_apart(tree, first, second) if planned else None  # plan first, merge after
     if apart is not None:
         return Link(apart)
     before = script_of(first)
@@ -349,16 +359,6 @@ def cwd_independent(tree: Dockerfile, run: Run) -> bool:
         else:
             return False
     return True
-
-
-def planned_apart(tree: Dockerfile, first: Run, second: Run) -> str | None:
-    """Why DO102's plan of the stage keeps these RUNs apart (their inputs differ), or None.
-    Plan first, merge after: see ``manifests_first.keeps_apart``."""
-    from dockeropt import transforms  # not above: the registry imports this module before it defines may_find
-
-    if not transforms.may_find(ManifestsFirst, tree):
-        return None  # no COPY to plan around
-    return keeps_apart(tree, first, second)
 
 
 def is_plain_run(inst: Instruction | None) -> TypeGuard[Run]:
