@@ -221,6 +221,7 @@ def run(
     validate: Callable[[str], None] | None = None,
     checked: Result | None = None,
     complete: bool = True,
+    parsed: Dockerfile | None = None,
 ) -> Result:
     """Check ``text``, and with ``fix`` rewrite it. Raises DockerfileError on bad input.
 
@@ -233,12 +234,13 @@ def run(
     transforms that can offer an applicable fix (``may_fix``); with ``complete`` the others
     run once more on the result, for ``Result.findings``. Without it (``--check`` and
     ``--diff`` report the source's findings) they do not, and ``Result.findings`` of a
-    changed file holds only the fixers' findings.
+    changed file holds only the fixers' findings. ``parsed`` is ``text`` already parsed
+    (the language server reparses an edited version from the one before).
     """
     if checked is not None and checked.tree is not None and checked.source == text:
         tree, found = checked.tree, checked.source_findings
     else:
-        tree = parse(text)
+        tree = parsed if parsed is not None and parsed.source == text else parse(text)
         found = collect(tree, context, transforms, keep)
     findings, first = found, tree
     if not fix:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from dockeropt import __version__, engine, validate
+from dockeropt.cst import Dockerfile
 from dockeropt.errors import DockerfileError
 from dockeropt.record import field, record
 from dockeropt.runner import Settings, keep_for
@@ -180,16 +181,51 @@ class Analysis:
         return self._fixed
 
 
+def changed_span(old: str, new: str) -> tuple[int, int, str]:
+    """The one edit that makes ``new`` of ``old``: (start, end, text), in ``old``'s offsets,
+    between the longest common start and the longest common end that do not overlap."""
+    short = min(len(old), len(new))
+    lo, hi = 0, short
+    while lo < hi:  # the common start, halving: slices compare in C
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    start, lo, hi = lo, 0, short - lo
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid :] == new[len(new) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return start, len(old) - lo, new[start : len(new) - lo]
+
+
+def _reparsed(previous: Analysis | None, text: str) -> Dockerfile | None:
+    """``text`` parsed from the tree of the version before, reading again only what the
+    edit touched (``cst.reparse``; it parses the whole text where it cannot), or None."""
+    tree = previous.checked.tree if previous is not None and previous.checked is not None else None
+    if tree is None or previous is None or previous.error is not None:
+        return None
+    from dockeropt.cst import reparse
+
+    return reparse(tree, text, [changed_span(tree.source, text)])
+
+
 def analyse(
-    uri: str, version: int | None, text: str, encoding: str = "utf-16", transforms: Sequence[Transform] = ALL
+    uri: str, version: int | None, text: str, encoding: str = "utf-16", transforms: Sequence[Transform] = ALL,
+    previous: Analysis | None = None,
 ) -> Analysis:
-    """Check one version of a document, with its configuration and its ignore comments."""
+    """Check one version of a document, with its configuration and its ignore comments;
+    ``previous``, the analysis of the version before, spares parsing what the edit left."""
     settings, config_error = settings_for(uri)
     selected = [t for t in transforms if settings.selects(t.code)]
     context = context_for(uri, settings.options)
     analysis = Analysis(uri, version, LineIndex(text, encoding), context, selected, keep_for(settings), config_error=config_error)
     try:
-        analysis.checked = engine.run(text, analysis.context, selected, keep=analysis.keep)
+        parsed = _reparsed(previous, text)
+        analysis.checked = engine.run(text, analysis.context, selected, keep=analysis.keep, parsed=parsed)
         if analysis.checked.tree is not None:
             validate.check(analysis.checked.tree)  # a line the build rejects: one Error, no fixes
         analysis.findings = analysis.checked.findings
@@ -344,7 +380,7 @@ def create_server(transforms: Sequence[Transform] = ALL) -> LanguageServer:
         if analysis is None or analysis.version != doc.version or analysis.text != doc.source:
             encoding = server.workspace.position_encoding or "utf-16"
             encoding = getattr(encoding, "value", encoding)
-            analysis = cache[uri] = analyse(uri, doc.version, doc.source, encoding, transforms)
+            analysis = cache[uri] = analyse(uri, doc.version, doc.source, encoding, transforms, analysis)
         return analysis
 
     def publish(uri: str) -> None:

@@ -514,3 +514,72 @@ def test_a_bad_configuration_is_shown_not_crashed_on(client: Client, tmp_path: P
     [error] = [d for d in found if d["severity"] == 1]
     assert "unknown key 'slect'" in error["message"]
     assert _by_code(found, "DO103"), "the defaults apply meanwhile"
+
+
+_TYPED = """\
+# syntax=docker/dockerfile:1
+FROM python:3.12-slim
+RUN apt-get update
+RUN apt-get install -y curl
+COPY . /app
+RUN pip install -r /app/requirements.txt
+CMD python /app/main.py
+"""
+
+
+def _typing(text: str) -> list[str]:
+    """Versions of ``text`` as an editor sends them: characters typed and deleted anywhere,
+    lines joined and split, a heredoc begun, the directive edited, all selected and replaced."""
+    versions = [text]
+    for at in range(0, len(text), 7):  # a character typed at every seventh offset, then deleted
+        versions.append(text[:at] + "x" + text[at:])
+        versions.append(text)
+    versions += [
+        text.replace("RUN apt-get update\n", "RUN apt-get update \\\n"),  # a continuation joins two RUNs
+        text.replace("curl\n", "curl <<EOF\nhello\n"),  # a heredoc without its end yet
+        text.replace("curl\n", "curl <<EOF\nhello\nEOF\n"),
+        text.replace("dockerfile:1", "dockerfile:1.7"),  # the directive
+        text.replace("# syntax", "# escape=`\n# syntax"),
+        text,
+        text,  # a new version with the same text
+        "",
+        "FROM",
+        "FROM alpine\nRUN [\"a\",\n",
+        text,
+    ]
+    return versions
+
+
+def test_each_version_is_read_from_the_one_before_as_from_scratch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server reparses an edited version from the tree of the one before: the tree and
+    the findings are those of analysing the version alone, errors included."""
+    from dockeropt import cst, engine
+    from dockeropt.cst import parse
+    from dockeropt.lsp import changed_span
+
+    uri = "untitled:Dockerfile"
+    previous = None
+    versions = _typing(_TYPED)
+    whole = []
+    for version, text in enumerate(versions):
+        alone = analyse(uri, version, text)
+        with monkeypatch.context() as patched:  # count the whole parses of the reparsing analysis
+            patched.setattr(cst, "parse", lambda text: whole.append(text) or parse(text))
+            patched.setattr(engine, "parse", cst.parse)
+            analysis = analyse(uri, version, text, previous=previous)
+        assert (analysis.error is None) == (alone.error is None), text
+        if alone.error is not None:
+            assert str(analysis.error) == str(alone.error)
+        else:
+            assert analysis.checked is not None and analysis.checked.tree is not None
+            assert analysis.checked.tree.code == text
+            assert analysis.checked.tree.instructions == parse(text).instructions
+            assert analysis.findings == alone.findings
+            assert analysis.fixed() == alone.fixed()
+        if previous is not None:
+            start, end, new = changed_span(previous.text, text)
+            assert previous.text[:start] + new + previous.text[end:] == text
+        previous = analysis
+    # the first version, edits of the first line (the directives) and files that do not parse
+    # are parsed whole; the others are read from the version before
+    assert len(whole) < len(versions) / 2
