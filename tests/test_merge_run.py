@@ -152,6 +152,13 @@ def test_max_lines_cuts_a_run_of_runs() -> None:
     assert fix(src, max_lines=1) == src
 
 
+def test_max_lines_counts_comments_only_of_the_runs_that_join() -> None:
+    """A RUN whose comment lines would take the merge past the limit starts the next run
+    of RUNs, and its comments, which stay above it, count for none."""
+    src = "FROM a\nRUN x\nRUN y\n# one\n# two\nRUN z\nRUN w\n"
+    assert fix(src, max_lines=3) == "FROM a\nRUN x \\\n    && y\n# one\n# two\nRUN z \\\n    && w\n"
+
+
 def test_all_stages() -> None:
     src = "FROM a AS b\nRUN x\nRUN y\nFROM c\n"
     assert fix(src, all_stages=True) == "FROM a AS b\nRUN x \\\n    && y\nFROM c\n"

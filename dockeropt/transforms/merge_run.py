@@ -202,11 +202,11 @@ class MergeRun:
                 link = Link(moved)  # a cd leaks through the RUNs between
             size = inst.end_line - inst.line + 1
             if link is not None and link.refusal is None and isinstance(inst, Run):
-                size += sum(t.kind == "comment" for t in inst.leading)  # they move into the RUN
-                if lines + size <= max_lines:
+                joined = size + sum(t.kind == "comment" for t in inst.leading)  # its comments move into the RUN
+                if lines + joined <= max_lines:
                     group.append(inst)
                     links.append(link)
-                    lines += size
+                    lines += joined
                     moved = moved or changes_directory(tree, inst)
                     continue
             if len(group) > 1:
