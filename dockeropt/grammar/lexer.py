@@ -92,16 +92,6 @@ def go_lstrip(text: str) -> str:
     return text.lstrip(GO_SPACE)
 
 
-def split_lines(text: str) -> list[str]:
-    """Physical lines with their endings, split on LF only (a lone CR is not a break)."""
-    lines = text.split("\n")
-    last = lines.pop()
-    out = [line + "\n" for line in lines]
-    if last:
-        out.append(last)
-    return out
-
-
 def line_body(line: str) -> str:
     """The line without its trailing CR and LF characters (BuildKit's trimNewline)."""
     return line.rstrip("\r\n")
