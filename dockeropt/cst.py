@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
@@ -408,7 +409,7 @@ _CLASSES: dict[str, type[Instruction]] = {
 
 def _line_starts(text: str) -> tuple[int, ...]:
     # each line starts one past the end of the one before: its length and its LF
-    return tuple(accumulate([len(line) + 1 for line in text.split("\n")[:-1]], initial=0))
+    return tuple(accumulate(map(add, map(len, text.split("\n")[:-1]), repeat(1)), initial=0))
 
 
 def _stages(instructions: list[Instruction]) -> tuple[Stage, ...]:

@@ -279,8 +279,9 @@ def _init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..
     else:
         lines = [f"    self.{f.name} = {value}" for f, value in zip(all_fields, values)]
         if twin and lines:
+            scope["_own_twin"] = _TWINS.get(cls) or _twin(cls, cls)
             lines.insert(0, "    _record_class = self.__class__")
-            lines.insert(1, "    _set_class(self, _twins.get(_record_class) or _twin(_record_class, _cls))")
+            lines.insert(1, "    _set_class(self, _own_twin if _record_class is _cls else _twins.get(_record_class) or _twin(_record_class, _cls))")
             lines.append("    self.__class__ = _record_class")
     source = f"def __init__({', '.join(params)}):\n" + ("\n".join(lines) or "    pass") + "\n"
     exec(source, scope)  # not compile(): its first call sets up the ast module's types, 1.5 ms

@@ -272,10 +272,8 @@ def instruction_tokens(
 def _continuation(text: str, escape: str) -> int:
     """Where the escape character that continues ``text`` onto the next line stands, or -1:
     the last character before trailing blanks, unless it is itself escaped."""
-    end = len(text.rstrip(" \t")) - 1
-    if end < 0 or text[end] != escape or (end > 0 and text[end - 1] == escape):
-        return -1
-    return end
+    trimmed = text.rstrip(" \t")
+    return len(trimmed) - 1 if trimmed[-1:] == escape and trimmed[-2:-1] != escape else -1
 
 
 def directive_parts(body: str) -> tuple[str | None, str]:

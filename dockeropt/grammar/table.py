@@ -117,36 +117,42 @@ def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], ob
     plans = _plans(table)
     config = 0  # the stack holding only the start state
     values: list = []
+    pop, push, callback_of = values.pop, values.append, callbacks.get
     for token in tokens:
         try:
             steps, config = plans[config, token[0]]
         except KeyError:
             steps, config = plans.plan(config, token)
         for name, size in steps:
-            children: list = _Inline()
-            if size == 1:  # the most common reduction: one child, taken over or wrapped
-                child = values.pop()
-                if type(child) is _Inline:
-                    children = child
+            if size == 1:  # the most common reductions: one child or two, taken over or wrapped
+                children = pop()
+                if type(children) is not _Inline:
+                    children = _Inline((children,))
+            elif size == 2:
+                second = pop()
+                children = pop()
+                # a repetition grows its list in place: copying it would be quadratic
+                if type(children) is not _Inline:
+                    children = _Inline((children,))
+                if type(second) is _Inline:
+                    children.extend(second)
                 else:
-                    children.append(child)
-            elif size:
-                popped = values[-size:]
-                del values[-size:]
-                if type(popped[0]) is _Inline:
-                    # a repetition grows its list in place: copying it would be quadratic
-                    children = popped[0]
-                    popped = popped[1:]
-                for child in popped:
-                    if type(child) is _Inline:
-                        children.extend(child)
-                    else:
-                        children.append(child)
-            callback = callbacks.get(name)
-            values.append(children if callback is None else callback(children))
+                    children.append(second)
+            else:
+                children = _Inline()
+                if size:
+                    popped = values[-size:]
+                    del values[-size:]
+                    for child in popped:
+                        if type(child) is _Inline:
+                            children.extend(child)
+                        else:
+                            children.append(child)
+            callback = callback_of(name)
+            push(children if callback is None else callback(children))
         if config == _ACCEPTED:
             return values[-1]
-        values.append(token)
+        push(token)
     raise AssertionError("not reached: the lexer ends its tokens with END, where the table accepts or rejects")
 
 
