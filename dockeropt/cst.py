@@ -453,7 +453,7 @@ class _Builder:
         self.current = _Source(text)
 
     def callbacks(self) -> dict[str, Callable[[list], object]]:
-        return {name: getattr(self, name) for name in ("start", "directives", "instruction", "trivia", "heredoc")}
+        return {"start": self.start, "directives": self.directives, "instruction": self.instruction, "trivia": self.trivia, "heredoc": self.heredoc}
 
     def start(self, children: list) -> Dockerfile:
         bom = ""
@@ -511,15 +511,14 @@ class _Builder:
         if isinstance(children[0][0], Trivia):
             leading = children[0]
             at = 1
-        first = children[at]
-        end = first[2]
+        _kind, start, end, line, column, logical = children[at]
         heredocs: list[tuple[Token | None, Token]] = []
-        for child in children[at + 1 :]:
-            if isinstance(child[0], str):  # a line token
-                end = child[2]
-            else:
-                heredocs.append(child)
-        _kind, start, _end, line, column, logical = first
+        if len(children) > at + 1:  # continued, or with heredocs
+            for child in children[at + 1 :]:
+                if isinstance(child[0], str):  # a line token
+                    end = child[2]
+                else:
+                    heredocs.append(child)
         return build_instruction(self.current, logical, leading, start, end, line, column, heredocs)
 
 

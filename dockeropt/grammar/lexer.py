@@ -206,12 +206,12 @@ def instruction_tokens(
                 elif not stripped:
                     kind = "CONT_BLANK"
                 else:
-                    cut = _continuation(body, escape)
-                    piece = body if cut < 0 else body[:cut]
+                    trimmed = body.rstrip(" \t")  # continued again, as _continuation says
+                    continued = trimmed[-1:] == escape and trimmed[-2:-1] != escape
+                    piece = trimmed[:-1] if continued else body
                     segment_list.append((logical_len, pos))
                     pieces.append(piece)
                     logical_len += len(piece)
-                    continued = cut >= 0
                     kind = "LINE_CONT" if continued else "LINE_END"
                 if kind != run_kind:
                     # consecutive lines of one kind make one token
