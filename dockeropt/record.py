@@ -278,7 +278,7 @@ def _init(cls: type, all_fields: tuple[Field, ...], frozen: bool) -> Callable[..
             lines.append(f"    _s{i}(self, {value})")
     else:
         lines = [f"    self.{f.name} = {value}" for f, value in zip(all_fields, values)]
-        if twin and lines:
+        if twin:
             scope["_own_twin"] = _TWINS.get(cls) or _twin(cls, cls)
             lines.insert(0, "    _record_class = self.__class__")
             lines.insert(1, "    _set_class(self, _own_twin if _record_class is _cls else _twins.get(_record_class) or _twin(_record_class, _cls))")
