@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 
 from dockeropt.errors import DockerfileError
 from dockeropt.grammar import table
@@ -29,7 +30,6 @@ from dockeropt.grammar.lexer import (
     instruction_tokens,
     line_body,
     physical_lines,
-    split_lines,
     tokenize,
 )
 from dockeropt.record import field, record
@@ -409,7 +409,7 @@ _CLASSES: dict[str, type[Instruction]] = {
 
 def _line_starts(text: str) -> tuple[int, ...]:
     # each line starts one past the end of the one before: its length and its LF
-    return tuple(accumulate([len(line) + 1 for line in text.split("\n")[:-1]], initial=0))
+    return tuple(accumulate(map(add, map(len, text.split("\n")[:-1]), repeat(1)), initial=0))
 
 
 def _stages(instructions: list[Instruction]) -> tuple[Stage, ...]:
@@ -453,7 +453,7 @@ class _Builder:
         self.current = _Source(text)
 
     def callbacks(self) -> dict[str, Callable[[list], object]]:
-        return {name: getattr(self, name) for name in ("start", "directives", "instruction", "trivia", "heredoc")}
+        return {"start": self.start, "directives": self.directives, "instruction": self.instruction, "trivia": self.trivia, "heredoc": self.heredoc}
 
     def start(self, children: list) -> Dockerfile:
         bom = ""
@@ -492,9 +492,10 @@ class _Builder:
         source = self.current.source
         for kind, start, end, line in tokens:
             kind = "comment" if kind == "COMMENT" else "blank"
-            for text in split_lines(source[start:end]):
-                out.append(Trivia(start, start + len(text), line, 1, kind, text))
-                start += len(text)
+            while start < end:  # one Trivia per line, with its LF
+                stop = source.find("\n", start, end) + 1 or end
+                out.append(Trivia(start, stop, line, 1, kind, source[start:stop]))
+                start = stop
                 line += 1
         return tuple(out)
 
@@ -510,15 +511,14 @@ class _Builder:
         if isinstance(children[0][0], Trivia):
             leading = children[0]
             at = 1
-        first = children[at]
-        end = first[2]
+        _kind, start, end, line, column, logical = children[at]
         heredocs: list[tuple[Token | None, Token]] = []
-        for child in children[at + 1 :]:
-            if isinstance(child[0], str):  # a line token
-                end = child[2]
-            else:
-                heredocs.append(child)
-        _kind, start, _end, line, column, logical = first
+        if len(children) > at + 1:  # continued, or with heredocs
+            for child in children[at + 1 :]:
+                if isinstance(child[0], str):  # a line token
+                    end = child[2]
+                else:
+                    heredocs.append(child)
         return build_instruction(self.current, logical, leading, start, end, line, column, heredocs)
 
 
@@ -540,9 +540,20 @@ def build_instruction(
         end = heredoc_parts[-1][1][2]
         heredocs = _heredocs(ctx, logical, heredoc_parts)
     place = _placer(ctx, logical, line)
-    flags = tuple(_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans)) if parse.flags else ()
-    arguments = Word(*place(parse.args_span), parse.args) if parse.args else None
-    words = tuple([Word(*place(span), value) for value, span in zip(parse.value, parse.spans) if span is not None])
+    flags = tuple([_flag(place, text, span) for text, span in zip(parse.flags, parse.flag_spans)]) if parse.flags else ()
+    args, values, spans = parse.args, parse.value, parse.spans
+    arguments = Word(*place(parse.args_span), args) if args else None
+    words: tuple[Word, ...]
+    if arguments is not None and len(values) == 1 and values[0] is args and spans[0] == parse.args_span:
+        words = (arguments,)  # the one value is the argument text (RUN's, WORKDIR's): one Word for both
+    elif len(logical.segments) == 1:  # one line, the most common case: no call per word
+        base = logical.segments[0][1]
+        column_base = base - ctx.line_starts[line - 1] + 1
+        words = tuple(
+            [Word(base + span[0], base + span[1], line, column_base + span[0], value) for value, span in zip(values, spans) if span is not None]
+        )
+    else:
+        words = tuple([Word(*place(span), value) for value, span in zip(values, spans) if span is not None])
     cls = _CLASSES.get(parse.cmd.upper(), Unknown)
     return cls(
         start,  # its own text starts at its line start: indentation is part of it
@@ -607,7 +618,7 @@ def _payload(
             return (_command(parse, arguments),)
         return (None, words[:-1], words[-1] if words else None)
     if issubclass(cls, _PairsInstruction):
-        return (_pairs(cls, parse, logical, place),)
+        return (_pairs(cls, parse, logical, words, place),)
     if cls is Onbuild:
         return (_inner(ctx, parse, logical),)
     if cls is Healthcheck:
@@ -659,29 +670,29 @@ def _image_ref(word: Word) -> ImageRef:
 
 
 def _pairs(
-    cls: type[Instruction], parse: LineParse, logical: Logical, place: Callable[[tuple[int, int]], tuple[int, int, int, int]]
+    cls: type[Instruction],
+    parse: LineParse,
+    logical: Logical,
+    words: tuple[Word, ...],
+    place: Callable[[tuple[int, int]], tuple[int, int, int, int]],
 ) -> tuple[KeyValue, ...]:
-    def at(span: tuple[int, int] | None, text: str) -> Word:
-        assert span is not None, "the keys and values of ARG, ENV and LABEL are slices of the line"
-        return Word(*place(span), text)
-
-    values, spans = parse.value, parse.spans
+    # every value of ARG, ENV and LABEL is a slice of the line: ``words`` holds them all
     pairs: list[KeyValue] = []
     if cls is Arg:
-        for value, span in zip(values, spans):
-            key_text, eq, val_text = value.partition("=")
-            assert span is not None
-            a, b = span
-            key = at((a, a + len(key_text)), key_text)
-            val = at((a + len(key_text) + 1, b), val_text) if eq else None
-            pairs.append(KeyValue(key.start, (val or key).end, key.line, key.column, key, val, False))
+        for word, (a, b) in zip(words, parse.spans):  # type: ignore[misc]
+            key_text, eq, val_text = word.text.partition("=")
+            if not eq:  # a name alone: its Word is the key
+                pairs.append(KeyValue(word.start, word.end, word.line, word.column, word, None, False))
+                continue
+            key = Word(*place((a, a + len(key_text))), key_text)
+            val = Word(*place((a + len(key_text) + 1, b)), val_text)
+            pairs.append(KeyValue(key.start, val.end, key.line, key.column, key, val, False))
         return tuple(pairs)
     # the key of a ``key=value`` pair is followed by "="; a legacy key by white space
+    spans = parse.spans
     first = spans[0] if spans else None
     legacy = first is not None and logical.text[first[1] : first[1] + 1] != "="
-    for i in range(0, len(values) - 1, 2):
-        key = at(spans[i], values[i])
-        val = at(spans[i + 1], values[i + 1])
+    for key, val in zip(words[::2], words[1::2]):
         pairs.append(KeyValue(key.start, val.end, key.line, key.column, key, val, legacy))
     return tuple(pairs)
 

@@ -7,11 +7,14 @@ nodes say what the rule says.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from dockeropt import DockerfileError, parse
 from dockeropt.cst import Add, Arg, Copy, Env, ExecForm, From, Healthcheck, Label, Onbuild, Run, ShellForm, Unknown
 from dockeropt.dump import buildkit_json
+from dockeropt.grammar.semantics import GO_SPACE, parse_words
 from needs import need_module
 from oracle import as_dicts
 
@@ -267,3 +270,86 @@ def test_continuation_pieces() -> None:
     assert "".join(p.text for p in pieces) == run.logical.text
     assert [(p.line, p.column) for p in pieces] == [(2, 3), (5, 1), (6, 1)]
     assert all(text[p.start : p.end] == p.text for p in pieces)
+
+
+def _parse_words_by_hand(args: str, escape: str) -> list[tuple[str, int, int]]:
+    """BuildKit's parseWords as a loop over the characters, the way parser.go reads them:
+    what the regular expression of ``semantics.parse_words`` must agree with."""
+    words = []
+    i, n = 0, len(args)
+    while i < n:
+        while i < n and args[i] in GO_SPACE:
+            i += 1
+        if i >= n:
+            break
+        start, quote, quoted, dropped = i, "", False, False
+        while i < n:
+            ch = args[i]
+            if quote:
+                if ch == quote:
+                    quote = ""
+                elif ch == escape and quote != "'":
+                    if i + 1 == n:
+                        dropped, i = True, n
+                        break
+                    i += 1
+            elif ch in GO_SPACE:
+                break
+            elif ch in "'\"":
+                quote, quoted = ch, True
+            elif ch == escape:
+                if i + 1 == n:
+                    dropped, i = True, n
+                    break
+                i += 1
+            i += 1
+        text = args[start : i - 1] if dropped else args[start:i]
+        if quoted or text:
+            words.append((text, start, i))
+    return words
+
+
+WORDS = [
+    pytest.param('a "b c" d', id="double quotes keep white space"),
+    pytest.param("a 'b \\' c", id="no escapes inside single quotes"),
+    pytest.param('a "b \\" c" d', id="escaped quote inside double quotes"),
+    pytest.param("a\\ b c", id="escaped white space"),
+    pytest.param("a b\\", id="escape character ending the line is dropped"),
+    pytest.param("a \\", id="a lone escape character at the end is no word"),
+    pytest.param('"open quote \\', id="open double quote ending in the escape character"),
+    pytest.param("'open quote \\", id="open single quote ending in the escape character"),
+    pytest.param('"" \'\'', id="empty quotes are words"),
+    pytest.param("a\u2000b\x1cc\x85d\xa0e", id="Go's white space, not Python's"),
+    pytest.param("x\\\\", id="escaped escape character at the end"),
+]
+
+
+@pytest.mark.parametrize("escape", ["\\", "`"])
+@pytest.mark.parametrize("args", WORDS)
+def test_parse_words_reads_as_buildkit_loop(args: str, escape: str) -> None:
+    args = args.replace("\\", escape)
+    assert parse_words(args, escape) == _parse_words_by_hand(args, escape)
+
+
+def test_parse_words_agrees_with_the_loop_on_random_lines() -> None:
+    rng = random.Random(15)
+    alphabet = ["a", "=", " ", "\t", "\\", "`", "'", '"', "\u2000", "\x85", "\r", "\x1c", "é"]
+    for _ in range(20000):
+        args = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        for escape in ("\\", "`"):
+            assert parse_words(args, escape) == _parse_words_by_hand(args, escape), (args, escape)
+
+
+def test_env_label_and_arg_words_like_buildkit_on_random_lines() -> None:
+    rng = random.Random(15)
+    alphabet = ["a", "b", "=", "=", " ", "\t", "\\", "'", '"', "\u2000"]
+    for _ in range(300):
+        args = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        text = f"FROM a\n{rng.choice(['ENV', 'LABEL', 'ARG'])} {args}\n"
+        try:
+            dockerfile.parse_string(text)
+        except dockerfile.GoParseError:
+            with pytest.raises(DockerfileError):
+                parse(text)
+        else:
+            like_buildkit(text)

@@ -181,3 +181,55 @@ def test_records_with_many_fields() -> None:
     cls = record(frozen=True, slots=True)(type("Wide", (), {"__annotations__": {n: "int" for n in names}}))
     wide = cls(*range(len(names)))
     assert [getattr(wide, n) for n in names] == list(range(len(names)))
+
+
+@record(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    line: int
+    column: int
+    text: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+class SlottedSpan(Span):
+    __slots__ = ()
+
+
+class LooseSpan(Span):
+    """Undecorated, with a __dict__: a layout unlike Span's."""
+
+
+@record(frozen=True)
+class Loose:
+    a: int
+    b: int
+    c: int
+    d: int = 4
+
+
+@pytest.mark.parametrize("cls", [Span, SlottedSpan, LooseSpan, Loose], ids=lambda cls: cls.__name__)
+def test_compiled_frozen_init_leaves_a_frozen_record_of_its_class(cls: type) -> None:
+    made = [cls(i, 2, 3, 4) for i in range(COMPILE_AFTER + 5)]
+    assert cls.__init__.__code__.co_varnames[1] == ("a" if cls is Loose else "start"), "compiled by now"
+    last = made[-1]
+    assert type(last) is cls and isinstance(last, cls)
+    assert [getattr(last, f.name) for f in fields(last)][:4] == [COMPILE_AFTER + 4, 2, 3, 4]
+    assert last == cls(COMPILE_AFTER + 4, 2, 3, 4) and hash(last) == hash(cls(COMPILE_AFTER + 4, 2, 3, 4))
+    with pytest.raises(FrozenInstanceError):
+        last.end = 9  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        del last.end  # type: ignore[misc]
+    again = pickle.loads(pickle.dumps(last))
+    assert again == last and type(again) is cls
+    if cls is Span:
+        assert last.tags == () and cls(1, 2, 3, 4, "t", ("x",)).tags == ("x",)
+
+
+def test_a_mutable_compiled_init_assigns() -> None:
+    bags = [Bag([i]) for i in range(COMPILE_AFTER + 1)]
+    assert Bag.__init__.__code__.co_varnames[:2] == ("self", "items"), "compiled by now"
+    assert bags[-1].items == [COMPILE_AFTER] and Bag().items == [] and Bag().items is not Bag().items
+    bags[-1].label = "x"
+    assert bags[-1].label == "x"

@@ -92,16 +92,6 @@ def go_lstrip(text: str) -> str:
     return text.lstrip(GO_SPACE)
 
 
-def split_lines(text: str) -> list[str]:
-    """Physical lines with their endings, split on LF only (a lone CR is not a break)."""
-    lines = text.split("\n")
-    last = lines.pop()
-    out = [line + "\n" for line in lines]
-    if last:
-        out.append(last)
-    return out
-
-
 def line_body(line: str) -> str:
     """The line without its trailing CR and LF characters (BuildKit's trimNewline)."""
     return line.rstrip("\r\n")
@@ -216,12 +206,12 @@ def instruction_tokens(
                 elif not stripped:
                     kind = "CONT_BLANK"
                 else:
-                    cut = _continuation(body, escape)
-                    piece = body if cut < 0 else body[:cut]
+                    trimmed = body.rstrip(" \t")  # continued again, as _continuation says
+                    continued = trimmed[-1:] == escape and trimmed[-2:-1] != escape
+                    piece = trimmed[:-1] if continued else body
                     segment_list.append((logical_len, pos))
                     pieces.append(piece)
                     logical_len += len(piece)
-                    continued = cut >= 0
                     kind = "LINE_CONT" if continued else "LINE_END"
                 if kind != run_kind:
                     # consecutive lines of one kind make one token
@@ -282,10 +272,8 @@ def instruction_tokens(
 def _continuation(text: str, escape: str) -> int:
     """Where the escape character that continues ``text`` onto the next line stands, or -1:
     the last character before trailing blanks, unless it is itself escaped."""
-    end = len(text.rstrip(" \t")) - 1
-    if end < 0 or text[end] != escape or (end > 0 and text[end - 1] == escape):
-        return -1
-    return end
+    trimmed = text.rstrip(" \t")
+    return len(trimmed) - 1 if trimmed[-1:] == escape and trimmed[-2:-1] != escape else -1
 
 
 def directive_parts(body: str) -> tuple[str | None, str]:

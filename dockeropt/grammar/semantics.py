@@ -71,12 +71,8 @@ class LineParse:
 
 def go_trim_space(text: str) -> tuple[int, int]:
     """The bounds of ``text`` with Go white space trimmed from both ends."""
-    start, end = 0, len(text)
-    while start < end and text[start] in _GO_SPACE_SET:
-        start += 1
-    while end > start and text[end - 1] in _GO_SPACE_SET:
-        end -= 1
-    return start, end
+    start = len(text) - len(text.lstrip(GO_SPACE))
+    return start, max(start, len(text.rstrip(GO_SPACE)))
 
 
 @lru_cache(maxsize=2048)
@@ -269,44 +265,22 @@ def parse_words(args: str, escape: str) -> list[tuple[str, int, int]]:
     Each word is returned with its bounds in ``args``; the word is that slice, except
     that an escape character at the very end of ``args`` is dropped.
     """
-    words: list[tuple[str, int, int]] = []
-    i, n = 0, len(args)
-    while i < n:
-        while i < n and args[i] in _GO_SPACE_SET:
-            i += 1
-        if i >= n:
-            break
-        start = i
-        quote = ""
-        blank_ok = False
-        dropped = False
-        while i < n:
-            ch = args[i]
-            if quote:
-                if ch == quote:
-                    quote = ""
-                elif ch == escape and quote != "'":
-                    if i + 1 == n:
-                        dropped = True
-                        i = n
-                        break
-                    i += 1
-            elif ch in _GO_SPACE_SET:
-                break
-            elif ch in "'\"":
-                quote = ch
-                blank_ok = True
-            elif ch == escape:
-                if i + 1 == n:
-                    dropped = True
-                    i = n
-                    break
-                i += 1
-            i += 1
-        text = args[start : i - 1] if dropped else args[start:i]
-        if blank_ok or text:
-            words.append((text, start, i))
+    words = [(m.group(), m.start(), m.end()) for m in _words_pattern(escape).finditer(args)]
+    if words and words[-1][2] == len(args) - 1 and args.endswith(escape):
+        # the word runs on to an escape character that ends the line, which it drops
+        text, start, _end = words[-1]
+        words[-1] = (text, start, len(args))
     return words
+
+
+@lru_cache(maxsize=None)
+def _words_pattern(escape: str) -> re.Pattern[str]:
+    """A word of parseWords: characters other than white space, an escape character with
+    the character after it, a single-quoted part (no escapes inside) or a double-quoted
+    one (with escapes); a quote left open runs to the end of the line."""
+    e = re.escape(escape)
+    # Go's white space is Python's but for \x1c-\x1f; \s compiles far faster than a class of them
+    return re.compile(rf"(?:[^\s'\"{e}]|[\x1c-\x1f]|{e}.|'[^']*'?|\"(?:[^\"{e}]|{e}.)*\"?)+", re.DOTALL)
 
 
 def _name_val(args: str, offset: int, escape: str, key: str) -> _Result:

@@ -115,60 +115,70 @@ def run(table: Table, tokens: Iterable, callbacks: dict[str, Callable[[list], ob
     which also covers the helper rules Lark makes for ``*``, ``+`` and ``?``).
     """
     plans = _plans(table)
+    rows = plans.rows
     config = 0  # the stack holding only the start state
     values: list = []
+    pop, push, callback_of = values.pop, values.append, callbacks.get
     for token in tokens:
         try:
-            steps, config = plans[config, token[0]]
+            steps, config = rows[config][token[0]]
         except KeyError:
             steps, config = plans.plan(config, token)
         for name, size in steps:
-            children: list = _Inline()
-            if size == 1:  # the most common reduction: one child, taken over or wrapped
-                child = values.pop()
-                if type(child) is _Inline:
-                    children = child
+            if size == 1:  # the most common reductions: one child or two, taken over or wrapped
+                children = pop()
+                if type(children) is not _Inline:
+                    children = _Inline((children,))
+            elif size == 2:
+                second = pop()
+                children = pop()
+                # a repetition grows its list in place: copying it would be quadratic
+                if type(children) is not _Inline:
+                    children = _Inline((children,))
+                if type(second) is _Inline:
+                    children.extend(second)
                 else:
-                    children.append(child)
-            elif size:
-                popped = values[-size:]
-                del values[-size:]
-                if type(popped[0]) is _Inline:
-                    # a repetition grows its list in place: copying it would be quadratic
-                    children = popped[0]
-                    popped = popped[1:]
-                for child in popped:
-                    if type(child) is _Inline:
-                        children.extend(child)
-                    else:
-                        children.append(child)
-            callback = callbacks.get(name)
-            values.append(children if callback is None else callback(children))
+                    children.append(second)
+            else:
+                children = _Inline()
+                if size:
+                    popped = values[-size:]
+                    del values[-size:]
+                    if type(popped[0]) is _Inline:
+                        children = popped[0]
+                        popped = popped[1:]
+                    for child in popped:
+                        if type(child) is _Inline:
+                            children.extend(child)
+                        else:
+                            children.append(child)
+            callback = callback_of(name)
+            push(children if callback is None else callback(children))
         if config == _ACCEPTED:
             return values[-1]
-        values.append(token)
+        push(token)
     raise AssertionError("not reached: the lexer ends its tokens with END, where the table accepts or rejects")
 
 
 _ACCEPTED = -1
 
 
-class _Plans(dict):
+class _Plans:
     """What the table does with a token of a kind on a state stack: the rules it reduces
     (name, size), in order, and the stack it leaves (after shifting the token), worked out
-    from the table the first time and remembered.
+    from the table the first time and remembered, in ``rows[stack][kind]``.
 
     Stacks are numbered as they are met. The grammar's repetitions are left recursive, so
     its stacks are few and short: after the first files every token costs one look-up.
     """
 
-    __slots__ = ("table", "stacks", "numbers")
+    __slots__ = ("table", "stacks", "numbers", "rows")
 
     def __init__(self, table: Table) -> None:
-        super().__init__()
         self.table = table
         self.stacks: list[tuple[int, ...]] = [(table.start,)]
         self.numbers = {self.stacks[0]: 0}
+        self.rows: list[dict[str, tuple[tuple[tuple[str, int], ...], int]]] = [{}]
 
     def plan(self, config: int, token: tuple) -> tuple[tuple[tuple[str, int], ...], int]:
         table, kind = self.table, token[0]
@@ -192,7 +202,7 @@ class _Plans(dict):
             if kind == END and states[-1] == table.accept:
                 after = _ACCEPTED
                 break
-        self[config, kind] = result = (tuple(steps), after)
+        self.rows[config][kind] = result = (tuple(steps), after)
         return result
 
     def _number(self, stack: tuple[int, ...]) -> int:
@@ -200,6 +210,7 @@ class _Plans(dict):
         if number is None:
             number = self.numbers[stack] = len(self.stacks)
             self.stacks.append(stack)
+            self.rows.append({})
         return number
 
 
