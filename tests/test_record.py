@@ -106,6 +106,28 @@ def test_pickle_and_copy_round_trip(value: object) -> None:
         assert [getattr(again, f.name) for f in fields(again)] == [getattr(value, f.name) for f in fields(value)]
 
 
+@record(frozen=True, slots=True)
+class Nothing:
+    pass
+
+
+@record(frozen=True, slots=True)
+class One:
+    value: tuple[int, ...]
+
+
+@pytest.mark.parametrize("value", [Point(1, 2, note="n"), Point3(1, 2, z=3), Named(4), Nothing(), One((1, 2))], ids=repr)
+def test_a_frozen_record_pickles_as_its_class_and_values(value: object) -> None:
+    """What the process pool sends back: the class and the fields' values, made again by
+    the class's ``__init__``."""
+    kind, values = value.__reduce__()  # type: ignore[misc]
+    assert kind is type(value) and values == tuple(getattr(value, f.name) for f in fields(value))
+    again = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == value and type(again) is type(value)
+    with pytest.raises(FrozenInstanceError):
+        again.x = 0  # type: ignore[attr-defined]
+
+
 def test_a_field_cannot_have_two_defaults() -> None:
     with pytest.raises(ValueError):
         field(default=1, default_factory=list)
