@@ -95,7 +95,7 @@ class _Lexer:
         while True:
             m = match(text, pos)
             assert m is not None  # the last alternative matches the empty string
-            group = m.lastindex
+            group = m.lastindex or _OTHER  # never None: every alternative is a group
             if group == _WORD:  # no quote, escape or expansion: the word is its own value
                 pos, end = m.span(_WORD)
                 raw = value = text[pos:end]
