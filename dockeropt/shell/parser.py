@@ -131,13 +131,13 @@ class _Parser:
             token = self.advance()
             self.error("syntax", f"unexpected {token.text!r}", token)
             self.parse_list((), ())
-        nodes = tuple(self.nodes)
+        nodes = self.nodes
         return Script(
             text=self.text,
             tokens=tuple(self.all_tokens),
             commands=tuple(self.commands),
-            items=tuple(n for n in nodes if not n.context),
-            compounds=tuple(n for n in nodes if n.kind != "simple"),
+            items=tuple([n for n in nodes if not n.context]),
+            compounds=tuple([n for n in nodes if n.kind != "simple"]),
             errors=tuple(self.errors),
         )
 
