@@ -30,12 +30,13 @@ from dockeropt.shell.nodes import (
 # Tokenizer
 # --------------------------------------------------------------------------
 
-# Blanks and line continuations to skip, then what the token is, tried in order: a newline,
-# a comment, a redirection (with its io_number), a control operator (each longest first, so
-# that ``&&`` wins over ``&``), a word without quotes, escapes or expansions (its own value)
-# that a metacharacter or the end follows, the end, or (empty) a word ``_read_word`` reads.
+# Blanks and line continuations to skip, then what the token is, tried in order: a redirection
+# (with its io_number, so before a word), a word without quotes, escapes or expansions (its own
+# value) that a metacharacter or the end follows, a control operator (each longest first, so
+# that ``&&`` wins over ``&``), a newline, a comment, the end, or (empty) a word ``_read_word``
+# reads. ``run`` tells them apart by group number.
 _TOKEN = re.compile(r"""
-    [ \t]*(?:\\\n[ \t]*)*
+    (?:[ \t]|\\\n)*
     (?:
       (?P<redirect>[0-9]+(?:<<<|<<-|<<|>>|<&|>&|<>|>\||<|>)|<<<|<<-|&>>|<<|>>|<&|>&|<>|>\||&>|<|>)
     | (?P<word>[^ \t\n;&|()<>\\'"$`\#][^ \t\n;&|()<>\\'"$`]*(?=[ \t\n;&|()<>]|\Z))
