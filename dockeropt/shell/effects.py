@@ -163,7 +163,9 @@ def _expansion_assigns(raw: str) -> bool:
     return False
 
 
-def _command_changes(command: SimpleCommand) -> list[StateChange]:
+def _command_changes(command: SimpleCommand, may_assign: bool) -> list[StateChange]:
+    """The changes of one simple command; its words are read for assigning expansions only
+    when ``may_assign`` (the script holds ``$((``, or ``${`` and ``=``)."""
     changes = []
     if not command.words and command.assignments:
         names = ", ".join(a.text.split("=", 1)[0] for a in command.assignments)
@@ -173,6 +175,8 @@ def _command_changes(command: SimpleCommand) -> list[StateChange]:
         change = _builtin_change(command)
         if change is not None:
             changes.append(change)
+    if not may_assign:
+        return changes
     for tokens in (command.assignments, command.words,
                    [r.target for r in command.redirections if r.target is not None]):
         for token in tokens:
@@ -202,6 +206,8 @@ def _compound_changes(node: Command) -> list[StateChange]:
 
 
 def _token_changes(script: Script) -> list[StateChange]:
+    if "&" not in script.text:  # each of these tokens is or holds one
+        return []
     changes = []
     for token in script.tokens:
         if token.kind == OPERATOR and token.value == "&":
@@ -254,9 +260,12 @@ def shell_state_changes(script: str | Script) -> list[StateChange]:
     parsed = parse(script)
     changes: list[StateChange] = [
         StateChange(e.kind, e.message, e.start, e.end) for e in parsed.errors]
+    text = parsed.text
+    # what ``_expansion_assigns`` needs in a word, looked for once in the whole script
+    may_assign = "$((" in text or ("${" in text and "=" in text)
     for command in parsed.commands:
-        if _leaks(command.context):
-            changes.extend(_command_changes(command))
+        if not command.context or _leaks(command.context):
+            changes.extend(_command_changes(command, may_assign))
     for node in parsed.compounds:
         changes.extend(_compound_changes(node))
     changes.extend(_token_changes(parsed))

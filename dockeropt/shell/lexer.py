@@ -30,10 +30,11 @@ from dockeropt.shell.nodes import (
 # Tokenizer
 # --------------------------------------------------------------------------
 
-# Blanks and line continuations to skip, then what the token is, tried in order: a newline,
-# a comment, a redirection (with its io_number), a control operator (each longest first, so
-# that ``&&`` wins over ``&``), a word without quotes, escapes or expansions (its own value)
-# that a metacharacter or the end follows, the end, or (empty) a word ``_read_word`` reads.
+# Blanks and line continuations to skip, then what the token is, tried in order: a redirection
+# (with its io_number, so before a word), a word without quotes, escapes or expansions (its own
+# value) that a metacharacter or the end follows, a control operator (each longest first, so
+# that ``&&`` wins over ``&``), a newline, a comment, the end, or (empty) a word ``_read_word``
+# reads. ``run`` tells them apart by group number.
 _TOKEN = re.compile(r"""
     (?:[ \t]|\\\n)*
     (?:
@@ -46,6 +47,9 @@ _TOKEN = re.compile(r"""
     | (?P<other>)
     )
 """, re.VERBOSE)
+_REDIRECT, _WORD, _OPERATOR, _NEWLINE, _COMMENT, _END, _OTHER = (
+    _TOKEN.groupindex[name]
+    for name in ("redirect", "word", "operator", "newline", "comment", "end", "other"))
 
 # Characters a double-quoted string takes as they are.
 _DOUBLE_QUOTED_RUN = re.compile(r'[^"\\$`]*')
@@ -92,68 +96,70 @@ class _Lexer:
         while True:
             m = match(text, pos)
             assert m is not None  # the last alternative matches the empty string
-            kind, end = m.lastgroup or "other", m.end()
-            if kind == "word" or kind == "other":
-                if kind == "word":  # no quote, escape or expansion: the word is its own value
-                    value = m.group(kind)
-                    pos = end - len(value)
-                    raw, quoted, expansion = value, False, False
-                else:
-                    pos = end
-                    end, value, quoted, expansion = self._read_word(pos)
-                    raw = text[pos:end]
-                if expect_target:
-                    append(Token(WORD, pos, end, raw, value, quoted, expansion))
-                    expect_target = False
-                    if heredoc_opener is not None:
-                        pending.append(_PendingHeredoc(
-                            value, heredoc_opener.value == "<<-", quoted, heredoc_opener))
-                        heredoc_opener = None
-                elif command_position and not quoted and value in RESERVED_WORDS:
-                    append(Token(RESERVED, pos, end, raw, value, quoted, expansion))
-                    command_position = value in _OPENING_RESERVED
-                    function_name_next = value == "function"
-                    if value == "case":
-                        case_depth += 1
-                    elif value == "esac" and case_depth:
-                        case_depth -= 1
-                else:
-                    append(Token(WORD, pos, end, raw, value, quoted, expansion))
-                    command_position = function_name_next
-                    function_name_next = False
-            elif kind == "operator":
-                value = m.group(kind)
-                pos = end - len(value)
-                if value == ")":
-                    if nested and paren_depth == 0 and case_depth == 0:  # closes ``$(``
-                        self.pos = pos
-                        self.closed = True
-                        break
-                    if paren_depth:
-                        paren_depth -= 1
-                elif value == "(":
-                    paren_depth += 1
-                append(Token(OPERATOR, pos, end, value, value, False, False))
-                command_position, expect_target = True, False
-            elif kind == "end":
-                self.pos = end
-                break
-            elif kind == "redirect":
-                raw = m.group(kind)
-                value = raw.lstrip("0123456789")  # the io_number is not part of the value
-                token = Token(REDIRECT, end - len(raw), end, raw, value, False, False)
-                append(token)
-                expect_target = True
-                heredoc_opener = token if value in _HEREDOC_OPERATORS else None
-            elif kind == "newline":
-                append(Token(NEWLINE, end - 1, end, "\n", "\n", False, False))
-                command_position, expect_target = True, False
-                for doc in pending:
-                    end = self._read_heredoc_body(doc, end)
-                pending = []
+            group = m.lastindex or _OTHER  # never None: every alternative is a group
+            if group == _WORD:  # no quote, escape or expansion: the word is its own value
+                pos, end = m.span(_WORD)
+                raw = value = text[pos:end]
+                quoted = expansion = False
+            elif group == _OTHER:
+                pos = m.end()
+                end, value, quoted, expansion = self._read_word(pos)
+                raw = text[pos:end]
             else:
-                value = m.group(kind)
-                append(Token(COMMENT, end - len(value), end, value, value, False, False))
+                token_start, end = m.span(group)
+                if group == _OPERATOR:
+                    value = text[token_start:end]
+                    if value == ")":
+                        if nested and paren_depth == 0 and case_depth == 0:  # closes ``$(``
+                            self.pos = token_start
+                            self.closed = True
+                            break
+                        if paren_depth:
+                            paren_depth -= 1
+                    elif value == "(":
+                        paren_depth += 1
+                    append(Token(OPERATOR, token_start, end, value, value, False, False))
+                    command_position, expect_target = True, False
+                elif group == _END:
+                    self.pos = end
+                    break
+                elif group == _REDIRECT:
+                    raw = text[token_start:end]
+                    value = raw.lstrip("0123456789")  # the io_number is not part of the value
+                    token = Token(REDIRECT, token_start, end, raw, value, False, False)
+                    append(token)
+                    expect_target = True
+                    heredoc_opener = token if value in _HEREDOC_OPERATORS else None
+                elif group == _NEWLINE:
+                    append(Token(NEWLINE, token_start, end, "\n", "\n", False, False))
+                    command_position, expect_target = True, False
+                    for doc in pending:
+                        end = self._read_heredoc_body(doc, end)
+                    pending = []
+                else:
+                    value = text[token_start:end]
+                    append(Token(COMMENT, token_start, end, value, value, False, False))
+                pos = end
+                continue
+            if expect_target:
+                append(Token(WORD, pos, end, raw, value, quoted, expansion))
+                expect_target = False
+                if heredoc_opener is not None:
+                    pending.append(_PendingHeredoc(
+                        value, heredoc_opener.value == "<<-", quoted, heredoc_opener))
+                    heredoc_opener = None
+            elif command_position and not quoted and value in RESERVED_WORDS:
+                append(Token(RESERVED, pos, end, raw, value, quoted, expansion))
+                command_position = value in _OPENING_RESERVED
+                function_name_next = value == "function"
+                if value == "case":
+                    case_depth += 1
+                elif value == "esac" and case_depth:
+                    case_depth -= 1
+            else:
+                append(Token(WORD, pos, end, raw, value, quoted, expansion))
+                command_position = function_name_next
+                function_name_next = False
             pos = end
         for doc in pending:
             self._error("unterminated", f"here-document {doc.delimiter!r} has no body",

@@ -54,8 +54,11 @@ class _Parser:
     def __init__(self, text: str, tokens: TokenList):
         self.text = text
         self.all_tokens = tokens
-        self.toks = [t for t in tokens if t.kind not in (COMMENT, HEREDOC)]
-        self.heredocs = [t for t in tokens if t.kind == HEREDOC]
+        if "#" in text or "<<" in text:  # a comment or a here-document body may be among them
+            self.toks = [t for t in tokens if t.kind not in (COMMENT, HEREDOC)]
+            self.heredocs = [t for t in tokens if t.kind == HEREDOC]
+        else:
+            self.toks, self.heredocs = tokens, []
         self.i = 0
         self.errors: list[ShellError] = list(tokens.errors)
         self.commands: list[SimpleCommand] = []
@@ -128,13 +131,13 @@ class _Parser:
             token = self.advance()
             self.error("syntax", f"unexpected {token.text!r}", token)
             self.parse_list((), ())
-        nodes = tuple(self.nodes)
+        nodes = self.nodes
         return Script(
             text=self.text,
             tokens=tuple(self.all_tokens),
             commands=tuple(self.commands),
-            items=tuple(n for n in nodes if not n.context),
-            compounds=tuple(n for n in nodes if n.kind != "simple"),
+            items=tuple([n for n in nodes if not n.context]),
+            compounds=tuple([n for n in nodes if n.kind != "simple"]),
             errors=tuple(self.errors),
         )
 
@@ -183,34 +186,42 @@ class _Parser:
                 return
 
     def parse_and_or(self) -> int | None:
-        toks = self.toks
+        toks, nodes = self.toks, self.nodes
+        n = len(toks)
         last = self.parse_pipeline()
-        while last is not None and self.i < len(toks):
+        while last is not None and self.i < n:
             op = toks[self.i]
             if op.kind != OPERATOR or op.value not in ("&&", "||"):
                 break
-            self.i += 1
-            self.set_connector(last, op.value)
-            self.skip_newlines()
+            if nodes[last].kind != "simple":  # a simple command has its connector
+                self.set_connector(last, op.value)
+            i = self.i + 1
+            while i < n and toks[i].kind == NEWLINE:
+                i += 1
+            self.i = i
             last = self.parse_pipeline()
             if last is None:
                 self._missing_command(op)
         return last
 
     def parse_pipeline(self) -> int | None:
-        toks = self.toks
+        toks, nodes = self.toks, self.nodes
+        n = len(toks)
         negated = False
-        if self.i < len(toks) and toks[self.i].kind == RESERVED and toks[self.i].value == "!":
+        if self.i < n and toks[self.i].kind == RESERVED and toks[self.i].value == "!":
             self.i += 1
             negated = True
         last = self.parse_command(negated)
-        while last is not None and self.i < len(toks):
+        while last is not None and self.i < n:
             op = toks[self.i]
             if op.kind != OPERATOR or op.value not in ("|", "|&"):
                 break
-            self.i += 1
-            self.set_connector(last, "|")
-            self.skip_newlines()
+            if nodes[last].kind != "simple":  # a simple command has its connector
+                self.set_connector(last, "|")
+            i = self.i + 1
+            while i < n and toks[i].kind == NEWLINE:
+                i += 1
+            self.i = i
             last = self.parse_command(False)
             if last is None:
                 self._missing_command(op)
@@ -224,13 +235,14 @@ class _Parser:
             self.error("syntax", f"expected a command after {op.value!r}", token)
 
     def parse_command(self, negated: bool) -> int | None:
-        token = self.peek()
-        if token is None:
+        toks, i = self.toks, self.i
+        if i >= len(toks):
             return None
+        token = toks[i]
         kind = token.kind
         if kind == WORD or kind == REDIRECT:
-            if kind == WORD and self.is_op(self.peek(1), "(") and self.is_op(self.peek(2), ")") \
-                    and not _is_assignment_word(token):
+            if kind == WORD and i + 2 < len(toks) and self.is_op(toks[i + 1], "(") \
+                    and self.is_op(toks[i + 2], ")") and not _is_assignment_word(token):
                 return self.parse_function_definition(negated)
             return self.parse_simple_command(negated)
         if kind == RESERVED:
@@ -453,21 +465,36 @@ class _Parser:
         assignments: list[Token] = []
         words: list[Token] = []
         redirections: list[Redirection] = []
-        while i < n:
+        while i < n:  # the prefix: assignments and redirections, up to the command name
             token = toks[i]
             kind = token.kind
-            if kind == WORD or (kind == RESERVED and (words or assignments)):
-                if not words and _is_assignment_word(token):
+            if kind == WORD or (kind == RESERVED and assignments):
+                i += 1
+                text = token.text
+                if kind == WORD and "=" in text and _ASSIGNMENT.match(text) is not None:
                     assignments.append(token)
                 else:
                     words.append(token)
-                i += 1
+                    break
             elif kind == REDIRECT:
                 self.i = i
                 redirections.append(self.parse_redirection())
                 i = self.i
             else:
                 break
+        if words:
+            while i < n:  # the arguments, and redirections among them
+                token = toks[i]
+                kind = token.kind
+                if kind == WORD or kind == RESERVED:
+                    words.append(token)
+                    i += 1
+                elif kind == REDIRECT:
+                    self.i = i
+                    redirections.append(self.parse_redirection())
+                    i = self.i
+                else:
+                    break
         self.i = i
         if not (words or assignments or redirections):
             return None

@@ -102,6 +102,7 @@ VALUE_OPTIONS: dict[str, frozenset[str]] = {
                          "-v", "--verbosity", "-c", "--configuration", "-o", "--output",
                          "-f", "--framework", "-a", "--arch", "--os"}),
 }
+_NO_VALUE_OPTIONS: frozenset[str] = frozenset()
 for _alias, _tool in (("apt", "apt-get"), ("dnf", "yum"), ("microdnf", "yum"),
                       ("bundler", "bundle"), ("mvnw", "mvn"), ("gradlew", "gradle")):
     VALUE_OPTIONS[_alias] = VALUE_OPTIONS[_tool]
@@ -183,27 +184,25 @@ def _parse_options(args: Sequence[Token], value_options: frozenset[str]
                    ) -> tuple[list[Option], list[Token]]:
     options: list[Option] = []
     positionals: list[Token] = []
-    j, options_ended = 0, False
-    while j < len(args):
-        token = args[j]
+    words = iter(args)  # an option that takes the next word as its value consumes it
+    for token in words:
         w = token.value
-        if options_ended or not w.startswith("-") or w == "-":
+        if not w.startswith("-") or w == "-":
             positionals.append(token)
-            j += 1
             continue
-        if w == "--":
-            options_ended = True
-            j += 1
-            continue
-        nxt = args[j + 1] if j + 1 < len(args) else None
+        if w == "--":  # the end of the options: the rest are operands
+            positionals.extend(words)
+            break
         name, eq, attached = w.partition("=")
         value: str | None = attached if eq else None
         shorts: tuple[str, ...] = ()
         end = token.end
         takes_value = name in value_options
         if w.startswith("--") or takes_value:
-            if takes_value and not eq and nxt is not None:
-                value, end, j = nxt.value, nxt.end, j + 1
+            if takes_value and not eq:
+                nxt = next(words, None)
+                if nxt is not None:
+                    value, end = nxt.value, nxt.end
             if not w.startswith("--") and len(name) == 2:
                 shorts = (name,)
         elif len(w) > 2 and w[:2] in value_options:  # -rfile, -Dkey=value
@@ -216,12 +215,13 @@ def _parse_options(args: Sequence[Token], value_options: frozenset[str]
                     rest = w[k + 1:]
                     if rest:
                         value = rest
-                    elif nxt is not None:
-                        value, end, j = nxt.value, nxt.end, j + 1
+                    else:
+                        nxt = next(words, None)
+                        if nxt is not None:
+                            value, end = nxt.value, nxt.end
                     break
             shorts = tuple(letters)
-        options.append(Option(name, token.value, value, shorts, token.start, end))
-        j += 1
+        options.append(Option(name, w, value, shorts, token.start, end))
     return options, positionals
 
 
@@ -238,6 +238,9 @@ def tool_of(command: SimpleCommand) -> str | None:
 
 def _read_tool(words: tuple[Token, ...]) -> tuple[Token, str, int, tuple[str, ...]]:
     """The program's word, the tool, the index of the word before its arguments, the wrappers."""
+    name = _basename(words[0].value)
+    if name not in WRAPPERS and not name.startswith(("python", "pip")):
+        return words[0], name, 0, ()  # as in ``tool_of``: nothing to unwrap or fold
     i, wrappers = _unwrap(words)
     program = words[i]
     tool = _basename(program.value)
@@ -265,11 +268,11 @@ def invocation(command: SimpleCommand) -> Invocation | None:
     if not words:
         return None
     program, tool, i, wrappers = _read_tool(words)
-    options, positionals = _parse_options(words[i + 1:], VALUE_OPTIONS.get(tool, frozenset()))
+    options, positionals = _parse_options(words[i + 1:], VALUE_OPTIONS.get(tool, _NO_VALUE_OPTIONS))
     subcommand = positionals[0].value if positionals else None
     operand_tokens = tuple(positionals[1:])
     return Invocation(command, tool, program, wrappers, subcommand, tuple(options),
-                      tuple(t.value for t in operand_tokens), operand_tokens)
+                      tuple([t.value for t in operand_tokens]), operand_tokens)
 
 
 def find_commands(script: str | Script, names: Iterable[str] | str) -> list[SimpleCommand]:
