@@ -114,16 +114,15 @@ def transforms_for(settings: Settings) -> tuple[Transform, ...]:
 
 def keep_for(settings: Settings) -> engine.Keep:
     """Given a tree, the test its findings pass: selected, and not suppressed by a comment."""
-    from dockeropt.ignore import hadolint_map, suppressions
-    from dockeropt.transforms import ALL
-
-    names = hadolint_map(ALL)
 
     def keep(tree: Dockerfile) -> Callable[[Finding], bool]:
         lowered = tree.source.lower()
         if "dockeropt" not in lowered and "hadolint" not in lowered:
             return lambda f: settings.selects(f.code)  # no comment can suppress anything
-        suppressed = suppressions(tree, names).keeps
+        from dockeropt.ignore import hadolint_map, suppressions
+        from dockeropt.transforms import ALL
+
+        suppressed = suppressions(tree, hadolint_map(ALL)).keeps
         return lambda f: settings.selects(f.code) and suppressed(f)
 
     return keep
@@ -242,15 +241,17 @@ def run_text(
     return result
 
 
-_selected: list[tuple[Settings, tuple[Transform, ...], engine.Keep]] = []  # the last settings' selection
+_selected: list[tuple[Settings, tuple[Transform, ...], tuple[Transform, ...]]] = []  # the last selection
 
 
 def _selection(settings: Settings) -> tuple[tuple[Transform, ...], engine.Keep]:
-    """``transforms_for`` and ``keep_for`` of ``settings``, worked out once for the many files
-    of a run that share them (each job has its own equal settings)."""
-    if not _selected or _selected[0][0] != settings:
-        _selected[:] = [(settings, transforms_for(settings), keep_for(settings))]
-    return _selected[0][1], _selected[0][2]
+    """``transforms_for`` and ``keep_for`` of ``settings``; the selection is worked out once
+    for the many files of a run that share equal settings (each job has its own)."""
+    from dockeropt.transforms import ALL
+
+    if not _selected or _selected[0][0] != settings or _selected[0][1] is not ALL:
+        _selected[:] = [(settings, ALL, transforms_for(settings))]
+    return _selected[0][2], keep_for(settings)
 
 
 def _outcome(source: str, job: Job) -> Outcome:
