@@ -247,3 +247,42 @@ RUN useradd -m -u 1001 app && grep -q '^app:x:1001:1001' /etc/passwd
     assert any(p.startswith("/usr/local/share/.cache/yarn/") for p in fs)
     assert any(p.startswith("/root/.local/share/pnpm/store/") for p in fs)
     assert any(p.startswith("/root/.cache/go-build/") for p in fs)
+
+
+class _Flaky:
+    """A builder whose first builds fail with the given logs, then succeed."""
+
+    def __init__(self, logs: list[str]) -> None:
+        self.logs, self.calls = logs, 0
+
+    def build(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        from dockeropt import verify
+
+        self.calls += 1
+        if self.logs:
+            raise verify.VerifyError("the build of 'x' failed (exit 1)", self.logs.pop(0))
+        return type("Built", (), {"id": "sha256:1", "log": "", "steps": [], "seconds": 0.0})()
+
+
+_FLAKE = "STEP 2/3: RUN umask 077\nClose_Fd sealing memfd copy: Device or resource busy\n"
+
+
+@pytest.mark.parametrize(
+    ("logs", "calls", "fails"),
+    [
+        pytest.param([_FLAKE], 2, False, id="the runtime failing once is built again"),
+        pytest.param([_FLAKE, _FLAKE], 2, True, id="twice fails"),
+        pytest.param(["STEP 2/3: RUN false\nError: exit status 1\n"], 1, True, id="a failing step fails at once"),
+    ],
+)
+def test_a_build_the_runtime_failed_to_start_is_tried_once_more(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, logs: list[str], calls: int, fails: bool
+) -> None:
+    flaky = _Flaky(logs)
+    monkeypatch.setattr(harness, "builder", lambda store=None: flaky)
+    if fails:
+        with pytest.raises(harness.BuildError):
+            harness.build(tmp_path, "FROM scratch\n", "x", ensure_base=False)
+    else:
+        assert harness.build(tmp_path, "FROM scratch\n", "x", ensure_base=False).id == "sha256:1"
+    assert flaky.calls == calls
