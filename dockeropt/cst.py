@@ -37,7 +37,6 @@ from dockeropt.record import field, record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
-    from typing import Any
 
     from dockeropt.grammar.semantics import LineParse
 

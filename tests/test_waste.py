@@ -218,6 +218,19 @@ def test_build_tools_reads_the_purge_idiom_whatever_the_script_cache_holds() -> 
     assert run(BuildToolsInFinal(), text).findings == []
 
 
+@pytest.mark.parametrize("base", ["mcr.microsoft.com/dotnet/sdk:8.0", "MCR.microsoft.com/dotnet/core/sdk:3.1"])
+def test_build_tools_dotnet_sdk_as_final_base(base: str) -> None:
+    text = f"FROM {base}\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -c Release -o /app\n"
+    [found] = run(BuildToolsInFinal(), text).findings
+    assert found.message.startswith(f"the final stage builds on the SDK image {base} (`dotnet publish`)")
+    assert "mcr.microsoft.com/dotnet/aspnet" in found.message
+
+
+def test_build_tools_dotnet_sdk_repository_elsewhere_is_not_the_sdk() -> None:
+    text = "FROM example.com/dotnet/sdk:8.0\nRUN dotnet publish -c Release -o /app\n"
+    assert run(BuildToolsInFinal(), text).findings == []
+
+
 def test_build_tools_windows_final_stage_is_left_alone() -> None:
     text = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN choco install make\nRUN make\n"
     assert run(BuildToolsInFinal(), text).findings == []

@@ -76,7 +76,7 @@ import re
 
 from dockeropt import shell
 from dockeropt.cst import Arg, Dockerfile, Run
-from dockeropt.model import build_of
+from dockeropt.model import Base, build_of
 from dockeropt.record import record
 from dockeropt.transforms import _layers as ly
 from dockeropt.transforms._packages import command_finding, script_invocations
@@ -145,7 +145,8 @@ class BuildToolsInFinal:
         final = build.final
         if final is None or final.base.windows:
             return
-        ships = SDK_IMAGES.get(final.base.name or "") if final.base.stage is None else None  # what an SDK base would ship
+        repository = _repository(final.base)
+        ships = SDK_IMAGES.get(repository) if final.base.stage is None else None  # what an SDK base would ship
         sdk_base = ships is not None
         if not sdk_base and not any(_installs_toolchain(srun.script) for srun in ly.stage_runs(tree, final.stage)):
             return  # no compiler installed in the stage: it builds with what its base has, if anything
@@ -180,7 +181,7 @@ class BuildToolsInFinal:
                 )
                 yield finding(self.code, message, ref)
                 return
-        compiles = [b for b in builds if not _sdk(b) or final.base.name not in SDK_IMAGES]
+        compiles = [b for b in builds if not _sdk(b) or repository not in SDK_IMAGES]
         if compiles and any(n in TOOLCHAINS for _, _, ns in tools for n in ns) and not _build_image(final.base.name):
             srun, command, _ = tools[0]
             every = sorted({n for _, _, ns in tools for n in ns})
@@ -252,6 +253,18 @@ def _build_image(name: str | None) -> bool:
     if name is None:
         return False
     return name in BUILD_IMAGES or any(part in _BUILD_WORDS for part in re.split(r"[/_.-]", name))
+
+
+def _repository(base: Base) -> str:
+    """The base's repository as ``SDK_IMAGES`` names it: the model's name has no registry,
+    and the .NET images are only on mcr.microsoft.com, so theirs keeps it."""
+    name = base.name or ""
+    if base.reference.lower().startswith(_MCR):
+        return _MCR + name
+    return name
+
+
+_MCR = "mcr.microsoft.com/"
 
 
 def _sdk(text: str) -> bool:
