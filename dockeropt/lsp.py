@@ -28,7 +28,7 @@ import re
 import sys
 from bisect import bisect_right
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import BinaryIO, Callable, Sequence
 
 from dockeropt import __version__, engine, validate
 from dockeropt.cst import Dockerfile
@@ -433,7 +433,30 @@ def main() -> None:
     from dockeropt.runner import collect_less
 
     collect_less()
-    create_server().start_io()
+    serve(create_server())
+
+
+def serve(server: LanguageServer, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+    """Answer the messages on ``stdin`` (default: standard input) in this thread, one after
+    another, until the client says exit (``SystemExit``, with the code the protocol asks for)
+    or closes the stream.
+
+    pygls's own ``start_io`` reads each header line and each body through a thread pool and
+    an asyncio loop: four hand-offs between threads a message, about a millisecond of an
+    edit's answer. Every handler here is synchronous and the server sends no request of its
+    own, so reading in the thread that answers loses nothing.
+    """
+    from threading import Event
+
+    from pygls.io_ import StdoutWriter, run
+
+    server.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    try:
+        run(Event(), stdin or sys.stdin.buffer, server.protocol, error_handler=server.report_server_error)
+    except BrokenPipeError:  # the client went away: nothing to answer
+        pass
+    finally:
+        server.shutdown()
 
 
 if __name__ == "__main__":

@@ -376,6 +376,37 @@ def test_shutdown_then_exit_ends_the_server_cleanly(command: list[str]) -> None:
     assert "Traceback" not in client.log()
 
 
+def test_exit_without_shutdown_ends_the_server_with_code_1() -> None:
+    """The protocol's rule: exit before shutdown is an error exit."""
+    client = Client()
+    client.notify("exit", None)
+    assert client.proc.wait(TIMEOUT) == 1
+    assert "Traceback" not in client.log()
+
+
+def test_the_client_closing_the_pipe_ends_the_server() -> None:
+    client = Client()
+    client.proc.stdin.close()
+    assert client.proc.wait(TIMEOUT) == 0
+    assert "Traceback" not in client.log()
+
+
+def test_messages_are_answered_in_order_while_more_arrive() -> None:
+    """The server reads the next message only after answering one: an edit's diagnostics
+    come before the answer to the request sent right behind it."""
+    client = Client()
+    uri = "file:///tmp/dockeropt-order/Dockerfile"
+    client.open(uri, TWO_RUNS)
+    for version in range(2, 6):
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": TWO_RUNS + "#" * version + "\n"}],
+        })
+    assert client.format(uri)
+    versions = [n["params"].get("version") for n in client.notifications if n["method"] == "textDocument/publishDiagnostics"]
+    assert versions[-4:] == [2, 3, 4, 5]
+    assert client.stop() == 0
+
+
 # --- the parts, in process -------------------------------------------------------------------
 
 
