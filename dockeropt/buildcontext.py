@@ -187,10 +187,11 @@ def keep_walks(on: bool = True) -> None:
     _kept = {} if on else None
 
 
-def _folder_times(folders: list[str], began: int) -> tuple[tuple[str, int], ...] | None:
-    """The folders' modification times, or None when one may have changed during the walk."""
+def path_times(paths: list[str], began: int) -> tuple[tuple[str, int], ...] | None:
+    """The modification times of folders (or files) read since ``began`` (``time.time_ns()``),
+    or None when one may have changed while they were read, or is gone."""
     times = []
-    for folder in folders:
+    for folder in paths:
         try:
             changed = os.stat(folder).st_mtime_ns
         except OSError:
@@ -201,7 +202,8 @@ def _folder_times(folders: list[str], began: int) -> tuple[tuple[str, int], ...]
     return tuple(times)
 
 
-def _unchanged(times: tuple[tuple[str, int], ...]) -> bool:
+def unchanged(times: tuple[tuple[str, int], ...]) -> bool:
+    """Each path of ``path_times`` is there with the time it had."""
     for folder, changed in times:
         try:
             if os.stat(folder).st_mtime_ns != changed:
@@ -360,7 +362,7 @@ class BuildContext:
                 self._files = _walks[key]
                 return self._files
             kept = _kept.get(key) if _kept is not None else None
-            if kept is not None and _unchanged(kept[1]):
+            if kept is not None and unchanged(kept[1]):
                 self._files = kept[0]
                 return self._files
             began = time.time_ns()
@@ -382,7 +384,7 @@ class BuildContext:
             if _walks is not None:
                 _walks[key] = self._files
             if _kept is not None:
-                times = _folder_times(walked, began)
+                times = path_times(walked, began)
                 if times is not None:
                     if len(_kept) >= _KEPT:
                         _kept.clear()

@@ -98,19 +98,28 @@ class Config:
         return options
 
 
-def discover(folder: str | os.PathLike[str]) -> str | None:
+def discover(folder: str | os.PathLike[str], read: list[str] | None = None) -> str | None:
     """The configuration file nearest to ``folder``, looking upward; None when there is none.
+    ``read`` gets the folders looked in and the files found there, whose changes could change
+    the answer (the language server keeps the answer while their times stay).
 
     Paths here are strings (os.path): importing pathlib would cost a cold run 3 ms.
     """
     candidate = os.fspath(folder)
     while True:
+        if read is not None:
+            read.append(candidate)
         dotfile = os.path.join(candidate, ".dockeropt.toml")
         if os.path.isfile(dotfile):
+            if read is not None:
+                read.append(dotfile)
             return dotfile
         pyproject = os.path.join(candidate, "pyproject.toml")
-        if os.path.isfile(pyproject) and _has_table(pyproject):
-            return pyproject
+        if os.path.isfile(pyproject):
+            if read is not None:
+                read.append(pyproject)
+            if _has_table(pyproject):
+                return pyproject
         parent = os.path.dirname(candidate)
         if parent == candidate:
             return None

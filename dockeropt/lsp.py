@@ -121,7 +121,26 @@ def context_for(uri: str, options: dict | None = None) -> Context:
     path = to_fs_path(uri) if uri.startswith("file:") else None
     if not path:
         return Context(path=uri, options=options or {})
-    return Context(path=path, build_context=Path(path).resolve().parent, options=options or {})
+    return Context(path=path, build_context=_folder(path), options=options or {})
+
+
+def _folder(path: str) -> Path:
+    """The document's folder, symbolic links resolved (as the CLI finds it)."""
+    resolved = _folders.get(path)
+    if resolved is None:
+        if len(_folders) >= _KEPT:
+            _folders.clear()
+        resolved = _folders[path] = Path(path).resolve().parent
+    return resolved
+
+
+# Each edit of a document asks for its folder and its configuration again. The folder is
+# resolved once per path; the configuration is kept with the times of the folders looked in
+# and the files read (``buildcontext.path_times``: making, removing or renaming a file changes
+# its folder's time, writing it its own), and read again when one of them changed.
+_folders: dict[str, Path] = {}
+_settings: dict[Path, tuple[tuple[tuple[str, int], ...], tuple[Settings, str | None]]] = {}
+_KEPT = 64  # documents' folders
 
 
 def settings_for(uri: str) -> tuple[Settings, str | None]:
@@ -130,14 +149,34 @@ def settings_for(uri: str) -> tuple[Settings, str | None]:
     Returns the settings and, when the configuration file cannot be used, its error
     (the defaults apply meanwhile).
     """
-    from dockeropt import config
-    from dockeropt.transforms import by_code
-
     path = to_fs_path(uri) if uri.startswith("file:") else None
     if not path:
         return Settings(), None
+    import time
+
+    from dockeropt.buildcontext import path_times, unchanged
+
+    folder = _folder(path)
+    kept = _settings.get(folder)
+    if kept is not None and unchanged(kept[0]):
+        return kept[1]
+    began = time.time_ns()
+    read: list[str] = []
+    found = _read_settings(folder, read)
+    times = path_times(read, began)
+    if times is not None:
+        if len(_settings) >= _KEPT:
+            _settings.clear()
+        _settings[folder] = (times, found)
+    return found
+
+
+def _read_settings(folder: Path, read: list[str]) -> tuple[Settings, str | None]:
+    from dockeropt import config
+    from dockeropt.transforms import by_code
+
     try:
-        found_path = config.discover(Path(path).resolve().parent)
+        found_path = config.discover(folder, read)
         found = config.load(found_path, tuple(by_code())) if found_path else config.Config()
     except config.ConfigError as exc:
         return Settings(), str(exc)

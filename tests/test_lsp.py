@@ -9,6 +9,7 @@ range is not the server checked against itself.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -545,6 +546,47 @@ def test_a_bad_configuration_is_shown_not_crashed_on(client: Client, tmp_path: P
     [error] = [d for d in found if d["severity"] == 1]
     assert "unknown key 'slect'" in error["message"]
     assert _by_code(found, "DO103"), "the defaults apply meanwhile"
+
+
+def _age(*paths: Path) -> None:
+    """Give the paths a time well in the past: a time as recent as now is not trusted to show a change."""
+    for age, path in enumerate(paths):
+        os.utime(path, ns=(time.time_ns() - 3_600_000_000_000 + age, time.time_ns() - 3_600_000_000_000 + age))
+
+
+def test_the_configuration_is_kept_until_a_file_or_folder_it_came_from_changes(tmp_path: Path, monkeypatch) -> None:
+    from dockeropt import config, lsp
+
+    loads = []
+    real_load = config.load
+    monkeypatch.setattr(config, "load", lambda *a: loads.append(a[0]) or real_load(*a))
+    sub = tmp_path / "svc"
+    sub.mkdir()
+    (tmp_path / ".dockeropt.toml").write_text('ignore = ["DO103"]\n')
+    (sub / "pyproject.toml").write_text("[project]\nname = 'svc'\n")
+    _age(tmp_path / ".dockeropt.toml", sub / "pyproject.toml", sub, tmp_path)
+    uri = (sub / "Dockerfile").as_uri()
+    first = lsp.settings_for(uri)
+    assert list(first[0].ignore) == ["DO103"]
+    assert lsp.settings_for(uri) is first, "nothing changed: the configuration is not read again"
+    assert len(loads) == 1
+
+    (tmp_path / ".dockeropt.toml").write_text('ignore = ["DO104"]\n')  # written in place
+    assert list(lsp.settings_for(uri)[0].ignore) == ["DO104"]
+    _age(tmp_path / ".dockeropt.toml")
+    lsp.settings_for(uri)
+
+    (sub / "pyproject.toml").write_text("[tool.dockeropt]\nignore = ['DO105']\n")  # a nearer table
+    assert list(lsp.settings_for(uri)[0].ignore) == ["DO105"]
+    _age(sub / "pyproject.toml")
+    lsp.settings_for(uri)
+
+    (sub / "pyproject.toml").unlink()  # its folder's time changes
+    assert list(lsp.settings_for(uri)[0].ignore) == ["DO104"]
+    _age(sub)
+    lsp.settings_for(uri)
+    (sub / ".dockeropt.toml").write_text('ignore = ["DO106"]\n')  # a new file, nearer
+    assert list(lsp.settings_for(uri)[0].ignore) == ["DO106"]
 
 
 _TYPED = """\
