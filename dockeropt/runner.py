@@ -283,18 +283,40 @@ def _run_many(jobs: Sequence[Job]) -> Iterator[Outcome]:
     if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         yield from map(check_file, jobs)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     workers = os.cpu_count() or 1
+    method = start_method()
+    context = multiprocessing.get_context(method) if method else None
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool:
             for outcome in pool.map(check_file, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
                 done += 1
                 yield outcome
     except BrokenProcessPool:  # a worker died (killed, out of memory): finish here, one by one
         yield from map(check_file, jobs[done:])
+
+
+def start_method() -> str | None:
+    """How the pool's workers start; None: the platform's default (spawn on macOS and Windows).
+
+    On Linux a fork copies this process with its imports done, so a worker starts at once;
+    but the child holds only the thread that forked, and a lock another thread held stays
+    locked in it. So fork only when no other thread runs (the command line, a hook); in a
+    process with threads (an embedding tool, a test run) the workers come from a server
+    process, as Python 3.14 does by default.
+    """
+    import sys
+    import threading
+
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.active_count() == 1:
+        return "fork"
+    return "forkserver"
 
 
 def _worker_start() -> None:
