@@ -224,6 +224,7 @@ class BuildContext:
         self._texts: dict[str, str | None] = {}
         self._files: tuple[str, ...] | None = None
         self._facts: dict[tuple, Any] = {}
+        self._disk: dict[tuple[str, str], bool] = {}
 
     @classmethod
     def open(cls, root: str | os.PathLike[str] | None, dockerfile: str | None = None) -> BuildContext | None:
@@ -266,15 +267,25 @@ class BuildContext:
     def path(self, name: str) -> str:
         return os.path.join(self.root, *name.split("/"))
 
+    # What is on disk is looked up once per context: the rules and the engine's passes ask
+    # about the same few names again and again, and one check of a file sees one folder.
+
     def exists(self, name: str) -> bool:
         """``name`` is on disk in the folder, sent or not."""
-        return os.path.lexists(self.path(name))
+        return self._on_disk("exists", name, os.path.lexists)
 
     def is_file(self, name: str) -> bool:
-        return os.path.isfile(self.path(name))
+        return self._on_disk("file", name, os.path.isfile)
 
     def is_dir(self, name: str) -> bool:
-        return os.path.isdir(self.path(name))
+        return self._on_disk("dir", name, os.path.isdir)
+
+    def _on_disk(self, what: str, name: str, test: Callable[[str], bool]) -> bool:
+        key = (what, name)
+        found = self._disk.get(key)
+        if found is None:
+            found = self._disk[key] = test(self.path(name))
+        return found
 
     def sent(self, name: str) -> bool:
         """``name`` is on disk and the build gets it (``.dockerignore`` leaves it in)."""
