@@ -191,22 +191,22 @@ def path_times(paths: list[str], began: int) -> tuple[tuple[str, int], ...] | No
     """The modification times of folders (or files) read since ``began`` (``time.time_ns()``),
     or None when one may have changed while they were read, or is gone."""
     times = []
-    for folder in paths:
+    for path in paths:
         try:
-            changed = os.stat(folder).st_mtime_ns
+            changed = os.stat(path).st_mtime_ns
         except OSError:
             return None
         if changed >= began - _RACY:
             return None
-        times.append((folder, changed))
+        times.append((path, changed))
     return tuple(times)
 
 
 def unchanged(times: tuple[tuple[str, int], ...]) -> bool:
     """Each path of ``path_times`` is there with the time it had."""
-    for folder, changed in times:
+    for path, changed in times:
         try:
-            if os.stat(folder).st_mtime_ns != changed:
+            if os.stat(path).st_mtime_ns != changed:
                 return False
         except OSError:
             return False
