@@ -306,17 +306,25 @@ def start_method() -> str | None:
     On Linux a fork copies this process with its imports done, so a worker starts at once;
     but the child holds only the thread that forked, and a lock another thread held stays
     locked in it. So fork only when no other thread runs (the command line, a hook); in a
-    process with threads (an embedding tool, a test run) the workers come from a server
-    process, as Python 3.14 does by default.
+    process with threads (an embedding tool, a test run, a library's own threads: a Go
+    runtime's) the workers come from a server process, as Python 3.14 does by default.
     """
     import sys
-    import threading
 
     if not sys.platform.startswith("linux"):
         return None
-    if threading.active_count() == 1:
-        return "fork"
-    return "forkserver"
+    return "fork" if _threads() == 1 else "forkserver"
+
+
+def _threads() -> int:
+    """The threads of this process, those Python did not start included (as Python counts
+    them when it warns of a fork)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
 
 
 def _worker_start() -> None:

@@ -239,23 +239,33 @@ def test_the_pool_matches_one_process(tmp_path: Path, monkeypatch: pytest.Monkey
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the start method is chosen on Linux; elsewhere the default (spawn)")
 def test_the_pool_forks_only_without_other_threads() -> None:
     code = (
-        "import threading\nfrom dockeropt.runner import start_method\nprint(start_method())\n"
+        "import _thread, threading, time\nfrom dockeropt.runner import start_method\nprint(start_method())\n"
         "stop = threading.Event()\nthreading.Thread(target=stop.wait).start()\nprint(start_method())\nstop.set()\n"
+        "time.sleep(0.2)\nprint(start_method())\n"
+        "_thread.start_new_thread(time.sleep, (2,))\nprint(start_method())\n"  # a thread threading does not know of
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert proc.stdout.split() == ["fork", "forkserver"]
+    assert proc.stdout.split() == ["fork", "forkserver", "fork", "forkserver"]
 
 
-def test_the_pool_with_another_thread_running_matches_one_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param("stop = threading.Event()\nthreading.Thread(target=stop.wait).start()\n", id="threading"),
+        # one that threading does not know of, as a library's own (the Go runtime of BuildKit's parser)
+        pytest.param("stop = threading.Event()\n_thread.start_new_thread(stop.wait, ())\n", id="unregistered"),
+    ],
+)
+def test_the_pool_with_another_thread_running_matches_one_process(tmp_path: Path, start: str) -> None:
     """No fork while a thread runs (Python 3.12 and later warn of deadlocks in the child):
     the workers start from a server process, and give what one process gives."""
     for i in range(24):
         (tmp_path / f"{i}.Dockerfile").write_text(MERGEABLE if i % 2 else "FROM a\n")
     code = (
-        "import sys, threading\nfrom pathlib import Path\nfrom dockeropt import runner\n"
+        "import _thread, sys, threading\nfrom pathlib import Path\nfrom dockeropt import runner\n"
         "jobs = [runner.Job(str(p), path=p, settings=runner.Settings(fix=True)) for p in sorted(Path(sys.argv[1]).iterdir())]\n"
-        "stop = threading.Event()\nthreading.Thread(target=stop.wait).start()\n"
-        "pooled = [(o.shown, o.fixed) for o in runner.run_many(jobs)]\nstop.set()\n"
+        + start
+        + "pooled = [(o.shown, o.fixed) for o in runner.run_many(jobs)]\nstop.set()\n"
         "assert pooled == [(o.shown, o.fixed) for o in map(runner.check_file, jobs)], pooled\nprint(len(pooled))\n"
     )
     command = [sys.executable, "-W", "always::DeprecationWarning", "-c", code, str(tmp_path)]
