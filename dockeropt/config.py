@@ -105,19 +105,17 @@ def discover(folder: str | os.PathLike[str], read: list[str] | None = None) -> s
 
     Paths here are strings (os.path): importing pathlib would cost a cold run 3 ms.
     """
+    seen = [] if read is None else read
     candidate = os.fspath(folder)
     while True:
-        if read is not None:
-            read.append(candidate)
+        seen.append(candidate)
         dotfile = os.path.join(candidate, ".dockeropt.toml")
         if os.path.isfile(dotfile):
-            if read is not None:
-                read.append(dotfile)
+            seen.append(dotfile)
             return dotfile
         pyproject = os.path.join(candidate, "pyproject.toml")
         if os.path.isfile(pyproject):
-            if read is not None:
-                read.append(pyproject)
+            seen.append(pyproject)
             if _has_table(pyproject):
                 return pyproject
         parent = os.path.dirname(candidate)

@@ -124,6 +124,15 @@ def context_for(uri: str, options: dict | None = None) -> Context:
     return Context(path=path, build_context=_folder(path), options=options or {})
 
 
+# Each edit of a document asks for its folder and its configuration again. The folder is
+# resolved once per path; the configuration is kept with the times of the folders looked in
+# and the files read (``buildcontext.path_times``: making, removing or renaming a file changes
+# its folder's time, writing it its own), and read again when one of them changed.
+_folders: dict[str, Path] = {}
+_settings: dict[Path, tuple[tuple[tuple[str, int], ...], tuple[Settings, str | None]]] = {}
+_KEPT = 64  # documents' folders
+
+
 def _folder(path: str) -> Path:
     """The document's folder, symbolic links resolved (as the CLI finds it)."""
     resolved = _folders.get(path)
@@ -132,15 +141,6 @@ def _folder(path: str) -> Path:
             _folders.clear()
         resolved = _folders[path] = Path(path).resolve().parent
     return resolved
-
-
-# Each edit of a document asks for its folder and its configuration again. The folder is
-# resolved once per path; the configuration is kept with the times of the folders looked in
-# and the files read (``buildcontext.path_times``: making, removing or renaming a file changes
-# its folder's time, writing it its own), and read again when one of them changed.
-_folders: dict[str, Path] = {}
-_settings: dict[Path, tuple[tuple[tuple[str, int], ...], tuple[Settings, str | None]]] = {}
-_KEPT = 64  # documents' folders
 
 
 def settings_for(uri: str) -> tuple[Settings, str | None]:

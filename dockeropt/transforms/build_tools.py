@@ -255,6 +255,9 @@ def _build_image(name: str | None) -> bool:
     return name in BUILD_IMAGES or any(part in _BUILD_WORDS for part in re.split(r"[/_.-]", name))
 
 
+_MCR = "mcr.microsoft.com/"
+
+
 def _repository(base: Base) -> str:
     """The base's repository as ``SDK_IMAGES`` names it: the model's name has no registry,
     and the .NET images are only on mcr.microsoft.com, so theirs keeps it."""
@@ -262,9 +265,6 @@ def _repository(base: Base) -> str:
     if base.reference.lower().startswith(_MCR):
         return _MCR + name
     return name
-
-
-_MCR = "mcr.microsoft.com/"
 
 
 def _sdk(text: str) -> bool:
